@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from parcelops.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="orders:list", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("parcelops.accounts.urls")),
+    path("orders/", include("parcelops.orders.urls")),
+    path("track/", include("parcelops.orders.public_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

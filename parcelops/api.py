@@ -1,0 +1,107 @@
+"""The HTTP API at /api/v1/: authentication, the error format, and the domain routers."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from parcelops.accounts.actions import user_for_token
+from parcelops.orders.actions import OrderActionError, OrderPermissionError, OrderValidationError
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`; the request then acts with the token's user."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is None:
+            return None
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="ParcelOps API",
+    version="1",
+    auth=[BearerToken(), django_auth],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    urls_namespace="api",
+)
+
+
+def errors_response(
+    request: HttpRequest, status: int, errors: list[dict[str, str]]
+) -> HttpResponse:
+    return api.create_response(request, {"errors": errors}, status=status)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [p for p in loc if p not in ("body", "payload", "query", "path")]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+@api.exception_handler(ValidationError)
+def on_schema_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        if error.get("type") == "json_invalid" or "parse" in str(error.get("msg", "")).lower():
+            return errors_response(
+                request, 400, [{"field": "", "message": _("The body is not valid JSON.")}]
+            )
+        errors.append(
+            {
+                "field": _field_path(tuple(error.get("loc", ()))),
+                "message": str(error.get("msg", "")),
+            }
+        )
+    return errors_response(request, 422, errors)
+
+
+@api.exception_handler(OrderValidationError)
+def on_validation_error(request: HttpRequest, exc: OrderValidationError) -> HttpResponse:
+    return errors_response(request, 422, [e.as_dict() for e in exc.errors])
+
+
+@api.exception_handler(OrderActionError)
+def on_action_error(request: HttpRequest, exc: OrderActionError) -> HttpResponse:
+    return errors_response(request, 409, [{"field": "", "message": str(exc)}])
+
+
+@api.exception_handler(OrderPermissionError)
+def on_permission_error(request: HttpRequest, exc: OrderPermissionError) -> HttpResponse:
+    return errors_response(request, 403, [{"field": "", "message": str(exc)}])
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return errors_response(
+        request, 401, [{"field": "", "message": _("Log in or send a valid API token.")}]
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return errors_response(request, 404, [{"field": "", "message": _("Not found.")}])
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return errors_response(request, exc.status_code, [{"field": "", "message": str(exc)}])
+
+
+def _mount_routers() -> None:
+    from parcelops.orders.api import public_router
+    from parcelops.orders.api import router as orders_router
+
+    api.add_router("/orders", orders_router)
+    api.add_router("/public", public_router)
+
+
+_mount_routers()

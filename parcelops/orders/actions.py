@@ -1,0 +1,656 @@
+"""Every change to an order: one transaction, one timeline event, one audit record.
+
+Views, the API, importers and tasks call these functions; nothing else writes an
+order's state. ``actor`` None means the system itself (intake, sweeps).
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from parcelops.accounts import roles
+from parcelops.accounts.models import StaffProfile
+from parcelops.audit.actions import record_audit
+from parcelops.core import crypto
+from parcelops.core.clock import now
+from parcelops.orders import rules
+from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderLine, Product
+from parcelops.orders.states import (
+    EDITABLE_STATES,
+    OPEN_PROCESSING_STATES,
+    OrderEventType,
+    OrderState,
+    ReviewState,
+    can_transition,
+)
+
+Actor = User | AnonymousUser | None
+
+
+class OrderActionError(Exception):
+    """The action is not allowed for this order now (HTTP 409)."""
+
+
+class OrderPermissionError(Exception):
+    """The actor's role does not allow the action (HTTP 403)."""
+
+
+class OrderValidationError(Exception):
+    """Input failed validation; carries the per-field errors (HTTP 422)."""
+
+    def __init__(self, errors: list[rules.FieldError]):
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+def require_permission(actor: Actor, permission: str) -> None:
+    if actor is None:
+        return  # the system itself
+    if not actor.is_authenticated or not actor.has_perm(permission):
+        raise OrderPermissionError(_("Your role does not allow this action."))
+
+
+def order_snapshot(order: Order) -> dict[str, Any]:
+    """What the audit digest covers: the order's state, people and money."""
+    return {
+        "number": order.number,
+        "state": order.state,
+        "review_state": order.review_state,
+        "assignee": order.assignee_id,
+        "discount": order.discount_cents,
+        "shipping_fee": order.shipping_fee_cents,
+        "total": order.total_cents,
+        "lines": [
+            [line.sku, line.quantity, line.unit_price_cents]
+            for line in OrderLine.objects.filter(order=order).order_by("id")
+        ],
+        "is_deleted": order.is_deleted,
+    }
+
+
+def _log(
+    order: Order,
+    event_type: OrderEventType,
+    actor: Actor,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> OrderEvent:
+    user = actor if actor is not None and actor.is_authenticated else None
+    return OrderEvent.objects.create(
+        order=order,
+        type=event_type,
+        from_state=from_state,
+        to_state=to_state,
+        actor=user,
+        at=now(),
+        comment=comment,
+        data=data or {},
+    )
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _move(
+    order: Order,
+    to_state: OrderState,
+    actor: Actor,
+    event_type: OrderEventType,
+    comment: str = "",
+    **data: Any,
+) -> None:
+    if not can_transition(order.state, to_state):
+        raise OrderActionError(
+            _("An order in state “%(state)s” cannot move to “%(to)s”.")
+            % {"state": OrderState(order.state).label, "to": to_state.label}
+        )
+    from_state = order.state
+    order.state = to_state
+    _log(
+        order,
+        event_type,
+        actor,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data,
+    )
+
+
+def _save(order: Order, actor: Actor, action: str, before: dict[str, Any], **detail: Any) -> None:
+    order.save()
+    record_audit(actor, action, order, before=before, after=order_snapshot(order), detail=detail)
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    order: Order
+    created: bool
+
+
+def _new_order_number() -> str:
+    stamp = now().astimezone().strftime("%y%m%d")
+    for _attempt in range(20):
+        number = f"PO{stamp}{secrets.randbelow(10**6):06d}"
+        if not Order.all_objects.filter(number=number).exists():
+            return number
+    raise OrderActionError("could not find a free order number")  # pragma: no cover
+
+
+def find_customer(phone: str = "", email: str = "") -> Customer | None:
+    if phone:
+        match = (
+            Customer.objects.filter(phone_index=crypto.phone_index(phone)).order_by("id").first()
+        )
+        if match:
+            return match
+    if email:
+        return Customer.objects.filter(email_index=crypto.email_index(email)).order_by("id").first()
+    return None
+
+
+def _customer_for(intake: rules.IntakeOrder) -> Customer:
+    customer = find_customer(intake.customer_phone, intake.customer_email)
+    if customer is None:
+        return Customer.objects.create(
+            name=intake.customer_name,
+            phone=intake.customer_phone,
+            email=intake.customer_email,
+            phone_index=crypto.phone_index(intake.customer_phone),
+            email_index=crypto.email_index(intake.customer_email),
+            name_index=crypto.name_index(intake.customer_name),
+            tier=intake.customer_tier,
+        )
+    if customer.tier != intake.customer_tier:
+        Customer.objects.filter(pk=customer.pk).update(tier=intake.customer_tier)
+        customer.tier = intake.customer_tier
+    return customer
+
+
+def _products_for(lines: list[rules.IntakeLine]) -> dict[str, Product]:
+    skus = {line.sku for line in lines}
+    products = {p.sku: p for p in Product.objects.filter(sku__in=skus)}
+    for line in lines:
+        if line.sku not in products:
+            # Marketplaces send SKUs we have not seen yet: record them as standard products.
+            products[line.sku] = Product.objects.create(
+                sku=line.sku, name=line.name, unit_price_cents=line.unit_price_cents
+            )
+    return products
+
+
+def intake_order(data: Any, actor: Actor = None) -> IntakeResult:
+    """Validate, store, classify and assign one incoming order (R2.1-R2.2).
+
+    The same (channel, external_id) returns the order already stored, even when two
+    requests race: the unique constraint decides, and the loser reads the winner's row.
+    """
+    require_permission(actor, roles.ADD_ORDER)
+    intake, errors = rules.validate_order_intake(
+        data, now=now(), max_age=timedelta(days=settings.PARCELOPS_MAX_ORDER_AGE_DAYS)
+    )
+    if intake is None:
+        raise OrderValidationError(errors)
+    channel = Channel.objects.filter(code=intake.channel, is_active=True).first()
+    if channel is None:
+        raise OrderValidationError([rules.FieldError("channel", _("Unknown channel."))])
+    existing = Order.all_objects.filter(channel=channel, external_id=intake.external_id).first()
+    if existing is not None:
+        return IntakeResult(existing, created=False)
+    try:
+        with transaction.atomic():
+            order = _create_order(intake, channel, actor)
+    except IntegrityError:
+        existing = Order.all_objects.filter(channel=channel, external_id=intake.external_id).first()
+        if existing is None:
+            raise
+        return IntakeResult(existing, created=False)
+    return IntakeResult(order, created=True)
+
+
+def _create_order(intake: rules.IntakeOrder, channel: Channel, actor: Actor) -> Order:
+    customer = _customer_for(intake)
+    products = _products_for(intake.lines)
+    classification = rules.classify_order(
+        total_cents=intake.total_cents,
+        customer_tier=intake.customer_tier,
+        product_types=[products[line.sku].product_type for line in intake.lines],
+        large_order_cents=settings.PARCELOPS_LARGE_ORDER_CENTS,
+        review_tiers=settings.PARCELOPS_REVIEW_TIERS,
+    )
+    order = Order.objects.create(
+        number=_new_order_number(),
+        channel=channel,
+        external_id=intake.external_id,
+        customer=customer,
+        customer_tier=intake.customer_tier,
+        shipping_address=intake.shipping_address,  # type: ignore[misc]  # an encrypted JSON field
+        placed_at=intake.placed_at,
+        received_at=now(),
+        currency=intake.currency,
+        subtotal_cents=intake.subtotal_cents,
+        discount_cents=intake.discount_cents,
+        shipping_fee_cents=intake.shipping_fee_cents,
+        total_cents=intake.total_cents,
+        requested_carrier=intake.requested_carrier,
+        promised_delivery_date=intake.promised_delivery_date,
+        order_type=classification.order_type,
+        classification_reasons=list(classification.reasons),
+        state=OrderState.PAID if intake.is_paid else OrderState.AWAITING_PAYMENT,
+        review_state=ReviewState.REQUIRED
+        if classification.needs_review
+        else ReviewState.NOT_REQUIRED,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=products[line.sku],
+            sku=line.sku,
+            name=line.name,
+            product_type=products[line.sku].product_type,
+            quantity=line.quantity,
+            unit_price_cents=line.unit_price_cents,
+        )
+        for line in intake.lines
+    )
+    _log(
+        order,
+        OrderEventType.PLACED,
+        actor,
+        to_state=order.state,
+        data={
+            "channel": channel.code,
+            "order_type": order.order_type,
+            "reasons": order.classification_reasons,
+        },
+    )
+    record_audit(actor, "order.placed", order, after=order_snapshot(order))
+    assign_automatically(order)
+    return order
+
+
+# --- assignment (R2.2.2) ------------------------------------------------------------------
+
+
+def processor_candidates() -> list[rules.Candidate]:
+    open_states = [str(s) for s in OPEN_PROCESSING_STATES]
+    profiles = (
+        StaffProfile.objects.filter(user__is_active=True, user__groups__name=roles.ORDER_PROCESSOR)
+        .annotate(
+            open_orders=Count(
+                "user__assigned_orders",
+                filter=Q(
+                    user__assigned_orders__state__in=open_states,
+                    user__assigned_orders__is_deleted=False,
+                ),
+            )
+        )
+        .distinct()
+    )
+    return [
+        rules.Candidate(
+            user_id=p.user_id,
+            skills=tuple(p.skills),
+            workload=p.open_orders,  # type: ignore[attr-defined]
+            workload_limit=p.workload_limit,
+            is_on_shift=p.is_on_shift,
+        )
+        for p in profiles
+    ]
+
+
+def assign_automatically(order: Order) -> Order:
+    """Give the order to the best processor now; it stays unassigned when nobody fits."""
+    if order.assignee_id is not None or order.state not in OPEN_PROCESSING_STATES:
+        return order
+    user_id = rules.choose_assignee(order.order_type, processor_candidates())
+    if user_id is None:
+        return order
+    with transaction.atomic():
+        order = _locked(order)
+        if order.assignee_id is not None:
+            return order
+        before = order_snapshot(order)
+        order.assignee_id = user_id
+        _log(order, OrderEventType.ASSIGNED, None, data={"assignee": user_id, "automatic": True})
+        _save(order, None, "order.assigned", before, automatic=True)
+    return order
+
+
+def assign_unassigned_orders() -> int:
+    """Hand out every open, unassigned order (run when people come on shift)."""
+    count = 0
+    for order in Order.objects.filter(
+        assignee__isnull=True, state__in=list(OPEN_PROCESSING_STATES)
+    ).order_by("received_at"):
+        if assign_automatically(order).assignee_id is not None:
+            count += 1
+    return count
+
+
+@transaction.atomic
+def reassign_order(order: Order, assignee_username: str, actor: Actor) -> Order:
+    require_permission(actor, roles.ASSIGN_ORDER)
+    order = _locked(order)
+    assignee = get_user_model().objects.filter(username=assignee_username, is_active=True).first()
+    if assignee is None or not assignee.has_perm(roles.PROCESS_ORDER):  # type: ignore[union-attr]
+        raise OrderValidationError(
+            [rules.FieldError("assignee", _("No active order processor with this username."))]
+        )
+    if order.state in (OrderState.COMPLETED, OrderState.CANCELLED):
+        raise OrderActionError(_("A finished order cannot be reassigned."))
+    before = order_snapshot(order)
+    previous = order.assignee.get_username() if order.assignee else ""
+    order.assignee = assignee  # type: ignore[assignment]
+    _log(
+        order,
+        OrderEventType.ASSIGNED,
+        actor,
+        data={"assignee": assignee.pk, "from": previous, "automatic": False},
+    )
+    _save(order, actor, "order.reassigned", before)
+    return order
+
+
+# --- processing and review (R2.2.3, R2.3) -------------------------------------------------
+
+
+@transaction.atomic
+def mark_paid(order: Order, actor: Actor) -> Order:
+    require_permission(actor, roles.PROCESS_ORDER)
+    order = _locked(order)
+    before = order_snapshot(order)
+    _move(order, OrderState.PAID, actor, OrderEventType.PAID)
+    _save(order, actor, "order.paid", before)
+    transaction.on_commit(lambda: assign_automatically(order))
+    return order
+
+
+@transaction.atomic
+def confirm_order(order: Order, actor: Actor) -> Order:
+    """The processor has checked the details; an order that needs no review goes on."""
+    require_permission(actor, roles.PROCESS_ORDER)
+    order = _locked(order)
+    if (
+        order.review_state != ReviewState.NOT_REQUIRED
+        and order.review_state != ReviewState.APPROVED
+    ):
+        raise OrderActionError(_("This order needs a reviewer's approval: submit it for review."))
+    before = order_snapshot(order)
+    order.processed_by = actor if actor is not None and actor.is_authenticated else None  # type: ignore[assignment]
+    _move(order, OrderState.APPROVED, actor, OrderEventType.CONFIRMED)
+    _save(order, actor, "order.confirmed", before)
+    return order
+
+
+@transaction.atomic
+def submit_for_review(order: Order, actor: Actor, comment: str = "") -> Order:
+    require_permission(actor, roles.PROCESS_ORDER)
+    order = _locked(order)
+    if order.review_state == ReviewState.NOT_REQUIRED:
+        raise OrderActionError(_("This order does not need review: confirm it instead."))
+    before = order_snapshot(order)
+    order.processed_by = actor if actor is not None and actor.is_authenticated else None  # type: ignore[assignment]
+    order.review_state = ReviewState.SUBMITTED
+    _move(order, OrderState.IN_REVIEW, actor, OrderEventType.SUBMITTED_FOR_REVIEW, comment=comment)
+    _save(order, actor, "order.submitted_for_review", before)
+    return order
+
+
+def _check_reviewer(order: Order, actor: Actor) -> None:
+    require_permission(actor, roles.REVIEW_ORDER)
+    if order.state != OrderState.IN_REVIEW:
+        raise OrderActionError(_("Only an order in review can be approved or rejected."))
+    if (
+        actor is not None
+        and order.processed_by_id is not None
+        and order.processed_by_id == actor.pk
+    ):
+        raise OrderActionError(_("You processed this order: another reviewer must decide on it."))
+
+
+@transaction.atomic
+def approve_order(order: Order, actor: Actor, comment: str = "") -> Order:
+    order = _locked(order)
+    _check_reviewer(order, actor)
+    before = order_snapshot(order)
+    order.review_state = ReviewState.APPROVED
+    _move(order, OrderState.APPROVED, actor, OrderEventType.APPROVED, comment=comment)
+    _save(order, actor, "order.approved", before, comment=comment)
+    return order
+
+
+@transaction.atomic
+def reject_order(order: Order, actor: Actor, comment: str) -> Order:
+    order = _locked(order)
+    _check_reviewer(order, actor)
+    if not comment.strip():
+        raise OrderValidationError(
+            [
+                rules.FieldError(
+                    "comment", _("Say why the order is rejected, so the processor can correct it.")
+                )
+            ]
+        )
+    before = order_snapshot(order)
+    order.review_state = ReviewState.REJECTED
+    _move(order, OrderState.PAID, actor, OrderEventType.REJECTED, comment=comment.strip())
+    _save(order, actor, "order.rejected", before, comment=comment.strip())
+    return order
+
+
+# --- edits (R2.3 correction, R8.1 administrator edit) -------------------------------------
+
+
+@dataclass(frozen=True)
+class LineChange:
+    line_id: int
+    quantity: int | None = None
+    unit_price_cents: int | None = None
+
+
+def _apply_line_changes(
+    order: Order,
+    changes: list[LineChange],
+    discount_cents: int | None,
+    shipping_fee_cents: int | None,
+) -> dict[str, Any]:
+    lines = {line.pk: line for line in order.lines.all()}
+    errors: list[rules.FieldError] = []
+    for index, change in enumerate(changes):
+        if change.line_id not in lines:
+            errors.append(rules.FieldError(f"lines[{index}].id", _("No such line on this order.")))
+        if change.quantity is not None and change.quantity < 1:
+            errors.append(rules.FieldError(f"lines[{index}].quantity", _("Must be at least 1.")))
+        if change.unit_price_cents is not None and change.unit_price_cents < 0:
+            errors.append(
+                rules.FieldError(f"lines[{index}].unit_price", _("Must not be negative."))
+            )
+    if discount_cents is not None and discount_cents < 0:
+        errors.append(rules.FieldError("discount", _("Must not be negative.")))
+    if shipping_fee_cents is not None and shipping_fee_cents < 0:
+        errors.append(rules.FieldError("shipping_fee", _("Must not be negative.")))
+    if errors:
+        raise OrderValidationError(errors)
+    changed: dict[str, Any] = {}
+    for change in changes:
+        line = lines[change.line_id]
+        if change.quantity is not None and change.quantity != line.quantity:
+            changed[f"line {line.sku} quantity"] = [line.quantity, change.quantity]
+            line.quantity = change.quantity
+        if change.unit_price_cents is not None and change.unit_price_cents != line.unit_price_cents:
+            changed[f"line {line.sku} unit_price_cents"] = [
+                line.unit_price_cents,
+                change.unit_price_cents,
+            ]
+            line.unit_price_cents = change.unit_price_cents
+        line.save(update_fields=["quantity", "unit_price_cents"])
+    if discount_cents is not None and discount_cents != order.discount_cents:
+        changed["discount_cents"] = [order.discount_cents, discount_cents]
+        order.discount_cents = discount_cents
+    if shipping_fee_cents is not None and shipping_fee_cents != order.shipping_fee_cents:
+        changed["shipping_fee_cents"] = [order.shipping_fee_cents, shipping_fee_cents]
+        order.shipping_fee_cents = shipping_fee_cents
+    order.subtotal_cents = sum(line.line_total_cents for line in lines.values())
+    total = order.subtotal_cents - order.discount_cents + order.shipping_fee_cents
+    if total < 0:
+        raise OrderValidationError(
+            [rules.FieldError("discount", _("The discount is larger than the order."))]
+        )
+    if total != order.total_cents:
+        changed["total_cents"] = [order.total_cents, total]
+    order.total_cents = total
+    return changed
+
+
+@transaction.atomic
+def edit_order(
+    order: Order,
+    actor: Actor,
+    changes: list[LineChange],
+    *,
+    discount_cents: int | None = None,
+    shipping_fee_cents: int | None = None,
+    comment: str = "",
+) -> Order:
+    """Correct quantities, prices or amounts: processors before shipping, administrators any time.
+
+    Locked while in review (R2.3), and after shipping for everyone but administrators.
+    """
+    is_admin_edit = actor is not None and actor.has_perm(roles.EDIT_ORDER_AMOUNTS)  # type: ignore[union-attr]
+    if not is_admin_edit:
+        require_permission(actor, roles.PROCESS_ORDER)
+    order = _locked(order)
+    if order.state == OrderState.IN_REVIEW:
+        raise OrderActionError(_("The order is locked while in review."))
+    if not is_admin_edit and order.state not in EDITABLE_STATES:
+        raise OrderActionError(_("Only an administrator can change an order in this state."))
+    if order.state == OrderState.CANCELLED:
+        raise OrderActionError(_("A cancelled order cannot be edited."))
+    before = order_snapshot(order)
+    changed = _apply_line_changes(order, changes, discount_cents, shipping_fee_cents)
+    if not changed:
+        return order
+    _log(
+        order,
+        OrderEventType.EDITED,
+        actor,
+        comment=comment,
+        data={"changes": changed, "by_admin": is_admin_edit},
+    )
+    _save(order, actor, "order.edited", before, changes=changed)
+    return order
+
+
+@transaction.atomic
+def delete_invalid_order(order: Order, actor: Actor, reason: str) -> Order:
+    """Administrators remove an invalid order: hidden from lists, kept for the audit trail."""
+    require_permission(actor, roles.DELETE_ORDER)
+    if not reason.strip():
+        raise OrderValidationError([rules.FieldError("reason", _("Say why the order is invalid."))])
+    order = Order.all_objects.select_for_update().get(pk=order.pk)
+    if order.is_deleted:
+        raise OrderActionError(_("The order was already deleted."))
+    before = order_snapshot(order)
+    order.is_deleted = True
+    order.deleted_at = now()
+    order.deletion_reason = reason.strip()
+    _log(order, OrderEventType.DELETED, actor, comment=reason.strip())
+    _save(order, actor, "order.deleted", before, reason=reason.strip())
+    return order
+
+
+@transaction.atomic
+def cancel_order(order: Order, actor: Actor, reason: str) -> Order:
+    require_permission(actor, roles.CANCEL_ORDER)
+    if not reason.strip():
+        raise OrderValidationError(
+            [rules.FieldError("reason", _("Say why the order is cancelled."))]
+        )
+    order = _locked(order)
+    before = order_snapshot(order)
+    _move(order, OrderState.CANCELLED, actor, OrderEventType.CANCELLED, comment=reason.strip())
+    _save(order, actor, "order.cancelled", before, reason=reason.strip())
+    return order
+
+
+# --- fulfilment and delivery (R1.2) -------------------------------------------------------
+
+FULFILMENT_PERMISSIONS = {
+    OrderState.ALLOCATED: roles.FULFIL_ORDER,
+    OrderState.PICKING: roles.FULFIL_ORDER,
+    OrderState.PACKED: roles.FULFIL_ORDER,
+    OrderState.APPROVED: roles.FULFIL_ORDER,  # stock released back
+    OrderState.SHIPPED: roles.SHIP_ORDER,
+    OrderState.IN_TRANSIT: roles.SHIP_ORDER,
+    OrderState.DELIVERED: roles.SHIP_ORDER,
+}
+
+
+@transaction.atomic
+def advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str = "") -> Order:
+    """Move an approved order along the warehouse and delivery steps."""
+    if to_state not in FULFILMENT_PERMISSIONS:
+        raise OrderActionError(_("Use the dedicated action for this step."))
+    require_permission(actor, FULFILMENT_PERMISSIONS[to_state])
+    order = _locked(order)
+    before = order_snapshot(order)
+    _move(order, to_state, actor, OrderEventType.STATE_CHANGED, comment=comment)
+    _save(order, actor, f"order.{to_state}", before)
+    return order
+
+
+@transaction.atomic
+def complete_order(order: Order, actor: Actor) -> Order:
+    """Close a delivered order; the after-sales guarantee period starts now (R1.2)."""
+    require_permission(actor, roles.SHIP_ORDER)
+    order = _locked(order)
+    before = order_snapshot(order)
+    completed_at = now()
+    order.completed_at = completed_at
+    order.after_sales_until = rules.after_sales_deadline(
+        completed_at, settings.PARCELOPS_AFTER_SALES_DAYS
+    )
+    _move(
+        order,
+        OrderState.COMPLETED,
+        actor,
+        OrderEventType.COMPLETED,
+        after_sales_until=order.after_sales_until.isoformat(),
+    )
+    _save(order, actor, "order.completed", before)
+    return order
+
+
+def complete_delivered_orders() -> int:
+    """Complete orders delivered long enough ago (the periodic sweep)."""
+    cutoff = now() - timedelta(days=settings.PARCELOPS_AUTO_COMPLETE_DAYS)
+    due = OrderEvent.objects.filter(
+        to_state=OrderState.DELIVERED,
+        at__lte=cutoff,
+        order__state=OrderState.DELIVERED,
+        order__is_deleted=False,
+    ).values_list("order_id", flat=True)
+    count = 0
+    for order in Order.objects.filter(pk__in=list(due)):
+        try:
+            complete_order(order, None)
+        except OrderActionError:
+            continue  # moved on meanwhile
+        count += 1
+    return count

@@ -1,0 +1,323 @@
+"""/api/v1/orders: intake, query, review and administration of orders (thin: validate,
+call an action, shape the answer)."""
+
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from parcelops.accounts import roles
+from parcelops.core.money import MoneyFormatError, parse_cents
+from parcelops.core.ratelimit import is_rate_limited
+from parcelops.orders import actions
+from parcelops.orders.models import Order
+from parcelops.orders.presentation import order_view, phone_last4_matches, public_order_view
+from parcelops.orders.queries import OrderFilters, filter_orders
+from parcelops.orders.rules import FieldError
+from parcelops.orders.states import OrderState
+
+router = Router(tags=["orders"])
+public_router = Router(tags=["public"], auth=None)
+
+
+class CustomerIn(Schema):
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    tier: str = "regular"
+
+
+class AddressIn(Schema):
+    province: str
+    city: str
+    district: str | None = None
+    street: str
+    postal_code: str | None = None
+    country: str = "CN"
+
+
+class LineIn(Schema):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: str = Field(examples=["129.00"])
+
+
+class OrderIn(Schema):
+    """The intake document (validated by parcelops.orders.rules, which names every bad field)."""
+
+    channel: str
+    external_id: str
+    placed_at: str = Field(examples=["2026-11-25T10:00:00+08:00"])
+    customer: CustomerIn
+    shipping_address: AddressIn
+    lines: list[LineIn]
+    discount: str = "0.00"
+    shipping_fee: str = "0.00"
+    total: str
+    currency: str = "CNY"
+    requested_carrier: str | None = None
+    promised_delivery_date: str | None = None
+    is_paid: bool = True
+
+
+def _json_body(request: HttpRequest) -> Any:
+    try:
+        return orjson.loads(request.body or b"null")
+    except orjson.JSONDecodeError as error:
+        raise HttpError(
+            400, _("The body is not valid JSON: %(reason)s") % {"reason": str(error)}
+        ) from error
+
+
+def _object_body(request: HttpRequest) -> dict[str, Any]:
+    body = _json_body(request) if request.body else {}
+    if not isinstance(body, dict):
+        raise HttpError(400, _("The body must be a JSON object."))
+    return body
+
+
+def _order(number: str) -> Order:
+    return get_object_or_404(
+        Order.objects.select_related("channel", "customer", "assignee"), number=number
+    )
+
+
+def _answer(request: HttpRequest, order: Order, status: int = 200) -> Status:
+    return Status(status, order_view(order, request.user, with_events=True))
+
+
+@router.post(
+    "",
+    response={200: dict, 201: dict},
+    summary="Take in an order (idempotent on channel + external_id)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": OrderIn.model_json_schema()}},
+        }
+    },
+)
+def create_order(request: HttpRequest) -> Status:
+    result = actions.intake_order(_json_body(request), request.user)
+    order = Order.all_objects.select_related("channel", "customer", "assignee").get(
+        pk=result.order.pk
+    )
+    return _answer(request, order, 201 if result.created else 200)
+
+
+class OrderListOut(Schema):
+    count: int
+    results: list[dict[str, Any]]
+
+
+@router.get("", response=OrderListOut, summary="List and search orders")
+def list_orders(
+    request: HttpRequest,
+    state: str = "",
+    order_type: str = "",
+    channel: str = "",
+    assignee: str = "",
+    review_state: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    phone: str = "",
+    email: str = "",
+    name: str = "",
+    q: str = "",
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    actions.require_permission(request.user, roles.VIEW_ORDER)
+    filters = OrderFilters.from_mapping(request.GET)
+    orders = filter_orders(filters).prefetch_related("lines")
+    page = list(orders[offset : offset + limit])
+    return {"count": orders.count(), "results": [order_view(o, request.user) for o in page]}
+
+
+@router.get("/{number}", response=dict, summary="One order with its timeline")
+def get_order(request: HttpRequest, number: str) -> dict[str, Any]:
+    actions.require_permission(request.user, roles.VIEW_ORDER)
+    return order_view(_order(number), request.user, with_events=True)
+
+
+def _line_changes(body: dict[str, Any]) -> tuple[list[actions.LineChange], int | None, int | None]:
+    errors: list[FieldError] = []
+    changes: list[actions.LineChange] = []
+    raw_lines = body.get("lines", [])
+    if not isinstance(raw_lines, list):
+        raise actions.OrderValidationError([FieldError("lines", _("Must be a list."))])
+    for index, raw in enumerate(raw_lines):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
+            errors.append(
+                FieldError(f"lines[{index}].id", _("Each line needs the id of the order line."))
+            )
+            continue
+        quantity = raw.get("quantity")
+        if quantity is not None and (not isinstance(quantity, int) or isinstance(quantity, bool)):
+            errors.append(FieldError(f"lines[{index}].quantity", _("Must be a whole number.")))
+            quantity = None
+        price = None
+        if raw.get("unit_price") is not None:
+            try:
+                price = parse_cents(raw["unit_price"])
+            except MoneyFormatError:
+                errors.append(
+                    FieldError(
+                        f"lines[{index}].unit_price",
+                        _(
+                            'Must be a decimal string with at most two decimal places, such as "12.50".'
+                        ),
+                    )
+                )
+        changes.append(actions.LineChange(raw["id"], quantity, price))
+    amounts: dict[str, int | None] = {}
+    for key in ("discount", "shipping_fee"):
+        amounts[key] = None
+        if body.get(key) is not None:
+            try:
+                amounts[key] = parse_cents(body[key])
+            except MoneyFormatError:
+                errors.append(
+                    FieldError(
+                        key,
+                        _(
+                            'Must be a decimal string with at most two decimal places, such as "12.50".'
+                        ),
+                    )
+                )
+    if errors:
+        raise actions.OrderValidationError(errors)
+    return changes, amounts["discount"], amounts["shipping_fee"]
+
+
+@router.patch(
+    "/{number}",
+    response=dict,
+    summary="Edit quantities, prices and amounts (totals recomputed, audited)",
+)
+def edit_order(request: HttpRequest, number: str) -> dict[str, Any]:
+    body = _object_body(request)
+    changes, discount, shipping_fee = _line_changes(body)
+    order = actions.edit_order(
+        _order(number),
+        request.user,
+        changes,
+        discount_cents=discount,
+        shipping_fee_cents=shipping_fee,
+        comment=str(body.get("comment", "")),
+    )
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@router.delete("/{number}", response=dict, summary="Delete an invalid order (soft delete, audited)")
+def delete_order(request: HttpRequest, number: str, reason: str = "") -> dict[str, Any]:
+    order = actions.delete_invalid_order(_order(number), request.user, reason)
+    return {"number": order.number, "deleted": True}
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class AssignIn(Schema):
+    assignee: str
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class TransitionIn(Schema):
+    to_state: OrderState
+    comment: str = ""
+
+
+@router.post("/{number}/submit-review", response=dict, summary="Submit for review")
+def submit_review(
+    request: HttpRequest, number: str, payload: CommentIn | None = None
+) -> dict[str, Any]:
+    order = actions.submit_for_review(
+        _order(number), request.user, payload.comment if payload else ""
+    )
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@router.post("/{number}/approve", response=dict, summary="Approve an order in review")
+def approve(request: HttpRequest, number: str, payload: CommentIn | None = None) -> dict[str, Any]:
+    order = actions.approve_order(_order(number), request.user, payload.comment if payload else "")
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@router.post(
+    "/{number}/reject", response=dict, summary="Reject an order in review (comment required)"
+)
+def reject(request: HttpRequest, number: str, payload: CommentIn | None = None) -> dict[str, Any]:
+    order = actions.reject_order(_order(number), request.user, payload.comment if payload else "")
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@router.post("/{number}/confirm", response=dict, summary="Confirm an order that needs no review")
+def confirm(request: HttpRequest, number: str) -> dict[str, Any]:
+    order = actions.confirm_order(_order(number), request.user)
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@router.post("/{number}/mark-paid", response=dict, summary="Record the payment of an order")
+def mark_paid(request: HttpRequest, number: str) -> dict[str, Any]:
+    order = actions.mark_paid(_order(number), request.user)
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@router.post("/{number}/assign", response=dict, summary="Reassign to another processor")
+def assign(request: HttpRequest, number: str, payload: AssignIn) -> dict[str, Any]:
+    order = actions.reassign_order(_order(number), payload.assignee, request.user)
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@router.post("/{number}/cancel", response=dict, summary="Cancel (reason required)")
+def cancel(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
+    order = actions.cancel_order(_order(number), request.user, payload.reason)
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@router.post("/{number}/transition", response=dict, summary="Warehouse and delivery steps")
+def transition(request: HttpRequest, number: str, payload: TransitionIn) -> dict[str, Any]:
+    order = actions.advance_order(_order(number), payload.to_state, request.user, payload.comment)
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@router.post(
+    "/{number}/complete", response=dict, summary="Complete a delivered order (starts after-sales)"
+)
+def complete(request: HttpRequest, number: str) -> dict[str, Any]:
+    order = actions.complete_order(_order(number), request.user)
+    return order_view(_order(order.number), request.user, with_events=True)
+
+
+@public_router.get("/orders/{number}", response=dict, summary="A customer's view of their order")
+def public_order(request: HttpRequest, number: str, phone_last4: str = "") -> Any:
+    if is_rate_limited(request, "public-order", settings.PARCELOPS_PUBLIC_RATE_LIMIT):
+        response = HttpResponse(
+            orjson.dumps(
+                {
+                    "errors": [
+                        {"field": "", "message": _("Too many requests: try again in a minute.")}
+                    ]
+                }
+            ),
+            status=429,
+            content_type="application/json",
+        )
+        response["Retry-After"] = "60"
+        return response
+    order = Order.objects.select_related("customer").filter(number=number).first()
+    # An unknown number and a wrong phone_last4 get the same answer: nothing to probe with.
+    if order is None or not phone_last4_matches(order, phone_last4):
+        raise HttpError(404, _("No order with this number and phone."))
+    return public_order_view(order)

@@ -1,0 +1,192 @@
+"""Orders, their lines, customers, channels, products and the event timeline."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from parcelops.core.fields import EncryptedJSONField, EncryptedTextField
+from parcelops.core.money import display_money
+from parcelops.orders.states import (
+    CustomerTier,
+    OrderEventType,
+    OrderState,
+    OrderType,
+    ProductType,
+    ReviewState,
+)
+
+
+class Channel(models.Model):
+    """Where orders come from: web shop, app, mini-program, a marketplace (R2.1.1)."""
+
+    class Kind(models.TextChoices):
+        WEB = "web", _("Web shop")
+        APP = "app", _("Mobile app")
+        MINI_PROGRAM = "mini_program", _("Mini-program")
+        MARKETPLACE = "marketplace", _("Marketplace")
+        OFFLINE = "offline", _("Phone / offline")
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.WEB)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A shop customer. Name, phone and email are encrypted; the blind indexes find them."""
+
+    name = EncryptedTextField()
+    phone = EncryptedTextField()
+    email = EncryptedTextField(blank=True)
+    phone_index = models.CharField(max_length=64, db_index=True)
+    email_index = models.CharField(max_length=64, db_index=True, blank=True)
+    name_index = models.CharField(max_length=64, db_index=True, blank=True)
+    tier = models.CharField(
+        max_length=20, choices=CustomerTier.choices, default=CustomerTier.REGULAR
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Customer {self.pk}"
+
+
+class Product(models.Model):
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    product_type = models.CharField(
+        max_length=20, choices=ProductType.choices, default=ProductType.STANDARD
+    )
+    category = models.CharField(max_length=100, blank=True)
+    unit_price_cents = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+class LiveOrderManager(models.Manager["Order"]):
+    def get_queryset(self) -> models.QuerySet["Order"]:
+        return super().get_queryset().filter(is_deleted=False)
+
+
+class Order(models.Model):
+    number = models.CharField(max_length=24, unique=True)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
+    external_id = models.CharField(max_length=100)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer_tier = models.CharField(max_length=20, choices=CustomerTier.choices)
+    shipping_address = EncryptedJSONField()
+    placed_at = models.DateTimeField()
+    received_at = models.DateTimeField(db_index=True)  # the system's own time of intake (R2.1.2)
+    currency = models.CharField(max_length=3, default="CNY")
+    subtotal_cents = models.BigIntegerField()
+    discount_cents = models.BigIntegerField(default=0)
+    shipping_fee_cents = models.BigIntegerField(default=0)
+    total_cents = models.BigIntegerField()
+    requested_carrier = models.CharField(max_length=40, blank=True)
+    promised_delivery_date = models.DateField(null=True, blank=True)
+    order_type = models.CharField(max_length=10, choices=OrderType.choices, db_index=True)
+    classification_reasons = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=20, choices=OrderState.choices, db_index=True)
+    review_state = models.CharField(max_length=20, choices=ReviewState.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_orders",
+    )
+    processed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="processed_orders",
+    )
+    has_open_exception = models.BooleanField(default=False, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    after_sales_until = models.DateTimeField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deletion_reason = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LiveOrderManager()
+    all_objects = models.Manager()  # noqa: DJ012 (a manager, not a field: deleted orders included)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="order_unique_per_channel"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "received_at"]),
+            models.Index(fields=["assignee", "state"]),
+        ]
+        permissions = [
+            ("process_order", "Can process orders (confirm, edit, submit for review)"),
+            ("review_order", "Can approve or reject orders in review"),
+            ("assign_order", "Can reassign orders by hand"),
+            ("edit_order_amounts", "Can edit quantities and prices of any order"),
+            ("fulfil_order", "Can allocate, pick and pack orders"),
+            ("ship_order", "Can hand orders to carriers"),
+            ("cancel_order", "Can cancel orders"),
+            ("export_orders", "Can export order lists"),
+            ("view_customer_data", "Can see customer names, phones and addresses"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total_display(self) -> str:
+        return display_money(self.total_cents, self.currency)
+
+    @property
+    def is_locked_for_review(self) -> bool:
+        return self.state == OrderState.IN_REVIEW
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, null=True, on_delete=models.SET_NULL, related_name="+")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    product_type = models.CharField(max_length=20, choices=ProductType.choices)
+    quantity = models.PositiveIntegerField()
+    unit_price_cents = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x{self.quantity}"
+
+    @property
+    def line_total_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+
+class OrderEvent(models.Model):
+    """One entry of the order's timeline: every transition, with actor and time."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=30, choices=OrderEventType.choices)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.type}"

@@ -1,0 +1,153 @@
+"""How an order is shown: to staff (masked unless their role may see customer data) and
+to the customer on the public page (no personal data at all)."""
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+
+from parcelops.accounts import roles
+from parcelops.core.money import format_cents
+from parcelops.orders.models import Order, OrderEvent
+from parcelops.orders.states import OrderEventType, OrderState
+
+
+def mask_name(name: str) -> str:
+    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
+
+
+def mask_phone(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else ""
+
+
+def can_see_customer_data(user: User | AnonymousUser | None) -> bool:
+    return bool(
+        user is not None and user.is_authenticated and user.has_perm(roles.VIEW_CUSTOMER_DATA)
+    )  # type: ignore[union-attr]
+
+
+def customer_view(order: Order, *, full: bool) -> dict[str, Any]:
+    customer = order.customer
+    address: dict[str, str] = dict(order.shipping_address or {})  # type: ignore[arg-type]
+    if full:
+        return {
+            "name": customer.name,
+            "phone": customer.phone,
+            "email": customer.email,
+            "tier": order.customer_tier,
+            "shipping_address": address,
+        }
+    return {
+        "name": mask_name(customer.name),
+        "phone": mask_phone(customer.phone),
+        "email": mask_email(customer.email),
+        "tier": order.customer_tier,
+        "shipping_address": {k: address.get(k, "") for k in ("country", "province", "city")},
+    }
+
+
+def event_view(event: OrderEvent) -> dict[str, Any]:
+    return {
+        "type": event.type,
+        "label": str(OrderEventType(event.type).label),
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "actor": event.actor.get_username() if event.actor else "system",
+        "at": event.at.isoformat(),
+        "comment": event.comment,
+        "data": event.data,
+    }
+
+
+def order_view(order: Order, viewer: Any, *, with_events: bool = False) -> dict[str, Any]:
+    lines = list(order.lines.all())
+    view: dict[str, Any] = {
+        "number": order.number,
+        "channel": order.channel.code,
+        "external_id": order.external_id,
+        "state": order.state,
+        "state_label": str(OrderState(order.state).label),
+        "review_state": order.review_state,
+        "order_type": order.order_type,
+        "classification_reasons": order.classification_reasons,
+        "has_open_exception": order.has_open_exception,
+        "customer": customer_view(order, full=can_see_customer_data(viewer)),
+        "lines": [
+            {
+                "id": line.pk,
+                "sku": line.sku,
+                "name": line.name,
+                "product_type": line.product_type,
+                "quantity": line.quantity,
+                "unit_price": format_cents(line.unit_price_cents),
+                "line_total": format_cents(line.line_total_cents),
+            }
+            for line in lines
+        ],
+        "currency": order.currency,
+        "subtotal": format_cents(order.subtotal_cents),
+        "discount": format_cents(order.discount_cents),
+        "shipping_fee": format_cents(order.shipping_fee_cents),
+        "total": format_cents(order.total_cents),
+        "placed_at": order.placed_at.isoformat(),
+        "received_at": order.received_at.isoformat(),
+        "requested_carrier": order.requested_carrier,
+        "promised_delivery_date": order.promised_delivery_date.isoformat()
+        if order.promised_delivery_date
+        else None,
+        "assignee": order.assignee.get_username() if order.assignee else None,
+        "processed_by": order.processed_by.get_username() if order.processed_by else None,
+        "completed_at": order.completed_at.isoformat() if order.completed_at else None,
+        "after_sales_until": order.after_sales_until.isoformat()
+        if order.after_sales_until
+        else None,
+    }
+    if with_events:
+        view["events"] = [event_view(e) for e in order.events.select_related("actor")]
+    return view
+
+
+# What a customer sees: where the order is, never who handled it or where it goes.
+PUBLIC_EVENT_TYPES = {
+    OrderEventType.PLACED,
+    OrderEventType.PAID,
+    OrderEventType.APPROVED,
+    OrderEventType.CONFIRMED,
+    OrderEventType.STATE_CHANGED,
+    OrderEventType.CANCELLED,
+    OrderEventType.COMPLETED,
+}
+
+
+def public_order_view(order: Order) -> dict[str, Any]:
+    timeline = []
+    for event in order.events.filter(type__in=list(PUBLIC_EVENT_TYPES)).order_by("at", "id"):
+        state = event.to_state or order.state
+        timeline.append(
+            {"at": event.at.isoformat(), "state": state, "label": str(OrderState(state).label)}
+        )
+    return {
+        "number": order.number,
+        "state": order.state,
+        "state_label": str(OrderState(order.state).label),
+        "placed_at": order.placed_at.isoformat(),
+        "promised_delivery_date": order.promised_delivery_date.isoformat()
+        if order.promised_delivery_date
+        else None,
+        "items": sum(line.quantity for line in order.lines.all()),
+        "timeline": timeline,
+    }
+
+
+def phone_last4_matches(order: Order, last4: str) -> bool:
+    import hmac
+
+    digits = "".join(ch for ch in order.customer.phone if ch.isdigit())
+    return len(last4) == 4 and hmac.compare_digest(digits[-4:], last4)

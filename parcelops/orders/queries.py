@@ -1,0 +1,105 @@
+"""Reading orders: the list filters shared by the API, the pages and the export (R8.1)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from parcelops.core import crypto
+from parcelops.orders.models import Order
+
+
+@dataclass
+class OrderFilters:
+    state: str = ""
+    order_type: str = ""
+    channel: str = ""
+    assignee: str = ""  # a username, or "none" for unassigned
+    review_state: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    phone: str = ""
+    email: str = ""
+    name: str = ""
+    q: str = ""  # order number, external id or SKU
+    has_open_exception: bool | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> "OrderFilters":
+        def text(key: str) -> str:
+            return str(data.get(key) or "").strip()
+
+        def day(key: str) -> date | None:
+            try:
+                return date.fromisoformat(text(key)) if text(key) else None
+            except ValueError:
+                return None
+
+        exception = text("has_open_exception").lower()
+        return cls(
+            state=text("state"),
+            order_type=text("order_type"),
+            channel=text("channel"),
+            assignee=text("assignee"),
+            review_state=text("review_state"),
+            date_from=day("date_from"),
+            date_to=day("date_to"),
+            phone=text("phone"),
+            email=text("email"),
+            name=text("name"),
+            q=text("q"),
+            has_open_exception={"true": True, "1": True, "false": False, "0": False}.get(exception),
+        )
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_orders(
+    filters: OrderFilters, queryset: QuerySet[Order] | None = None
+) -> QuerySet[Order]:
+    orders = queryset if queryset is not None else Order.objects.all()
+    orders = orders.select_related("channel", "assignee", "customer")
+    if filters.state:
+        orders = orders.filter(state__in=filters.state.split(","))
+    if filters.order_type:
+        orders = orders.filter(order_type=filters.order_type)
+    if filters.channel:
+        orders = orders.filter(channel__code=filters.channel)
+    if filters.review_state:
+        orders = orders.filter(review_state=filters.review_state)
+    if filters.assignee == "none":
+        orders = orders.filter(assignee__isnull=True)
+    elif filters.assignee:
+        orders = orders.filter(assignee__username=filters.assignee)
+    if filters.date_from:
+        orders = orders.filter(received_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        orders = orders.filter(
+            received_at__lt=_day_start(filters.date_to) + timedelta(days=1)
+        )
+    # Customer details are encrypted: only exact matches through the blind indexes.
+    if filters.phone:
+        orders = orders.filter(customer__phone_index=crypto.phone_index(filters.phone))
+    if filters.email:
+        orders = orders.filter(customer__email_index=crypto.email_index(filters.email))
+    if filters.name:
+        orders = orders.filter(customer__name_index=crypto.name_index(filters.name))
+    if filters.q:
+        orders = orders.filter(
+            Q(number__iexact=filters.q)
+            | Q(external_id__iexact=filters.q)
+            | Q(lines__sku__iexact=filters.q)
+        ).distinct()
+    if filters.has_open_exception is not None:
+        orders = orders.filter(has_open_exception=filters.has_open_exception)
+    return orders.order_by("-received_at", "-id")
+
+
+def get_order(number: str) -> Order:
+    return Order.objects.select_related("channel", "assignee", "customer", "processed_by").get(
+        number=number
+    )

@@ -17,7 +17,9 @@ FIXED_NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.HUEY = {"huey_class": "huey.MemoryHuey", "immediate": True, "name": "test"}
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True  # tasks run inline, in memory: no queue file, no worker
     settings.MEDIA_ROOT = tmp_path / "uploads"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
     settings.AXES_ENABLED = True
@@ -115,3 +117,13 @@ def api_client(user: User | None = None) -> Client:
 @pytest.fixture
 def api():
     return api_client
+
+
+@pytest.fixture
+def english(settings):
+    """Answers and messages in English, so tests can assert exact texts once translations exist."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from parcelops.core.datafiles import read_or_create_secret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -29,18 +31,9 @@ DATA_DIR = Path(env_str("PARCELOPS_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def secret_from_file(name: str, make) -> str:  # type: ignore[no-untyped-def]
-    """A secret generated once on first start and kept in the data directory."""
-    path = DATA_DIR / name
-    if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY") or secret_from_file(
-    "secret_key", lambda: secrets.token_urlsafe(50)
+SECRET_KEY = env_str("SECRET_KEY") or read_or_create_secret(
+    DATA_DIR / "secret_key", lambda: secrets.token_urlsafe(50)
 )
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if o]
@@ -208,4 +201,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # The Huey consumer installs its own handler; propagating would print every line twice.
+    "loggers": {"huey": {"level": "INFO", "propagate": False}},
 }

@@ -5,15 +5,17 @@ new key can be put in front and old rows re-encrypted with ``parcelops keys rota
 The blind-index key is separate and never rotates, or old rows could not be found.
 """
 
-import base64
 import hashlib
 import hmac
 import re
+import secrets
 import unicodedata
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+from parcelops.core.datafiles import read_or_create_secret
 
 KEYS_FILE = "data_keys"
 INDEX_KEY_FILE = "index_key"
@@ -24,13 +26,9 @@ class DecryptionError(Exception):
 
 
 def configured_data_keys() -> list[str]:
-    raw = settings.PARCELOPS_DATA_KEYS
-    if not raw:
-        path = settings.DATA_DIR / KEYS_FILE
-        if not path.exists():
-            path.write_text(Fernet.generate_key().decode() + "\n")
-            path.chmod(0o600)
-        raw = path.read_text()
+    raw = settings.PARCELOPS_DATA_KEYS or read_or_create_secret(
+        settings.DATA_DIR / KEYS_FILE, lambda: Fernet.generate_key().decode()
+    )
     return [k.strip() for k in re.split(r"[,\s]+", raw) if k.strip()]
 
 
@@ -41,15 +39,9 @@ def _fernet() -> MultiFernet:
 
 @cache
 def _index_key() -> bytes:
-    raw = settings.PARCELOPS_INDEX_KEY
-    if not raw:
-        path = settings.DATA_DIR / INDEX_KEY_FILE
-        if not path.exists():
-            path.write_text(
-                base64.urlsafe_b64encode(hashlib.sha256(Fernet.generate_key()).digest()).decode()
-            )
-            path.chmod(0o600)
-        raw = path.read_text().strip()
+    raw = settings.PARCELOPS_INDEX_KEY or read_or_create_secret(
+        settings.DATA_DIR / INDEX_KEY_FILE, lambda: secrets.token_urlsafe(32)
+    )
     return raw.encode()
 
 

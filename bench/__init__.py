@@ -1,0 +1,1 @@
+"""ParcelOps benchmarks: `make bench` (python -m bench). Figures go to docs/benchmarks.md."""

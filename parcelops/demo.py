@@ -1,0 +1,553 @@
+"""Realistic, repeatable demo data (`parcelops demo`): a login per role, the shop's channels,
+catalogue and customers, and orders in every state, all made through the real actions.
+
+The seed decides everything a person would recognise again (customers, external ids, lines,
+totals, where each order's story stops; see ``demo_plan``); only order numbers and the real
+clock times differ.
+"""
+
+import os
+import random
+import secrets
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from parcelops.accounts import roles
+from parcelops.accounts.actions import set_staff_roles, sync_role_groups
+from parcelops.accounts.models import StaffProfile
+from parcelops.core.clock import now
+from parcelops.demo_data import (
+    APPROVAL_COMMENTS,
+    CATALOGUE,
+    CHANNELS,
+    CUSTOMER_CANCEL_REASONS,
+    MARKETPLACES,
+    REJECTION_COMMENTS,
+    RESUBMIT_COMMENTS,
+    UNPAID_CANCEL_REASON,
+)
+from parcelops.demo_plan import PlannedOrder, Planner
+from parcelops.orders import actions, rules
+from parcelops.orders.models import Channel, Customer, Order, OrderEvent, Product
+from parcelops.orders.states import (
+    OPEN_PROCESSING_STATES,
+    OrderEventType,
+    OrderState,
+    ReviewState,
+)
+
+DEFAULT_ORDERS = 200
+DEFAULT_SEED = 20261125
+PASSWORD_FILE = "demo_password"  # noqa: S105 (the file's name, not a password)
+ORDERS_PER_TRANSACTION = 50  # a failed order rolls back its batch, never a half-told story
+
+
+class DemoError(ValueError):
+    """The demo cannot run with these arguments or in this database; the message says why."""
+
+
+class Writer(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+# --- the people --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    role: str
+    display_name: str
+    skills: tuple[str, ...] = ()
+    workload_limit: int = 50
+    is_on_shift: bool = True
+
+
+ALL_SKILLS = ("normal", "large", "special")
+# Processors differ in skill, load limit and shift, so the automatic assignment visibly
+# follows them: only "order_processor" takes special orders, and with a full backlog the
+# newest special orders wait unassigned while normal ones still find someone.
+PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson("order_processor", roles.ORDER_PROCESSOR, "陈静", ALL_SKILLS, 15),
+    DemoPerson("order_processor_2", roles.ORDER_PROCESSOR, "刘洋", ("normal",), 20),
+    DemoPerson("order_processor_3", roles.ORDER_PROCESSOR, "赵磊", ("normal", "large"), 20),
+    DemoPerson("order_processor_4", roles.ORDER_PROCESSOR, "孙丽", ALL_SKILLS, 20, False),
+    DemoPerson("order_reviewer", roles.ORDER_REVIEWER, "周敏"),
+    DemoPerson("warehouse", roles.WAREHOUSE, "吴强"),
+    DemoPerson("logistics_staff", roles.LOGISTICS_STAFF, "郑凯"),
+    DemoPerson("logistics_head", roles.LOGISTICS_HEAD, "王建国"),
+    DemoPerson("leadership", roles.LEADERSHIP, "李文博"),
+    DemoPerson("cs_agent", roles.CS_AGENT, "林晓燕"),
+    DemoPerson("analyst", roles.ANALYST, "何佳"),
+    DemoPerson("admin", roles.ADMIN, "黄志强"),
+)
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role: str
+    has_demo_password: bool  # False: the account existed with a password of its own
+
+
+@dataclass
+class Crew:
+    """The demo's people by role, and any assignee met on the way by id."""
+
+    users: dict[str, User]
+    by_id: dict[int, User] = field(default_factory=dict)
+
+    def __getitem__(self, username: str) -> User:
+        return self.users[username]
+
+    def user(self, user_id: int) -> User:
+        if user_id not in self.by_id:
+            self.by_id[user_id] = User.objects.get(pk=user_id)
+        return self.by_id[user_id]
+
+
+def _ensure_people(password: str, reset_passwords: bool) -> tuple[Crew, list[Login], int]:
+    """Create the missing logins; existing ones keep their password unless told otherwise."""
+    sync_role_groups()  # migrate creates the groups; this makes the demo safe without it
+    usernames = [person.username for person in PEOPLE]
+    existing = {
+        user.username: user
+        for user in User.objects.filter(username__in=usernames).prefetch_related("groups")
+    }
+    with_profile = set(
+        StaffProfile.objects.filter(user__username__in=usernames).values_list(
+            "user__username", flat=True
+        )
+    )
+    # One hash for every demo login: they share the password anyway, and each Argon2 hash or
+    # check costs a noticeable fraction of a second.
+    encoded = make_password(password)
+    checked: dict[str, bool] = {encoded: True}
+    logins: list[Login] = []
+    created = 0
+    for person in PEOPLE:
+        is_admin = person.role == roles.ADMIN
+        user = existing.get(person.username)
+        current_roles: set[str] = set()
+        if user is None:
+            user = User.objects.create(
+                username=person.username,
+                password=encoded,
+                is_staff=is_admin,
+                is_superuser=is_admin,
+            )
+            created += 1
+        else:
+            current_roles = {group.name for group in user.groups.all()}
+            if reset_passwords:
+                user.password = encoded
+                user.save(update_fields=["password"])
+            if user.password not in checked:
+                checked[user.password] = check_password(password, user.password)
+            if is_admin and not (user.is_staff and user.is_superuser):
+                user.is_staff = user.is_superuser = True
+                user.save(update_fields=["is_staff", "is_superuser"])
+        has_demo_password = checked[user.password]
+        if person.role not in current_roles:
+            set_staff_roles(user, sorted((current_roles & set(roles.ROLES)) | {person.role}))
+        if person.username not in with_profile:
+            # A profile someone already set up keeps its skills, limit and shift.
+            StaffProfile.objects.update_or_create(
+                user=user,
+                defaults={
+                    "skills": list(person.skills),
+                    "workload_limit": person.workload_limit,
+                    "is_on_shift": person.is_on_shift,
+                    "display_name": person.display_name,
+                },
+            )
+        existing[person.username] = user
+        logins.append(Login(person.username, person.role, has_demo_password))
+    return Crew(users=existing), logins, created
+
+
+def _demo_password(given: str | None) -> tuple[str, Path]:
+    path = Path(settings.DATA_DIR) / PASSWORD_FILE
+    if given is not None:
+        try:
+            validate_password(given)
+        except ValidationError as error:
+            raise DemoError(
+                _("The password is not accepted: %(reasons)s")
+                % {"reasons": " ".join(error.messages)}
+            ) from error
+        _write_private(path, given)
+        return given, path
+    if path.exists():
+        stored = path.read_text().strip()
+        if stored:
+            return stored, path
+    generated = secrets.token_urlsafe(9)
+    _write_private(path, generated)
+    return generated, path
+
+
+def _write_private(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 before the password is written, also for a file an older run left wider open.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text + "\n")
+    except OSError as error:
+        raise DemoError(
+            _("Cannot write the demo password to %(path)s: %(error)s")
+            % {"path": path, "error": error.strerror}
+        ) from error
+
+
+# --- channels and catalogue --------------------------------------------------------------
+
+
+def _ensure_channels_and_products() -> tuple[int, int]:
+    """Reference data without a life cycle: created once, never overwritten."""
+    known_channels = set(
+        Channel.objects.filter(code__in=[c[0] for c in CHANNELS]).values_list("code", flat=True)
+    )
+    new_channels = [
+        Channel(code=code, name=name, kind=kind)
+        for code, name, kind, _share in CHANNELS
+        if code not in known_channels
+    ]
+    Channel.objects.bulk_create(new_channels)
+    known_skus = set(
+        Product.objects.filter(sku__in=[i.sku for i in CATALOGUE]).values_list("sku", flat=True)
+    )
+    new_products = [
+        Product(
+            sku=item.sku,
+            name=item.name,
+            product_type=item.product_type,
+            category=item.category,
+            unit_price_cents=item.unit_price_cents,
+        )
+        for item in CATALOGUE
+        if item.sku not in known_skus
+    ]
+    Product.objects.bulk_create(new_products)
+    return len(new_channels), len(new_products)
+
+
+# --- telling each order's story through the real actions ----------------------------------
+
+
+# Where the order stops moving forward (a cancelled order is cancelled from there).
+STOP_STATES = {
+    "approved": OrderState.APPROVED,
+    "allocated": OrderState.ALLOCATED,
+    "picking": OrderState.PICKING,
+    "packed": OrderState.PACKED,
+    "shipped": OrderState.SHIPPED,
+    "in_transit": OrderState.IN_TRANSIT,
+    "delivered": OrderState.DELIVERED,
+    "completed": OrderState.DELIVERED,
+}
+FULFILMENT_STEPS = (
+    OrderState.ALLOCATED,
+    OrderState.PICKING,
+    OrderState.PACKED,
+    OrderState.SHIPPED,
+    OrderState.IN_TRANSIT,
+    OrderState.DELIVERED,
+)
+# Who moves an order into each step: the warehouse up to the hand-over, then logistics.
+STEP_ACTORS = {
+    OrderState.ALLOCATED: "warehouse",
+    OrderState.PICKING: "warehouse",
+    OrderState.PACKED: "warehouse",
+    OrderState.SHIPPED: "warehouse",
+    OrderState.IN_TRANSIT: "logistics_staff",
+    OrderState.DELIVERED: "logistics_staff",
+}
+
+
+def _processor_for(order: Order, crew: Crew) -> tuple[Order, User]:
+    """The assignee; an order nobody could take is handed over by the reviewer by hand."""
+    if order.assignee_id is not None:
+        return order, crew.user(order.assignee_id)
+    able = [
+        c for c in actions.processor_candidates() if c.is_on_shift and order.order_type in c.skills
+    ]
+    chosen = min(able, key=lambda c: (c.workload, c.user_id), default=None)
+    processor = crew.user(chosen.user_id) if chosen else crew["order_processor"]
+    order = actions.reassign_order(order, processor.username, crew["order_reviewer"])
+    return order, processor
+
+
+def _play_story(order: Order, planned: PlannedOrder, crew: Crew) -> Order:
+    story = planned.story.name
+    rng = random.Random(f"{planned.key}:story")  # noqa: S311 (repeatable demo choices)
+    if order.state == OrderState.AWAITING_PAYMENT:
+        if story == "unpaid":
+            return order
+        if story == "cancelled_unpaid":
+            return actions.cancel_order(order, None, UNPAID_CANCEL_REASON)
+        # The payment provider's notice: recorded by the system, not by a person.
+        order = actions.mark_paid(order, None)
+    if story in ("paid", "paid_later"):
+        return order
+    cancel_from = rng.choice((OrderState.PAID, OrderState.APPROVED, OrderState.ALLOCATED))
+    if story == "cancelled" and cancel_from == OrderState.PAID:
+        return actions.cancel_order(order, crew["cs_agent"], rng.choice(CUSTOMER_CANCEL_REASONS))
+
+    order, processor = _processor_for(order, crew)
+    reviewer = crew["order_reviewer"]
+    if order.review_state == ReviewState.NOT_REQUIRED:
+        order = actions.confirm_order(order, processor)
+    else:
+        order = actions.submit_for_review(order, processor)
+        if story == "in_review":
+            return order
+        if story == "rejected" or rng.random() < 0.15:
+            order = actions.reject_order(order, reviewer, rng.choice(REJECTION_COMMENTS))
+            if story == "rejected":
+                return order  # waits for the processor's correction
+            order = actions.submit_for_review(order, processor, rng.choice(RESUBMIT_COMMENTS))
+        order = actions.approve_order(order, reviewer, rng.choice(APPROVAL_COMMENTS))
+
+    stop = cancel_from if story == "cancelled" else STOP_STATES.get(story, OrderState.APPROVED)
+    skips_transit = rng.random() < 0.15  # same-city courier: signed for without a transit scan
+    for step in FULFILMENT_STEPS:
+        if order.state == stop:
+            break
+        if step == OrderState.IN_TRANSIT and skips_transit and stop == OrderState.DELIVERED:
+            continue
+        order = actions.advance_order(order, step, crew[STEP_ACTORS[step]])
+    if story == "cancelled":
+        return actions.cancel_order(order, crew["cs_agent"], rng.choice(CUSTOMER_CANCEL_REASONS))
+    if story == "completed":
+        # Most complete themselves after the quiet period; some on the customer's call.
+        by_hand = rng.random() < 0.4
+        return actions.complete_order(order, crew["logistics_staff"] if by_hand else None)
+    return order
+
+
+# --- a believable timeline ----------------------------------------------------------------
+
+
+def _minutes(rng: random.Random, low: float, high: float) -> timedelta:
+    return timedelta(minutes=rng.uniform(low, high))
+
+
+def _gap_before(event: OrderEvent, rng: random.Random) -> timedelta:
+    """How long after the previous step a person or carrier typically takes this one."""
+    kind = event.type
+    if kind == OrderEventType.ASSIGNED:
+        automatic = bool(event.data.get("automatic"))
+        return timedelta(seconds=rng.uniform(1, 5)) if automatic else _minutes(rng, 10, 90)
+    if kind == OrderEventType.PAID:
+        return _minutes(rng, 1, 40)
+    if kind in (OrderEventType.CONFIRMED, OrderEventType.SUBMITTED_FOR_REVIEW):
+        return _minutes(rng, 60, 480) if event.comment else _minutes(rng, 15, 180)
+    if kind in (OrderEventType.APPROVED, OrderEventType.REJECTED):
+        return _minutes(rng, 20, 300)
+    if kind == OrderEventType.CANCELLED:
+        return _minutes(rng, 30, 1440) if event.actor_id is None else _minutes(rng, 20, 600)
+    if kind == OrderEventType.COMPLETED:
+        if event.actor_id is None:  # the auto-complete sweep
+            days = settings.PARCELOPS_AUTO_COMPLETE_DAYS
+            return timedelta(days=days) + _minutes(rng, 5, 60)
+        return _minutes(rng, 1440, 4320)
+    step_minutes: dict[str, tuple[int, int]] = {
+        OrderState.ALLOCATED: (10, 180),
+        OrderState.PICKING: (10, 120),
+        OrderState.PACKED: (10, 60),
+        OrderState.SHIPPED: (60, 360),
+        OrderState.IN_TRANSIT: (120, 600),
+        OrderState.DELIVERED: (1080, 3600) if event.from_state == "in_transit" else (180, 540),
+    }
+    return _minutes(rng, *step_minutes.get(event.to_state, (5, 60)))
+
+
+def _backdate(created: list[tuple[int, PlannedOrder]], started: datetime) -> None:
+    """Demo only: spread each new order's timeline over the past days.
+
+    The actions stamp every row with the real clock, so a fresh demo would show hundreds of
+    orders placed, paid and delivered within the same seconds. Only the demo rewrites these
+    times, in one bulk update per table; the audit trail keeps the real times it was written.
+    """
+    ids = [pk for pk, _planned in created]
+    orders = Order.objects.only("id", "received_at", "completed_at", "after_sales_until").in_bulk(
+        ids
+    )
+    events: dict[int, list[OrderEvent]] = defaultdict(list)
+    for event in OrderEvent.objects.filter(order_id__in=ids).order_by("id"):
+        events[event.order_id].append(event)
+    latest = started - timedelta(minutes=1)
+    completions: list[OrderEvent] = []
+    for pk, planned in created:
+        rng = random.Random(f"{planned.key}:time")  # noqa: S311 (repeatable demo times)
+        placed_at = planned.placed_at(started)
+        delay = (30, 600) if planned.channel in MARKETPLACES else (1, 20)  # marketplaces are polled
+        received_at = min(placed_at + timedelta(seconds=rng.uniform(*delay)), latest)
+        received_at = max(received_at, placed_at)
+        timeline = events[pk]
+        gaps = [_gap_before(event, rng) for event in timeline[1:]]
+        span = sum(gaps, timedelta())
+        room = max(latest - received_at, timedelta())
+        if span > room:  # squeeze the story into the time since the order was placed
+            gaps = [gap * (room / span) for gap in gaps]
+        at = received_at
+        for event, gap in zip(timeline, [timedelta(), *gaps], strict=True):
+            at += gap
+            event.at = at
+        order = orders[pk]
+        order.received_at = received_at
+        completion = [e for e in timeline if e.type == OrderEventType.COMPLETED]
+        if completion:
+            order.completed_at = completion[-1].at
+            order.after_sales_until = rules.after_sales_deadline(
+                order.completed_at, settings.PARCELOPS_AFTER_SALES_DAYS
+            )
+            completion[-1].data["after_sales_until"] = order.after_sales_until.isoformat()
+            completions.append(completion[-1])
+    Order.objects.bulk_update(
+        orders.values(), ["received_at", "completed_at", "after_sales_until"], batch_size=500
+    )
+    OrderEvent.objects.bulk_update(
+        [event for timeline in events.values() for event in timeline], ["at"], batch_size=500
+    )
+    OrderEvent.objects.bulk_update(completions, ["data"], batch_size=500)
+
+
+# --- the whole run -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    password: str
+    password_file: Path
+    logins: tuple[Login, ...]
+    users_created: int
+    channels_created: int
+    products_created: int
+    customers_created: int
+    orders_created: int
+    orders_already_there: int
+    state_counts: dict[str, int]  # every live order in the database, by state
+    unassigned_open_orders: int
+
+
+def load_demo(
+    orders: int = DEFAULT_ORDERS,
+    seed: int = DEFAULT_SEED,
+    password: str | None = None,
+    stdout: Writer | None = None,
+) -> DemoResult:
+    """Fill the database with the demo; running it again with the same seed adds nothing."""
+    if orders < 0:
+        raise DemoError(_("The number of orders must be 0 or more, not %(n)d.") % {"n": orders})
+    demo_password, password_file = _demo_password(password)
+    started = now()
+    # Oldest first, as they arrived: the newest then meet the processors' queues filled up.
+    plan = sorted(Planner(seed).plan(orders), key=lambda p: (-p.age, p.key))
+    with transaction.atomic():
+        crew, logins, users_created = _ensure_people(demo_password, password is not None)
+        channels_created, products_created = _ensure_channels_and_products()
+    customers_before = Customer.objects.count()
+    created_count = already_there = 0
+    for start in range(0, len(plan), ORDERS_PER_TRANSACTION):
+        batch = plan[start : start + ORDERS_PER_TRANSACTION]
+        with transaction.atomic():
+            created: list[tuple[int, PlannedOrder]] = []
+            for planned in batch:
+                order = _take_in(planned, started, crew)
+                if order is None:
+                    already_there += 1
+                else:
+                    created.append((order.pk, planned))
+            _backdate(created, started)
+        created_count += len(created)
+        if stdout is not None:
+            stdout.write(
+                _("Orders: %(done)d of %(total)d")
+                % {"done": min(start + len(batch), len(plan)), "total": len(plan)}
+                + "\n"
+            )
+    result = DemoResult(
+        password=demo_password,
+        password_file=password_file,
+        logins=tuple(logins),
+        users_created=users_created,
+        channels_created=channels_created,
+        products_created=products_created,
+        customers_created=Customer.objects.count() - customers_before,
+        orders_created=created_count,
+        orders_already_there=already_there,
+        state_counts=dict(
+            Order.objects.values_list("state").annotate(n=Count("id")).order_by("state")
+        ),
+        unassigned_open_orders=Order.objects.filter(
+            assignee__isnull=True, state__in=list(OPEN_PROCESSING_STATES)
+        ).count(),
+    )
+    if stdout is not None:
+        for line in summary_lines(result):
+            stdout.write(line + "\n")
+    return result
+
+
+def _take_in(planned: PlannedOrder, started: datetime, crew: Crew) -> Order | None:
+    """Intake (as the channel integration) and the story; None when the order was there."""
+    try:
+        intake = actions.intake_order(planned.payload(started), None)
+        if not intake.created:
+            return None  # loaded by an earlier run: its story is not told twice
+        return _play_story(intake.order, planned, crew)
+    except (
+        actions.OrderValidationError,
+        actions.OrderActionError,
+        actions.OrderPermissionError,
+    ) as error:
+        raise DemoError(
+            _("Demo order %(channel)s/%(id)s could not be loaded: %(error)s")
+            % {"channel": planned.channel, "id": planned.external_id, "error": error}
+        ) from error
+
+
+def summary_lines(result: DemoResult) -> Iterable[str]:
+    yield _(
+        "Demo data ready: %(created)d new orders (%(existing)d were already there), "
+        "%(customers)d new customers, %(products)d new products, %(channels)d new channels."
+    ) % {
+        "created": result.orders_created,
+        "existing": result.orders_already_there,
+        "customers": result.customers_created,
+        "products": result.products_created,
+        "channels": result.channels_created,
+    }
+    yield _("Orders by state:")
+    counts = Counter(result.state_counts)
+    for state in OrderState:
+        yield f"  {state.label!s:<24} {counts[state.value]:>6}"
+    yield _("Open orders waiting for a processor with the skill and room: %(n)d") % {
+        "n": result.unassigned_open_orders
+    }
+    yield _("Logins (password: %(password)s, kept in %(path)s):") % {
+        "password": result.password,
+        "path": result.password_file,
+    }
+    language = get_language() or settings.LANGUAGE_CODE
+    for login in result.logins:
+        note = "" if login.has_demo_password else "  " + _("(keeps its own password)")
+        yield f"  {login.username:<20} {roles.role_label(login.role, language)}{note}"

@@ -1,0 +1,346 @@
+"""`parcelops demo`: logins per role, every state, the real actions, repeatable by seed."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.test import override_settings
+from django.utils import translation
+
+from conftest import FIXED_NOW
+from parcelops.accounts.models import StaffProfile
+from parcelops.accounts.roles import ROLES
+from parcelops.audit.actions import verify_audit_chain
+from parcelops.audit.models import AuditRecord
+from parcelops.demo import DemoError, load_demo
+from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderLine, Product
+from parcelops.orders.states import (
+    CustomerTier,
+    OrderEventType,
+    OrderState,
+    ProductType,
+    ReviewState,
+)
+
+pytestmark = pytest.mark.django_db
+
+SEED = 20261125
+PROCESSORS = {"order_processor", "order_processor_2", "order_processor_3", "order_processor_4"}
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path, frozen_now):
+    """A data directory of the test's own, a frozen clock, and English messages to compare."""
+    settings.DATA_DIR = tmp_path
+    with translation.override("en"):
+        yield tmp_path
+
+
+def table_counts() -> dict[str, int]:
+    models = (User, StaffProfile, Channel, Product, Customer, Order, OrderLine, OrderEvent)
+    counts = {model.__name__: model._default_manager.count() for model in models}
+    counts["AuditRecord"] = AuditRecord.objects.count()
+    return counts
+
+
+def order_fingerprint() -> set[tuple[str, str, int, str]]:
+    return set(
+        Order.all_objects.values_list("channel__code", "external_id", "total_cents", "state")
+    )
+
+
+def test_it_creates_one_login_per_role_in_its_group(data_dir):
+    result = load_demo(orders=0, seed=SEED)
+
+    assert [login.username for login in result.logins] == [
+        "order_processor",
+        "order_processor_2",
+        "order_processor_3",
+        "order_processor_4",
+        *ROLES[1:],
+    ]
+    for role in ROLES:
+        user = User.objects.get(username=role)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.check_password(result.password)
+    admin = User.objects.get(username="admin")
+    assert (admin.is_staff, admin.is_superuser) == (True, True)
+    assert User.objects.filter(is_superuser=True).count() == 1
+    assert result.users_created == 12
+    assert all(login.has_demo_password for login in result.logins)
+
+
+def test_processors_differ_in_skill_load_and_shift(data_dir):
+    load_demo(orders=0, seed=SEED)
+
+    profiles = {
+        p.user.username: (p.skills, p.workload_limit, p.is_on_shift)
+        for p in StaffProfile.objects.filter(user__username__in=PROCESSORS).select_related("user")
+    }
+    assert profiles == {
+        "order_processor": (["normal", "large", "special"], 15, True),
+        "order_processor_2": (["normal"], 20, True),
+        "order_processor_3": (["normal", "large"], 20, True),
+        "order_processor_4": (["normal", "large", "special"], 20, False),
+    }
+    assert set(
+        User.objects.filter(groups__name="order_processor").values_list("username", flat=True)
+    ) == (PROCESSORS)
+
+
+def test_it_loads_the_channels_and_a_catalogue_of_every_product_type(data_dir):
+    result = load_demo(orders=0, seed=SEED)
+
+    assert dict(Channel.objects.values_list("code", "kind")) == {
+        "web": "web",
+        "app": "app",
+        "mini_program": "mini_program",
+        "tmall": "marketplace",
+        "jd": "marketplace",
+        "douyin": "marketplace",
+    }
+    assert dict(Channel.objects.values_list("code", "name"))["tmall"] == "天猫"
+    assert result.products_created == 40
+    assert set(Product.objects.values_list("product_type", flat=True)) == set(ProductType.values)
+    assert Product.objects.filter(unit_price_cents__gte=500_000).count() == 6
+
+
+def test_the_generated_password_is_kept_private_in_the_data_directory(data_dir):
+    result = load_demo(orders=0, seed=SEED)
+
+    path = data_dir / "demo_password"
+    assert result.password_file == path
+    assert path.read_text() == result.password + "\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert len(result.password) == 12
+    assert load_demo(orders=0, seed=SEED).password == result.password
+
+
+def test_a_given_password_is_set_on_every_demo_login_and_stored(data_dir):
+    load_demo(orders=0, seed=SEED)
+
+    result = load_demo(orders=0, seed=SEED, password="tea-garden-2026")
+
+    assert result.password == "tea-garden-2026"
+    assert (data_dir / "demo_password").read_text() == "tea-garden-2026\n"
+    for username in ("order_processor_2", "admin", "analyst"):
+        assert User.objects.get(username=username).check_password("tea-garden-2026")
+
+
+def test_an_existing_account_keeps_its_password_profile_and_other_roles(data_dir, make_staff):
+    own = make_staff("admin", "analyst", skills=[], workload_limit=3, on_shift=False)
+
+    result = load_demo(orders=0, seed=SEED)
+
+    own.refresh_from_db()
+    assert own.check_password("correct-horse-battery")
+    assert sorted(own.groups.values_list("name", flat=True)) == ["admin", "analyst"]
+    assert (own.is_staff, own.is_superuser) == (True, True)
+    profile = StaffProfile.objects.get(user=own)
+    assert (profile.skills, profile.workload_limit, profile.is_on_shift) == ([], 3, False)
+    logins = {login.username: login.has_demo_password for login in result.logins}
+    assert logins["admin"] is False
+    assert logins["analyst"] is True
+    assert User.objects.filter(username="admin").count() == 1
+
+
+def test_orders_wait_unassigned_when_no_processor_has_room(data_dir, make_staff):
+    for username in PROCESSORS:
+        make_staff(username, "order_processor", workload_limit=1)
+
+    result = load_demo(orders=40, seed=SEED)
+
+    assert result.unassigned_open_orders == 8
+    assert Order.objects.filter(assignee__isnull=True, state="paid").exists()
+    # Orders that had to move on anyway were handed over by the reviewer by hand.
+    manual = OrderEvent.objects.filter(type=OrderEventType.ASSIGNED, data__automatic=False)
+    assert set(manual.values_list("actor__username", flat=True)) == {"order_reviewer"}
+
+
+def test_a_weak_password_is_refused_and_nothing_is_written(data_dir):
+    with pytest.raises(DemoError, match=r"^The password is not accepted: This password is too"):
+        load_demo(orders=5, seed=SEED, password="1234")
+
+    assert User.objects.count() == 0
+    assert Order.all_objects.count() == 0
+    assert not (data_dir / "demo_password").exists()
+
+
+def test_the_command_prints_the_summary_the_logins_and_the_password(data_dir, capsys):
+    call_command("demo", "--orders", "15", "--seed", str(SEED), "--password", "tea-garden-2026")
+
+    out = capsys.readouterr().out
+    assert "Orders: 15 of 15\n" in out
+    assert "Demo data ready: 15 new orders (0 were already there)" in out
+    assert "Orders by state:" in out
+    assert "Logins (password: tea-garden-2026, kept in " in out
+    assert "\n  order_processor_2    " in out
+    assert "\n  admin                " in out
+    lines = out.splitlines()
+    start = lines.index("Orders by state:") + 1
+    state_lines = lines[start : start + len(OrderState)]
+    assert [line.split()[0] for line in state_lines][:2] == ["Awaiting", "Paid,"]
+    assert sum(int(line.split()[-1]) for line in state_lines) == 15
+
+
+def test_the_command_refuses_a_negative_number_of_orders(data_dir):
+    with pytest.raises(CommandError) as raised:
+        call_command("demo", "--orders", "-1")
+
+    assert str(raised.value) == "The number of orders must be 0 or more, not -1."
+    assert User.objects.count() == 0
+    assert not Group.objects.filter(user__isnull=False).exists()
+    assert not (data_dir / "demo_password").exists()
+
+
+@pytest.fixture(scope="class")
+def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Forty orders of SEED, loaded once for the class; what one of its tests adds is rolled
+    back after that test."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DATA_DIR=tmp_path_factory.mktemp("demo")),
+        time_machine.travel(FIXED_NOW, tick=False),
+        transaction.atomic(),
+    ):
+        yield load_demo(orders=40, seed=SEED)
+        transaction.set_rollback(True)
+
+
+class TestFortyOrdersOfOneSeed:
+    """The tests that share one loaded demo."""
+
+    def test_forty_orders_show_every_state_tier_and_product_type(self, loaded):
+        assert loaded.orders_created == 40
+        assert loaded.state_counts == {
+            "awaiting_payment": 1,
+            "paid": 10,
+            "in_review": 3,
+            "approved": 5,
+            "allocated": 1,
+            "picking": 2,
+            "packed": 2,
+            "shipped": 1,
+            "in_transit": 6,
+            "delivered": 1,
+            "completed": 3,
+            "cancelled": 5,
+        }
+        assert set(Order.objects.values_list("state", flat=True)) == set(OrderState.values)
+        assert set(Customer.objects.values_list("tier", flat=True)) == set(CustomerTier.values)
+        assert set(OrderLine.objects.values_list("product_type", flat=True)) == set(
+            ProductType.values
+        )
+        assert set(Order.objects.values_list("order_type", flat=True)) == {
+            "normal",
+            "large",
+            "special",
+        }
+        assert Order.objects.filter(state="paid", review_state=ReviewState.REJECTED).exists()
+
+    def test_review_is_decided_by_the_reviewer_on_orders_someone_else_processed(self, loaded):
+        in_review = Order.objects.filter(state=OrderState.IN_REVIEW).select_related("processed_by")
+        assert in_review.count() == 3
+        for order in in_review:
+            assert order.review_state == ReviewState.SUBMITTED
+            assert order.processed_by is not None
+            assert order.processed_by.username in PROCESSORS
+        decisions = OrderEvent.objects.filter(
+            type__in=[OrderEventType.APPROVED, OrderEventType.REJECTED]
+        )
+        assert decisions.exists()
+        assert set(decisions.values_list("actor__username", flat=True)) == {"order_reviewer"}
+        rejected = OrderEvent.objects.filter(type=OrderEventType.REJECTED)
+        assert all(event.comment for event in rejected)
+        waiting = Order.objects.get(state=OrderState.PAID, review_state=ReviewState.REJECTED)
+        assert waiting.events.order_by("-id")[0].type == OrderEventType.REJECTED
+
+    def test_each_step_is_taken_by_the_role_that_owns_it(self, loaded):
+        actors: dict[str, set[str | None]] = {}
+        for event_type, to_state, username in OrderEvent.objects.values_list(
+            "type", "to_state", "actor__username"
+        ):
+            actors.setdefault(f"{event_type}:{to_state}", set()).add(username)
+        assert actors["placed:paid"] == {None}  # the channel integration
+        assert actors["confirmed:approved"] <= PROCESSORS
+        assert actors["submitted_for_review:in_review"] <= PROCESSORS
+        assert actors["state_changed:allocated"] == {"warehouse"}
+        assert actors["state_changed:shipped"] == {"warehouse"}
+        assert actors["state_changed:delivered"] == {"logistics_staff"}
+        assert actors["completed:completed"] <= {None, "logistics_staff"}
+        assert actors["cancelled:cancelled"] <= {None, "cs_agent"}
+        # Nobody off shift or without the skill was given an order.
+        assert not Order.objects.filter(assignee__username="order_processor_4").exists()
+        assert set(
+            Order.objects.filter(assignee__username="order_processor_2").values_list(
+                "order_type", flat=True
+            )
+        ) == {"normal"}
+
+    def test_the_timeline_runs_forward_and_stays_in_the_past(self, loaded):
+        latest = FIXED_NOW - timedelta(minutes=1)
+        for order in Order.objects.prefetch_related("events"):
+            times = [event.at for event in sorted(order.events.all(), key=lambda e: e.pk)]
+            assert times == sorted(times), order.external_id
+            assert times[0] == order.received_at
+            assert order.placed_at <= order.received_at <= times[-1] <= latest
+            assert order.placed_at >= FIXED_NOW - timedelta(days=30)
+            if order.state == OrderState.COMPLETED:
+                assert order.completed_at == times[-1]
+                assert order.after_sales_until == order.completed_at + timedelta(days=15)
+        # The orders arrived over days, not in the same second.
+        first = Order.objects.order_by("received_at")[0]
+        last = Order.objects.order_by("-received_at")[0]
+        assert last.received_at - first.received_at > timedelta(days=10)
+
+    def test_the_audit_chain_is_whole_after_the_demo(self, loaded):
+        assert AuditRecord.objects.filter(action="order.placed").count() == 40
+        assert verify_audit_chain() is None
+
+    def test_running_it_again_with_the_same_seed_adds_nothing(self, loaded):
+        before = table_counts()
+
+        again = load_demo(orders=40, seed=SEED)
+
+        assert table_counts() == before
+        assert (again.orders_created, again.orders_already_there) == (0, 40)
+        assert (again.users_created, again.customers_created, again.products_created) == (0, 0, 0)
+        assert again.password == loaded.password
+        assert again.state_counts == loaded.state_counts
+
+    def test_a_larger_run_with_the_same_seed_extends_a_smaller_one(self, loaded):
+        smaller = order_fingerprint()
+
+        result = load_demo(orders=50, seed=SEED)
+
+        assert (result.orders_created, result.orders_already_there) == (10, 40)
+        assert smaller < order_fingerprint()
+        assert len(order_fingerprint()) == 50
+
+    def test_the_same_seed_gives_the_same_orders_again(self, loaded):
+        first = order_fingerprint()
+        first_customers = set(Customer.objects.values_list("phone_index", "tier"))
+        Order.all_objects.all().delete()
+        Customer.objects.all().delete()
+        Product.objects.all().delete()
+
+        result = load_demo(orders=40, seed=SEED)
+
+        assert result.orders_created == 40
+        assert order_fingerprint() == first
+        assert set(Customer.objects.values_list("phone_index", "tier")) == first_customers
+
+    def test_another_seed_gives_other_orders_and_customers(self, loaded):
+        first_ids = set(Order.objects.values_list("external_id", flat=True))
+        first_phones = set(Customer.objects.values_list("phone_index", flat=True))
+
+        result = load_demo(orders=20, seed=SEED + 1)
+
+        assert result.orders_created == 20
+        assert len(set(Order.objects.values_list("external_id", flat=True)) - first_ids) == 20
+        assert Customer.objects.exclude(phone_index__in=first_phones).exists()
+        assert Product.objects.count() == 40  # one shop, one catalogue

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("parcelops.accounts.urls")),
+    path("orders/files/", include("parcelops.orders.spreadsheet_urls")),
     path("orders/", include("parcelops.orders.urls")),
     path("track/", include("parcelops.orders.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from parcelops.orders import views
+from parcelops.orders import public_views
 
 app_name = "public"
 
 urlpatterns = [
-    path("order/", views.public_order_lookup, name="order"),
+    path("order/", public_views.public_order_lookup, name="order"),
 ]

@@ -1,9 +1,421 @@
-from django.http import HttpRequest, HttpResponse
+"""The staff console's order pages: the list, one order, the review queue, my orders, and
+the forms to take in and edit an order.
+
+Thin on purpose: a page reads a form, calls one query or one function of
+parcelops.orders.actions, and renders. The buttons are in action_views, the customer's
+lookup page in public_views.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from parcelops.accounts import roles
+from parcelops.core.money import format_cents
+from parcelops.orders import actions, forms
+from parcelops.orders.models import Order, OrderEvent
+from parcelops.orders.presentation import can_see_customer_data, customer_view
+from parcelops.orders.queries import OrderFilters, filter_orders, get_order
+from parcelops.orders.states import (
+    ALLOWED_TRANSITIONS,
+    EDITABLE_STATES,
+    FINAL_STATES,
+    FULFILMENT_STATES,
+    OPEN_PROCESSING_STATES,
+    OrderEventType,
+    OrderState,
+    ReviewState,
+)
+
+PAGE_SIZE = 25
+STATE_ORDER = list(OrderState)
+
+ViewFunction = Callable[..., HttpResponse]
 
 
+def staff_page(view: ViewFunction) -> ViewFunction:
+    """Signed in (else the login page) and allowed to see orders (else 403)."""
+    return login_required(permission_required(roles.VIEW_ORDER, raise_exception=True)(view))
+
+
+def order_or_404(number: str) -> Order:
+    try:
+        return get_order(number)
+    except Order.DoesNotExist as error:
+        raise Http404(_("No order with this number.")) from error
+
+
+def _page(request: HttpRequest, items: QuerySet[Any]) -> Page:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@dataclass
+class OrderRow:
+    order: Order
+    customer: dict[str, Any]
+
+
+def _rows(orders: Any, viewer: Any) -> list[OrderRow]:
+    full = can_see_customer_data(viewer)
+    return [OrderRow(order, customer_view(order, full=full)) for order in orders]
+
+
+# --- what the viewer may do now ------------------------------------------------------------
+
+
+@dataclass
+class PossibleActions:
+    """The buttons of the order page: the viewer's role allows them and the state does too."""
+
+    mark_paid: bool = False
+    confirm: bool = False
+    submit_for_review: bool = False
+    review: bool = False
+    review_own_order: bool = False  # a reviewer who processed the order may not decide on it
+    reassign: bool = False
+    cancel: bool = False
+    advance_to: list[tuple[str, str, bool]] = field(default_factory=list)  # state, label, forward
+    complete: bool = False
+    edit: bool = False
+    delete: bool = False
+
+    @property
+    def any(self) -> bool:
+        return any(
+            (
+                self.mark_paid,
+                self.confirm,
+                self.submit_for_review,
+                self.review,
+                self.reassign,
+                self.cancel,
+                self.advance_to,
+                self.complete,
+                self.edit,
+                self.delete,
+            )
+        )
+
+
+def possible_actions(order: Order, user: Any) -> PossibleActions:
+    state = OrderState(order.state)
+    has = user.has_perm
+    can_process = has(roles.PROCESS_ORDER)
+    can_review = has(roles.REVIEW_ORDER) and state == OrderState.IN_REVIEW
+    needs_review = order.review_state not in (ReviewState.NOT_REQUIRED, ReviewState.APPROVED)
+    is_own = order.processed_by_id is not None and order.processed_by_id == user.pk
+    # Warehouse and delivery steps start only from states already cleared to ship.
+    steps = ALLOWED_TRANSITIONS[state] if state in FULFILMENT_STATES else frozenset()
+    advance_to = [
+        (str(target), str(target.label), STATE_ORDER.index(target) > STATE_ORDER.index(state))
+        for target in sorted(steps, key=STATE_ORDER.index)
+        if target in actions.FULFILMENT_PERMISSIONS and has(actions.FULFILMENT_PERMISSIONS[target])
+    ]
+    advance_to.sort(key=lambda step: not step[2])  # the next step forward first
+    admin_edit = has(roles.EDIT_ORDER_AMOUNTS) and state not in (
+        OrderState.IN_REVIEW,
+        OrderState.CANCELLED,
+    )
+    return PossibleActions(
+        mark_paid=can_process and state == OrderState.AWAITING_PAYMENT,
+        confirm=can_process and state == OrderState.PAID and not needs_review,
+        submit_for_review=can_process and state == OrderState.PAID and needs_review,
+        review=can_review and not is_own,
+        review_own_order=can_review and is_own,
+        reassign=has(roles.ASSIGN_ORDER) and state not in FINAL_STATES,
+        cancel=has(roles.CANCEL_ORDER) and OrderState.CANCELLED in ALLOWED_TRANSITIONS[state],
+        advance_to=advance_to,
+        complete=has(roles.SHIP_ORDER) and state == OrderState.DELIVERED,
+        edit=admin_edit or (can_process and state in EDITABLE_STATES),
+        delete=has(roles.DELETE_ORDER),
+    )
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@staff_page
 def order_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("orders")
+    filters = OrderFilters.from_mapping(request.GET)
+    page = _page(request, filter_orders(filters))
+    return render(
+        request,
+        "orders/list.html",
+        {
+            "page": page,
+            "rows": _rows(page.object_list, request.user),
+            "filter_form": forms.OrderFilterForm(request.GET or None),
+            "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+        },
+    )
 
 
-def public_order_lookup(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("lookup")
+def _event_details(event: OrderEvent, usernames: dict[int, str]) -> list[str]:
+    """What an event's data says, in words (who got the order, which amounts changed)."""
+    data = event.data or {}
+    if event.type == OrderEventType.ASSIGNED:
+        who = usernames.get(data.get("assignee", 0), "?")
+        if data.get("automatic"):
+            return [_("Assigned automatically to %(user)s") % {"user": who}]
+        if data.get("from"):
+            return [_("From %(old)s to %(new)s") % {"old": data["from"], "new": who}]
+        return [_("Assigned to %(user)s") % {"user": who}]
+    if event.type == OrderEventType.EDITED:
+        details = []
+        for what, (old, new) in sorted((data.get("changes") or {}).items()):
+            if what.endswith("cents"):
+                what, old, new = what.removesuffix("_cents"), format_cents(old), format_cents(new)
+            details.append(f"{what}: {old} → {new}")
+        return details
+    return []
+
+
+@dataclass
+class TimelineEntry:
+    event: OrderEvent
+    details: list[str]
+
+
+def _timeline(order: Order) -> list[TimelineEntry]:
+    events = list(order.events.select_related("actor"))
+    assignee_ids = {
+        e.data.get("assignee") for e in events if e.type == OrderEventType.ASSIGNED and e.data
+    }
+    usernames = dict(
+        get_user_model().objects.filter(pk__in=assignee_ids).values_list("pk", "username")
+    )
+    return [TimelineEntry(event, _event_details(event, usernames)) for event in events]
+
+
+@staff_page
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_or_404(number)
+    possible = possible_actions(order, request.user)
+    timeline = _timeline(order)
+    rejection = None
+    if order.review_state == ReviewState.REJECTED:
+        rejections = [e.event for e in timeline if e.event.type == OrderEventType.REJECTED]
+        rejection = rejections[-1] if rejections else None
+    return render(
+        request,
+        "orders/detail.html",
+        {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "customer": customer_view(order, full=can_see_customer_data(request.user)),
+            "can_see_customer": can_see_customer_data(request.user),
+            "timeline": timeline,
+            "rejection": rejection,
+            "possible": possible,
+            "processors": forms.order_processors() if possible.reassign else [],
+        },
+    )
+
+
+def _with_latest_event(orders: QuerySet[Order], event_type: str, prefix: str) -> QuerySet[Order]:
+    """Annotate each order with the time, actor and comment of its latest event of a type."""
+    latest = OrderEvent.objects.filter(order=OuterRef("pk"), type=event_type).order_by("-at", "-id")
+    return orders.annotate(
+        **{
+            f"{prefix}_at": Subquery(latest.values("at")[:1]),
+            f"{prefix}_by": Subquery(latest.values("actor__username")[:1]),
+            f"{prefix}_comment": Subquery(latest.values("comment")[:1]),
+        }
+    )
+
+
+@staff_page
+@permission_required(roles.REVIEW_ORDER, raise_exception=True)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    orders = _with_latest_event(
+        Order.objects.filter(state=OrderState.IN_REVIEW).select_related(
+            "channel", "customer", "assignee", "processed_by"
+        ),
+        OrderEventType.SUBMITTED_FOR_REVIEW,
+        "submitted",
+    ).order_by(
+        F("submitted_at").asc(nulls_last=True), "received_at", "id"
+    )  # who has waited longest comes first
+    page = _page(request, orders)
+    return render(
+        request,
+        "orders/review_queue.html",
+        {"page": page, "rows": _rows(page.object_list, request.user)},
+    )
+
+
+@dataclass
+class OrderGroup:
+    key: str
+    title: str
+    hint: str
+    rows: list[OrderRow]
+
+
+@staff_page
+@permission_required(roles.PROCESS_ORDER, raise_exception=True)
+def my_orders(request: HttpRequest) -> HttpResponse:
+    orders = _with_latest_event(
+        Order.objects.filter(
+            assignee_id=request.user.pk, state__in=[str(s) for s in OPEN_PROCESSING_STATES]
+        ).select_related("channel", "customer"),
+        OrderEventType.REJECTED,
+        "rejected",
+    ).order_by("received_at", "id")
+    rows = _rows(orders, request.user)
+    rejected = [r for r in rows if r.order.review_state == ReviewState.REJECTED]
+    others = [r for r in rows if r.order.review_state != ReviewState.REJECTED]
+
+    def in_state(state: OrderState) -> list[OrderRow]:
+        return [r for r in others if r.order.state == state]
+
+    groups = [
+        OrderGroup(
+            "rejected",
+            _("Rejected in review"),
+            _("Correct these orders and submit them again."),
+            rejected,
+        ),
+        OrderGroup(
+            "paid",
+            _("To process"),
+            _("Paid: confirm the details, or submit for review."),
+            in_state(OrderState.PAID),
+        ),
+        OrderGroup(
+            "awaiting_payment",
+            _("Awaiting payment"),
+            _("Mark them paid when the payment arrives."),
+            in_state(OrderState.AWAITING_PAYMENT),
+        ),
+        OrderGroup(
+            "in_review",
+            _("Waiting for a reviewer"),
+            _("Nothing to do until a reviewer decides."),
+            in_state(OrderState.IN_REVIEW),
+        ),
+    ]
+    return render(
+        request,
+        "orders/mine.html",
+        {"groups": groups, "open_count": len(rows), "rejected_count": len(rejected)},
+    )
+
+
+@staff_page
+@permission_required(roles.ADD_ORDER, raise_exception=True)
+def new_order(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = forms.NewOrderForm(data)
+    line_forms = forms.OrderLineFormSet(data, prefix="lines")
+    line_errors: list[str] = []
+    other_errors: list[str] = []
+    if data is not None and form.is_valid() & line_forms.is_valid():
+        filled = [f for f in line_forms.forms if not f.is_blank()]
+        try:
+            result = actions.intake_order(
+                form.intake_document([f.intake_line() for f in filled]), request.user
+            )
+        except actions.OrderValidationError as error:
+            for leftover in forms.show_field_errors(
+                error.errors, form, filled, forms.NewOrderForm.FIELD_FOR_PATH
+            ):
+                (line_errors if leftover.field == "lines" else other_errors).append(
+                    leftover.message
+                )
+        except actions.OrderPermissionError as error:
+            raise PermissionDenied(str(error)) from error
+        else:
+            order = result.order
+            if result.created:
+                messages.success(request, _("Order %(number)s created.") % {"number": order.number})
+                return redirect("orders:detail", number=order.number)
+            if order.is_deleted:
+                form.add_error(
+                    "external_id",
+                    _(
+                        "Order %(number)s had this channel and external id; it was deleted as invalid."
+                    )
+                    % {"number": order.number},
+                )
+            else:
+                messages.info(
+                    request,
+                    _("Order %(number)s already has this channel and external id: here it is.")
+                    % {"number": order.number},
+                )
+                return redirect("orders:detail", number=order.number)
+    return render(
+        request,
+        "orders/new.html",
+        {
+            "form": form,
+            "line_forms": line_forms,
+            "line_errors": line_errors,
+            "other_errors": other_errors,
+        },
+    )
+
+
+@staff_page
+def edit_order(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_or_404(number)
+    if not possible_actions(order, request.user).edit:
+        if not (
+            request.user.has_perm(roles.PROCESS_ORDER)
+            or request.user.has_perm(roles.EDIT_ORDER_AMOUNTS)
+        ):
+            raise PermissionDenied
+        messages.error(request, _("This order cannot be edited in its current state."))
+        return redirect("orders:detail", number=order.number)
+    data = request.POST if request.method == "POST" else None
+    amounts, line_forms, lines = forms.edit_forms_for(order, data)
+    other_errors: list[str] = []
+    if data is not None and amounts.is_valid() & line_forms.is_valid():
+        before = actions.order_snapshot(order)
+        try:
+            edited = actions.edit_order(
+                order,
+                request.user,
+                forms.line_changes(line_forms),
+                discount_cents=amounts.cleaned_data["discount"],
+                shipping_fee_cents=amounts.cleaned_data["shipping_fee"],
+                comment=amounts.cleaned_data["comment"],
+            )
+        except actions.OrderValidationError as error:
+            other_errors = [
+                e.message
+                for e in forms.show_field_errors(
+                    error.errors, amounts, line_forms.forms, forms.EditAmountsForm.FIELD_FOR_PATH
+                )
+            ]
+        except (actions.OrderActionError, actions.OrderPermissionError) as error:
+            messages.error(request, str(error))
+            return redirect("orders:detail", number=order.number)
+        else:
+            if actions.order_snapshot(edited) == before:
+                messages.info(request, _("Nothing was changed."))
+            else:
+                messages.success(request, _("The order was updated."))
+            return redirect("orders:detail", number=order.number)
+    return render(
+        request,
+        "orders/edit.html",
+        {
+            "order": order,
+            "amounts": amounts,
+            "line_forms": line_forms,
+            "rows": list(zip(lines, line_forms.forms, strict=False)),
+            "other_errors": other_errors,
+        },
+    )

@@ -1,7 +1,11 @@
 """Template filters that show an order's codes in the manual's words: states, money, reasons."""
 
+import math
+from datetime import timedelta
+
 from django import template
 from django.contrib.auth.models import AnonymousUser, User
+from django.forms import BoundField
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -103,6 +107,20 @@ def reason_label(reason: str) -> str:
             product = value
         return _("Special product: %(type)s") % {"type": product}
     return reason
+
+
+@register.filter
+def is_marked_required(bound_field: BoundField) -> bool:
+    """Fields the intake rules require, marked with an asterisk though the form lets them pass."""
+    return bool(bound_field.field.required or bound_field.field.widget.attrs.get("aria-required"))
+
+
+@register.filter
+def whole_minutes(duration: timedelta | None) -> int:
+    """A waiting time rounded up to whole minutes (the lock-out page)."""
+    if not duration:
+        return 0
+    return max(1, math.ceil(duration.total_seconds() / 60))
 
 
 @register.simple_tag

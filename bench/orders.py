@@ -26,9 +26,24 @@ def order_document(index: int, rng: random.Random, placed_at: datetime) -> dict:
         "channel": "bench",
         "external_id": f"B-{index:08d}",
         "placed_at": placed_at.isoformat(),
-        "customer": {"name": f"顾客{index % 5000}", "phone": f"139{index % 5000:08d}", "tier": "regular"},
-        "shipping_address": {"province": "浙江省", "city": "杭州市", "street": f"文三路 {index % 300} 号"},
-        "lines": [{"sku": f"SKU-{index % 200}", "name": "测试商品", "quantity": quantity, "unit_price": f"{price_cents / 100:.2f}"}],
+        "customer": {
+            "name": f"顾客{index % 5000}",
+            "phone": f"139{index % 5000:08d}",
+            "tier": "regular",
+        },
+        "shipping_address": {
+            "province": "浙江省",
+            "city": "杭州市",
+            "street": f"文三路 {index % 300} 号",
+        },
+        "lines": [
+            {
+                "sku": f"SKU-{index % 200}",
+                "name": "测试商品",
+                "quantity": quantity,
+                "unit_price": f"{price_cents / 100:.2f}",
+            }
+        ],
         "shipping_fee": "10.00",
         "total": f"{total / 100:.2f}",
     }
@@ -80,7 +95,10 @@ class Server:
         env = dict(os.environ, PARCELOPS_DATA_DIR=data_dir, PORT=str(port), ACCESS_LOG="/dev/null")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "parcelops.cli", "serve", "--no-demo"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -98,7 +116,13 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def load(port: int, requests: list[tuple[str, str, bytes | None]], headers: dict, threads: int, seconds: float) -> dict:
+def load(
+    port: int,
+    requests: list[tuple[str, str, bytes | None]],
+    headers: dict,
+    threads: int,
+    seconds: float,
+) -> dict:
     """Send the requests from `threads` keep-alive connections; stop after `seconds`."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -149,7 +173,10 @@ def bench_http(data_dir: str, count: int, seconds: float) -> dict:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     rng = random.Random(2)
     now = datetime.now(UTC) - timedelta(minutes=1)
-    posts = [("POST", "/api/v1/orders", json.dumps(order_document(10_000_000 + i, rng, now)).encode()) for i in range(count)]
+    posts = [
+        ("POST", "/api/v1/orders", json.dumps(order_document(10_000_000 + i, rng, now)).encode())
+        for i in range(count)
+    ]
     port = 18000 + os.getpid() % 1000
     server = Server(data_dir, port)
     try:
@@ -166,5 +193,7 @@ def main() -> dict:
     data_dir = tempfile.mkdtemp(prefix="parcelops-bench-")
     _django(data_dir)
     results = {"in_process_intake": bench_in_process(int(os.environ.get("BENCH_ORDERS", "2000")))}
-    results["http"] = bench_http(data_dir, count=int(os.environ.get("BENCH_HTTP_REQUESTS", "4000")), seconds=20)
+    results["http"] = bench_http(
+        data_dir, count=int(os.environ.get("BENCH_HTTP_REQUESTS", "4000")), seconds=20
+    )
     return results

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -51,7 +52,9 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def on_schema_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
-        if error.get("type") == "json_invalid" or "parse" in str(error.get("msg", "")).lower():
+        # Only a body that is not JSON at all; "unable to parse string as an integer" in a
+        # query parameter is an ordinary bad field (422).
+        if error.get("type") == "json_invalid":
             return errors_response(
                 request, 400, [{"field": "", "message": _("The body is not valid JSON.")}]
             )
@@ -91,9 +94,23 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return errors_response(request, 404, [{"field": "", "message": _("Not found.")}])
 
 
+# django-ninja's own answer when a schema-typed body is not JSON; said in our words instead.
+NINJA_UNPARSABLE_BODY = "Cannot parse request body"
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return errors_response(request, exc.status_code, [{"field": "", "message": str(exc)}])
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith(NINJA_UNPARSABLE_BODY):
+        message = _("The body is not valid JSON.")
+    return errors_response(request, exc.status_code, [{"field": "", "message": message}])
+
+
+@api.get("/health", auth=None, summary="Liveness and database check for load balancers")
+def health(request: HttpRequest) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "database": connection.vendor}
 
 
 def _mount_routers() -> None:

@@ -1,6 +1,7 @@
 """Changes to staff accounts: roles, profiles and API tokens."""
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
@@ -10,6 +11,7 @@ from parcelops.accounts.roles import DEFAULT_SKILLS, ROLE_PERMISSIONS, ROLES
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
 
+LAST_USED_PRECISION = timedelta(minutes=1)
 TOKEN_PREFIX = "pops_"  # noqa: S105 (a public prefix that makes leaked tokens greppable, not a secret)
 
 
@@ -69,4 +71,8 @@ def user_for_token(raw_token: str) -> User | None:
     )
     if token is None:
         return None
+    moment = now()
+    # At most one write a minute per token: the API's hot path stays read-only.
+    if token.last_used_at is None or moment - token.last_used_at >= LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
     return token.user

@@ -64,7 +64,10 @@ def decrypt(token: str) -> str:
 
 def reencrypt(token: str) -> str:
     """The same plaintext under the newest key."""
-    return _fernet().rotate(token.encode()).decode()
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as error:
+        raise DecryptionError("no configured data key decrypts this value") from error
 
 
 def normalise_phone(phone: str) -> str:

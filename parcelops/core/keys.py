@@ -23,7 +23,10 @@ def encrypted_columns() -> list[tuple[str, str, str]]:
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
             if isinstance(field, EncryptedTextField | EncryptedJSONField):
-                columns.append((model._meta.db_table, model._meta.pk.column, field.column))  # type: ignore[union-attr]
+                pk_column = model._meta.pk.column  # type: ignore[union-attr]
+                assert pk_column is not None
+                assert field.column is not None
+                columns.append((model._meta.db_table, pk_column, field.column))
     return columns
 
 

@@ -3,7 +3,8 @@
 import re
 from decimal import Decimal
 
-MONEY_PATTERN = re.compile(r"^-?\d{1,12}(\.\d{1,2})?$")
+# ASCII digits only: Python's \d and Decimal would also take full-width and other scripts' digits.
+MONEY_PATTERN = re.compile(r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$")
 
 
 class MoneyFormatError(ValueError):

@@ -25,6 +25,7 @@ from parcelops.orders import rules
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderLine, Product
 from parcelops.orders.states import (
     EDITABLE_STATES,
+    FULFILMENT_STATES,
     OPEN_PROCESSING_STATES,
     OrderEventType,
     OrderState,
@@ -58,8 +59,16 @@ def require_permission(actor: Actor, permission: str) -> None:
         raise OrderPermissionError(_("Your role does not allow this action."))
 
 
-def order_snapshot(order: Order) -> dict[str, Any]:
-    """What the audit digest covers: the order's state, people and money."""
+def order_snapshot(order: Order, lines: list[list[Any]] | None = None) -> dict[str, Any]:
+    """What the audit digest covers: the order's state, people and money.
+
+    ``lines`` saves a query when the caller knows they did not change.
+    """
+    if lines is None:
+        lines = [
+            [line.sku, line.quantity, line.unit_price_cents]
+            for line in OrderLine.objects.filter(order=order).order_by("id")
+        ]
     return {
         "number": order.number,
         "state": order.state,
@@ -68,10 +77,7 @@ def order_snapshot(order: Order) -> dict[str, Any]:
         "discount": order.discount_cents,
         "shipping_fee": order.shipping_fee_cents,
         "total": order.total_cents,
-        "lines": [
-            [line.sku, line.quantity, line.unit_price_cents]
-            for line in OrderLine.objects.filter(order=order).order_by("id")
-        ],
+        "lines": lines,
         "is_deleted": order.is_deleted,
     }
 
@@ -129,9 +135,18 @@ def _move(
     )
 
 
-def _save(order: Order, actor: Actor, action: str, before: dict[str, Any], **detail: Any) -> None:
+def _save(
+    order: Order,
+    actor: Actor,
+    action: str,
+    before: dict[str, Any],
+    *,
+    lines_changed: bool = False,
+    **detail: Any,
+) -> None:
     order.save()
-    record_audit(actor, action, order, before=before, after=order_snapshot(order), detail=detail)
+    after = order_snapshot(order, None if lines_changed else before["lines"])
+    record_audit(actor, action, order, before=before, after=after, detail=detail)
 
 
 # --- intake -------------------------------------------------------------------------------
@@ -146,7 +161,8 @@ class IntakeResult:
 def _new_order_number() -> str:
     stamp = now().astimezone().strftime("%y%m%d")
     for _attempt in range(20):
-        number = f"PO{stamp}{secrets.randbelow(10**6):06d}"
+        # Eight random digits: a hundred million numbers a day keeps collisions rare at scale.
+        number = f"PO{stamp}{secrets.randbelow(10**8):08d}"
         if not Order.all_objects.filter(number=number).exists():
             return number
     raise OrderActionError("could not find a free order number")  # pragma: no cover
@@ -167,15 +183,21 @@ def find_customer(phone: str = "", email: str = "") -> Customer | None:
 def _customer_for(intake: rules.IntakeOrder) -> Customer:
     customer = find_customer(intake.customer_phone, intake.customer_email)
     if customer is None:
-        return Customer.objects.create(
-            name=intake.customer_name,
-            phone=intake.customer_phone,
-            email=intake.customer_email,
-            phone_index=crypto.phone_index(intake.customer_phone),
-            email_index=crypto.email_index(intake.customer_email),
-            name_index=crypto.name_index(intake.customer_name),
-            tier=intake.customer_tier,
-        )
+        try:
+            with transaction.atomic():  # a savepoint: a racing intake may create them first
+                return Customer.objects.create(
+                    name=intake.customer_name,
+                    phone=intake.customer_phone,
+                    email=intake.customer_email,
+                    phone_index=crypto.phone_index(intake.customer_phone),
+                    email_index=crypto.email_index(intake.customer_email),
+                    name_index=crypto.name_index(intake.customer_name),
+                    tier=intake.customer_tier,
+                )
+        except IntegrityError:
+            customer = find_customer(intake.customer_phone, intake.customer_email)
+            if customer is None:
+                raise
     if customer.tier != intake.customer_tier:
         Customer.objects.filter(pk=customer.pk).update(tier=intake.customer_tier)
         customer.tier = intake.customer_tier
@@ -188,8 +210,10 @@ def _products_for(lines: list[rules.IntakeLine]) -> dict[str, Product]:
     for line in lines:
         if line.sku not in products:
             # Marketplaces send SKUs we have not seen yet: record them as standard products.
-            products[line.sku] = Product.objects.create(
-                sku=line.sku, name=line.name, unit_price_cents=line.unit_price_cents
+            # get_or_create, because a concurrent order may be recording the same SKU now.
+            products[line.sku], _created = Product.objects.get_or_create(
+                sku=line.sku,
+                defaults={"name": line.name, "unit_price_cents": line.unit_price_cents},
             )
     return products
 
@@ -233,8 +257,12 @@ def _create_order(intake: rules.IntakeOrder, channel: Channel, actor: Actor) -> 
         large_order_cents=settings.PARCELOPS_LARGE_ORDER_CENTS,
         review_tiers=settings.PARCELOPS_REVIEW_TIERS,
     )
+    state = OrderState.PAID if intake.is_paid else OrderState.AWAITING_PAYMENT
+    # Assigned in the same insert: one row write and one audit record per new order.
+    assignee_id = rules.choose_assignee(classification.order_type, processor_candidates())
     order = Order.objects.create(
         number=_new_order_number(),
+        assignee_id=assignee_id,
         channel=channel,
         external_id=intake.external_id,
         customer=customer,
@@ -251,7 +279,7 @@ def _create_order(intake: rules.IntakeOrder, channel: Channel, actor: Actor) -> 
         promised_delivery_date=intake.promised_delivery_date,
         order_type=classification.order_type,
         classification_reasons=list(classification.reasons),
-        state=OrderState.PAID if intake.is_paid else OrderState.AWAITING_PAYMENT,
+        state=state,
         review_state=ReviewState.REQUIRED
         if classification.needs_review
         else ReviewState.NOT_REQUIRED,
@@ -279,8 +307,12 @@ def _create_order(intake: rules.IntakeOrder, channel: Channel, actor: Actor) -> 
             "reasons": order.classification_reasons,
         },
     )
-    record_audit(actor, "order.placed", order, after=order_snapshot(order))
-    assign_automatically(order)
+    if assignee_id is not None:
+        _log(
+            order, OrderEventType.ASSIGNED, None, data={"assignee": assignee_id, "automatic": True}
+        )
+    line_snapshot = [[ln.sku, ln.quantity, ln.unit_price_cents] for ln in intake.lines]
+    record_audit(actor, "order.placed", order, after=order_snapshot(order, line_snapshot))
     return order
 
 
@@ -323,7 +355,8 @@ def assign_automatically(order: Order) -> Order:
         return order
     with transaction.atomic():
         order = _locked(order)
-        if order.assignee_id is not None:
+        # Re-read under the lock: it may have been assigned, cancelled or moved on since.
+        if order.assignee_id is not None or order.state not in OPEN_PROCESSING_STATES:
             return order
         before = order_snapshot(order)
         order.assignee_id = user_id
@@ -374,6 +407,9 @@ def reassign_order(order: Order, assignee_username: str, actor: Actor) -> Order:
 def mark_paid(order: Order, actor: Actor) -> Order:
     require_permission(actor, roles.PROCESS_ORDER)
     order = _locked(order)
+    # The table also allows IN_REVIEW -> PAID, but that move is a rejection, not a payment.
+    if order.state != OrderState.AWAITING_PAYMENT:
+        raise OrderActionError(_("Only an order awaiting payment can be marked paid."))
     before = order_snapshot(order)
     _move(order, OrderState.PAID, actor, OrderEventType.PAID)
     _save(order, actor, "order.paid", before)
@@ -386,6 +422,9 @@ def confirm_order(order: Order, actor: Actor) -> Order:
     """The processor has checked the details; an order that needs no review goes on."""
     require_permission(actor, roles.PROCESS_ORDER)
     order = _locked(order)
+    # Other moves into APPROVED (a review decision, stock released) have their own actions.
+    if order.state != OrderState.PAID:
+        raise OrderActionError(_("Only a paid order being processed can be confirmed."))
     if (
         order.review_state != ReviewState.NOT_REQUIRED
         and order.review_state != ReviewState.APPROVED
@@ -477,6 +516,13 @@ def _apply_line_changes(
             errors.append(rules.FieldError(f"lines[{index}].id", _("No such line on this order.")))
         if change.quantity is not None and change.quantity < 1:
             errors.append(rules.FieldError(f"lines[{index}].quantity", _("Must be at least 1.")))
+        elif change.quantity is not None and change.quantity > rules.MAX_LINE_QUANTITY:
+            errors.append(
+                rules.FieldError(
+                    f"lines[{index}].quantity",
+                    _("Must be at most %(n)d.") % {"n": rules.MAX_LINE_QUANTITY},
+                )
+            )
         if change.unit_price_cents is not None and change.unit_price_cents < 0:
             errors.append(
                 rules.FieldError(f"lines[{index}].unit_price", _("Must not be negative."))
@@ -518,6 +564,28 @@ def _apply_line_changes(
     return changed
 
 
+def _reclassify(order: Order, changed: dict[str, Any]) -> None:
+    """Classify again after an edit before approval (R2.2.1, R2.3).
+
+    Otherwise an order edited up past the large-amount threshold would be confirmed
+    without review. A review once required stays required, even if the amount drops again.
+    """
+    classification = rules.classify_order(
+        total_cents=order.total_cents,
+        customer_tier=order.customer_tier,
+        product_types=[line.product_type for line in order.lines.all()],
+        large_order_cents=settings.PARCELOPS_LARGE_ORDER_CENTS,
+        review_tiers=settings.PARCELOPS_REVIEW_TIERS,
+    )
+    if classification.order_type != order.order_type:
+        changed["order_type"] = [order.order_type, str(classification.order_type)]
+    order.order_type = classification.order_type
+    order.classification_reasons = list(classification.reasons)
+    if classification.needs_review and order.review_state == ReviewState.NOT_REQUIRED:
+        changed["review_state"] = [order.review_state, str(ReviewState.REQUIRED)]
+        order.review_state = ReviewState.REQUIRED
+
+
 @transaction.atomic
 def edit_order(
     order: Order,
@@ -546,6 +614,8 @@ def edit_order(
     changed = _apply_line_changes(order, changes, discount_cents, shipping_fee_cents)
     if not changed:
         return order
+    if order.state in EDITABLE_STATES:
+        _reclassify(order, changed)
     _log(
         order,
         OrderEventType.EDITED,
@@ -553,7 +623,7 @@ def edit_order(
         comment=comment,
         data={"changes": changed, "by_admin": is_admin_edit},
     )
-    _save(order, actor, "order.edited", before, changes=changed)
+    _save(order, actor, "order.edited", before, lines_changed=True, changes=changed)
     return order
 
 
@@ -605,10 +675,13 @@ FULFILMENT_PERMISSIONS = {
 @transaction.atomic
 def advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str = "") -> Order:
     """Move an approved order along the warehouse and delivery steps."""
+    require_permission(actor, FULFILMENT_PERMISSIONS.get(to_state, roles.FULFIL_ORDER))
     if to_state not in FULFILMENT_PERMISSIONS:
         raise OrderActionError(_("Use the dedicated action for this step."))
-    require_permission(actor, FULFILMENT_PERMISSIONS[to_state])
     order = _locked(order)
+    # Without this, "approved" as a warehouse step would skip the review of a paid order.
+    if order.state not in FULFILMENT_STATES:
+        raise OrderActionError(_("Use the dedicated action for this step."))
     before = order_snapshot(order)
     _move(order, to_state, actor, OrderEventType.STATE_CHANGED, comment=comment)
     _save(order, actor, f"order.{to_state}", before)

@@ -17,7 +17,7 @@ from parcelops.core.ratelimit import is_rate_limited
 from parcelops.orders import actions
 from parcelops.orders.models import Order
 from parcelops.orders.presentation import order_view, phone_last4_matches, public_order_view
-from parcelops.orders.queries import OrderFilters, filter_orders
+from parcelops.orders.queries import OrderFilters, filter_orders, parse_day
 from parcelops.orders.rules import FieldError
 from parcelops.orders.states import OrderState
 
@@ -84,7 +84,8 @@ def _object_body(request: HttpRequest) -> dict[str, Any]:
 
 def _order(number: str) -> Order:
     return get_object_or_404(
-        Order.objects.select_related("channel", "customer", "assignee"), number=number
+        Order.objects.select_related("channel", "customer", "assignee", "processed_by"),
+        number=number,
     )
 
 
@@ -134,6 +135,13 @@ def list_orders(
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     actions.require_permission(request.user, roles.VIEW_ORDER)
+    bad_dates = [
+        FieldError(key, _("Must be a date such as 2026-12-01."))
+        for key, value in (("date_from", date_from), ("date_to", date_to))
+        if value.strip() and parse_day(value) is None
+    ]
+    if bad_dates:
+        raise actions.OrderValidationError(bad_dates)
     filters = OrderFilters.from_mapping(request.GET)
     orders = filter_orders(filters).prefetch_related("lines")
     page = list(orders[offset : offset + limit])
@@ -153,7 +161,8 @@ def _line_changes(body: dict[str, Any]) -> tuple[list[actions.LineChange], int |
     if not isinstance(raw_lines, list):
         raise actions.OrderValidationError([FieldError("lines", _("Must be a list."))])
     for index, raw in enumerate(raw_lines):
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
+        line_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(line_id, int) or isinstance(line_id, bool):
             errors.append(
                 FieldError(f"lines[{index}].id", _("Each line needs the id of the order line."))
             )

@@ -49,6 +49,21 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # A phone (or, without one, an email) is one customer, even when intakes race.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_index"],
+                condition=~models.Q(phone_index=""),
+                name="customer_unique_phone",
+            ),
+            models.UniqueConstraint(
+                fields=["email_index"],
+                condition=models.Q(phone_index="") & ~models.Q(email_index=""),
+                name="customer_unique_email_without_phone",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"Customer {self.pk}"
 

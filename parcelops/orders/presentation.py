@@ -150,4 +150,5 @@ def phone_last4_matches(order: Order, last4: str) -> bool:
     import hmac
 
     digits = "".join(ch for ch in order.customer.phone if ch.isdigit())
-    return len(last4) == 4 and hmac.compare_digest(digits[-4:], last4)
+    # Compared as bytes: compare_digest refuses non-ASCII text, and anyone may type it here.
+    return len(last4) == 4 and hmac.compare_digest(digits[-4:].encode(), last4.encode())

@@ -11,6 +11,14 @@ from parcelops.core import crypto
 from parcelops.orders.models import Order
 
 
+def parse_day(text: str) -> date | None:
+    """A day such as 2026-12-01; None for an empty or unreadable value."""
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
 @dataclass
 class OrderFilters:
     state: str = ""
@@ -32,10 +40,7 @@ class OrderFilters:
             return str(data.get(key) or "").strip()
 
         def day(key: str) -> date | None:
-            try:
-                return date.fromisoformat(text(key)) if text(key) else None
-            except ValueError:
-                return None
+            return parse_day(text(key))
 
         exception = text("has_open_exception").lower()
         return cls(
@@ -62,7 +67,7 @@ def filter_orders(
     filters: OrderFilters, queryset: QuerySet[Order] | None = None
 ) -> QuerySet[Order]:
     orders = queryset if queryset is not None else Order.objects.all()
-    orders = orders.select_related("channel", "assignee", "customer")
+    orders = orders.select_related("channel", "assignee", "customer", "processed_by")
     if filters.state:
         orders = orders.filter(state__in=filters.state.split(","))
     if filters.order_type:
@@ -78,9 +83,7 @@ def filter_orders(
     if filters.date_from:
         orders = orders.filter(received_at__gte=_day_start(filters.date_from))
     if filters.date_to:
-        orders = orders.filter(
-            received_at__lt=_day_start(filters.date_to) + timedelta(days=1)
-        )
+        orders = orders.filter(received_at__lt=_day_start(filters.date_to) + timedelta(days=1))
     # Customer details are encrypted: only exact matches through the blind indexes.
     if filters.phone:
         orders = orders.filter(customer__phone_index=crypto.phone_index(filters.phone))

@@ -14,6 +14,8 @@ from parcelops.core.money import MoneyFormatError, format_cents, parse_cents
 from parcelops.orders.states import SPECIAL_PRODUCT_TYPES, CustomerTier, OrderType
 
 FUTURE_SKEW = timedelta(minutes=5)
+# Far above any real order line, far below the database's integer column (2**31 - 1).
+MAX_LINE_QUANTITY = 1_000_000
 CURRENCIES = ("CNY", "USD", "EUR", "HKD")
 
 
@@ -167,8 +169,11 @@ def validate_order_intake(
         address["country"] = address["country"] or "CN"
 
     lines = _read_lines(reader, data.get("lines"))
+    errors_before_amounts = len(reader.errors)
     discount = reader.money(data, "discount", "discount", required=False) or 0
     shipping_fee = reader.money(data, "shipping_fee", "shipping_fee", required=False) or 0
+    # A bad discount or fee is its own error: do not also call the total wrong.
+    are_amounts_valid = len(reader.errors) == errors_before_amounts
     total = reader.money(data, "total", "total", required=True)
 
     currency = str(data.get("currency") or "CNY").upper()
@@ -183,7 +188,10 @@ def validate_order_intake(
     promised = None
     raw_promised = data.get("promised_delivery_date")
     if raw_promised not in (None, ""):
-        promised = parse_date(raw_promised) if isinstance(raw_promised, str) else None
+        try:
+            promised = parse_date(raw_promised) if isinstance(raw_promised, str) else None
+        except ValueError:  # well formed but no such day, such as 2026-02-30
+            promised = None
         if promised is None:
             reader.error("promised_delivery_date", _("Must be a date such as 2026-12-01."))
 
@@ -191,7 +199,7 @@ def validate_order_intake(
     if not isinstance(is_paid, bool):
         reader.error("is_paid", _("Must be true or false."))
 
-    if lines is not None and total is not None and all(line is not None for line in lines):
+    if lines is not None and total is not None and are_amounts_valid:
         expected = sum(ln.quantity * ln.unit_price_cents for ln in lines) - discount + shipping_fee
         if expected != total:
             reader.error(
@@ -236,7 +244,10 @@ def _read_placed_at(
     if value in (None, ""):
         reader.error("placed_at", _("This field is required."))
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but no such time, such as month 13
+        parsed = None
     if parsed is None:
         reader.error(
             "placed_at",
@@ -280,6 +291,9 @@ def _read_lines(reader: _Reader, raw_lines: Any) -> list[IntakeLine] | None:
             quantity = None
         elif quantity < 1:
             reader.error(f"{path}.quantity", _("Must be at least 1."))
+            quantity = None
+        elif quantity > MAX_LINE_QUANTITY:
+            reader.error(f"{path}.quantity", _("Must be at most %(n)d.") % {"n": MAX_LINE_QUANTITY})
             quantity = None
         price = reader.money(raw, "unit_price", f"{path}.unit_price", required=True)
         if not sku or not name or quantity is None or price is None:

@@ -70,6 +70,11 @@ ALLOWED_TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
 
 # States where the order's lines and amounts may still change (never while in review).
 EDITABLE_STATES = frozenset({S.AWAITING_PAYMENT, S.PAID})
+# States the warehouse and delivery steps move an order on from (reaching APPROVED from
+# PAID or IN_REVIEW is a processor's confirmation or a reviewer's decision, never a step).
+FULFILMENT_STATES = frozenset(
+    {S.APPROVED, S.ALLOCATED, S.PICKING, S.PACKED, S.SHIPPED, S.IN_TRANSIT}
+)
 # States that count towards a processor's workload.
 OPEN_PROCESSING_STATES = frozenset({S.AWAITING_PAYMENT, S.PAID, S.IN_REVIEW})
 FINAL_STATES = frozenset({S.COMPLETED, S.CANCELLED})

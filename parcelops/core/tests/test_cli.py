@@ -28,7 +28,8 @@ def test_hyphenated_names_map_to_management_commands():
     assert cli.ALIASES["worker"] == "run_huey"
 
 
-@pytest.mark.django_db
+# Django's command runner closes the connections when it ends, so this one needs real commits.
+@pytest.mark.django_db(transaction=True)
 def test_token_create_prints_a_token_that_authenticates(staff, capsys, client):
     cli.main(["token", "create", "order_reviewer"])
     token = capsys.readouterr().out.strip()
@@ -86,7 +87,10 @@ def test_keys_rotate_reencrypts_every_value_under_a_new_key(key_file_settings, c
     call_command("keys", "rotate")
 
     out = capsys.readouterr().out.strip()
-    assert out == "a new key was added to the key file; 3 encrypted values re-encrypted with the newest key"
+    assert (
+        out
+        == "a new key was added to the key file; 3 encrypted values re-encrypted with the newest key"
+    )
     new_keys = crypto.configured_data_keys()
     assert len(new_keys) == 2
     assert new_keys[1] == old_keys[0]

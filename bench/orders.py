@@ -109,6 +109,7 @@ class Server:
                     return
             except OSError:
                 time.sleep(0.3)
+        self.stop()
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:

@@ -42,8 +42,14 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Collects every app's strings into parcelops/locale (settings.LOCALE_PATHS) and compiles
+# them. The .mo files are committed, so a machine without GNU gettext still shows Chinese.
+I18N_IGNORE := --ignore=.venv --ignore=var --ignore=tests --ignore=bench
 messages: $(STAMP)
-	cd parcelops && ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete && ../$(BIN)/python ../manage.py compilemessages
+	export PARCELOPS_DATA_DIR=$$(mktemp -d) && \
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete $(I18N_IGNORE) && \
+	$(BIN)/python manage.py compilemessages $(I18N_IGNORE); \
+	status=$$?; rm -rf "$$PARCELOPS_DATA_DIR"; exit $$status
 
 clean:
 	rm -rf $(VENV)

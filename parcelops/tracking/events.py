@@ -1,0 +1,56 @@
+"""What every provider module produces: carrier events in one normalised shape.
+
+Provider modules (parcelops/tracking/providers/) parse a payload into ParsedEvent
+values; the ingestion engine (parcelops/tracking/ingest.py) stores them in sets.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+# Where an event's UTC offset came from.
+OFFSET_FROM_PAYLOAD = "payload"  # the time carried its own offset (or was UTC)
+OFFSET_FROM_CARRIER_ZONE = "carrier_zone"  # a naive local time read in the carrier's zone
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEvent:
+    provider: str  # "kuaidi100", "aftership", "17track", "batch", "file", "scan"
+    carrier: str  # our carrier code (parcelops.carriers.registry), "" when unknown
+    tracking_number: str
+    occurred_at: datetime  # aware, UTC
+    local_time: str  # the carrier's local time as sent, e.g. "2026-11-25 10:00:00"
+    offset_source: str  # OFFSET_FROM_PAYLOAD or OFFSET_FROM_CARRIER_ZONE
+    status: str  # canonical TrackingStatus value; "" when unmapped
+    substatus: str
+    raw_code: str
+    raw_text: str
+    location: str = ""
+    event_id: str = ""  # the provider's own id, when it has one
+    raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    estimated_delivery: date | None = None
+
+    @property
+    def is_mapped(self) -> bool:
+        return bool(self.status)
+
+    @property
+    def dedupe_key(self) -> str:
+        """Same key = same event. A provider id wins; otherwise time + code + text."""
+        if self.event_id:
+            basis = f"{self.provider}|id|{self.event_id}"
+        else:
+            basis = (
+                f"{self.carrier}|{self.tracking_number}|{self.occurred_at.isoformat()}|"
+                f"{self.raw_code}|{' '.join(self.raw_text.split())}"
+            )
+        return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+class PayloadError(ValueError):
+    """A payload that cannot be parsed at all; the message says why (HTTP 400)."""
+
+
+class SignatureError(Exception):
+    """A push whose signature is missing or wrong (HTTP 401); nothing is stored."""

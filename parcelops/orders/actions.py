@@ -727,3 +727,52 @@ def complete_delivered_orders() -> int:
             continue  # moved on meanwhile
         count += 1
     return count
+
+
+# --- following the parcels (R1.2, R8.2) ---------------------------------------------------
+
+
+def follow_tracking(targets: dict[int, OrderState]) -> int:
+    """Orders follow their parcels: shipped -> in transit -> delivered, set-based.
+
+    Called by the tracking engine with the state each order's shipments imply; orders
+    already there (or past it, or cancelled) are left alone. One statement per target
+    state, one timeline event per order, one audit record per call.
+    """
+    moved: list[str] = []
+    at = now()
+    with transaction.atomic():
+        for to_state in (OrderState.IN_TRANSIT, OrderState.DELIVERED):
+            ids = [order_id for order_id, target in targets.items() if target == to_state]
+            from_states = [
+                s
+                for s in (OrderState.SHIPPED, OrderState.IN_TRANSIT)
+                if can_transition(s, to_state)
+            ]
+            if not ids:
+                continue
+            rows = list(
+                Order.objects.select_for_update()
+                .filter(pk__in=ids, state__in=from_states)
+                .values_list("pk", "number", "state")
+            )
+            if not rows:
+                continue
+            Order.objects.filter(pk__in=[r[0] for r in rows]).update(state=to_state, updated_at=at)
+            OrderEvent.objects.bulk_create(
+                OrderEvent(
+                    order_id=pk,
+                    type=OrderEventType.STATE_CHANGED,
+                    from_state=from_state,
+                    to_state=to_state,
+                    at=at,
+                    data={"source": "tracking"},
+                )
+                for pk, _number, from_state in rows
+            )
+            moved.extend(number for _pk, number, _state in rows)
+        if moved:
+            record_audit(
+                None, "orders.followed_tracking", ("orders.order", "bulk"), detail={"orders": moved}
+            )
+    return len(moved)

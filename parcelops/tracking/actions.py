@@ -1,0 +1,171 @@
+"""Changes to shipments: creating them for packed orders, recording carrier events (through
+the ingestion engine), attaching parked events, and letting orders follow their parcels."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+import orjson
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from parcelops.accounts import roles
+from parcelops.audit.actions import record_audit
+from parcelops.carriers import registry
+from parcelops.core.clock import now
+from parcelops.orders import actions as order_actions
+from parcelops.orders.models import Order
+from parcelops.orders.rules import FieldError
+from parcelops.orders.states import OrderState
+from parcelops.tracking import ingest, rules
+from parcelops.tracking.events import ParsedEvent
+from parcelops.tracking.models import Shipment, UnmatchedEvent
+from parcelops.tracking.status import STATUS_RANK, TrackingStatus
+
+Actor = User | AnonymousUser | None
+
+# States in which an order can get (another) parcel.
+SHIPPABLE_STATES = frozenset({OrderState.PACKED, OrderState.SHIPPED, OrderState.IN_TRANSIT})
+
+
+def _number_format_is_known(carrier: str, tracking_number: str) -> bool:
+    try:
+        from parcelops.carriers.detection import guess_is_valid_format
+    except ImportError:  # pragma: no cover - detection arrives with the carriers app
+        return True
+    return guess_is_valid_format(carrier, tracking_number)
+
+
+def create_shipment(
+    order: Order,
+    carrier: str,
+    tracking_number: str,
+    actor: Actor,
+    *,
+    service: str = "",
+    promised_delivery_date: date | None = None,
+) -> Shipment:
+    """Hand a packed order's parcel to a carrier: the order becomes shipped (R3.2, R4.2)."""
+    order_actions.require_permission(actor, roles.SHIP_ORDER)
+    number = "".join(tracking_number.split()).upper()
+    errors = []
+    if carrier not in registry.BY_CODE:
+        errors.append(FieldError("carrier", _("Unknown carrier.")))
+    if not 6 <= len(number) <= 40 or not number.isalnum():
+        errors.append(
+            FieldError("tracking_number", _("A tracking number has 6 to 40 letters and digits."))
+        )
+    if errors:
+        raise order_actions.OrderValidationError(errors)
+    if order.state not in SHIPPABLE_STATES:
+        raise order_actions.OrderActionError(_("Only a packed or shipped order can get a parcel."))
+    try:
+        with transaction.atomic():
+            shipment = Shipment.objects.create(
+                order=order,
+                carrier=carrier,
+                service=service,
+                tracking_number=number,
+                is_number_format_known=_number_format_is_known(carrier, number),
+                status=rules.INITIAL_STATE.status,
+                substatus=rules.INITIAL_STATE.substatus,
+                status_rank=rules.INITIAL_STATE.rank,
+                promised_delivery_date=promised_delivery_date or order.promised_delivery_date,
+                created_at=now(),
+                created_by=actor if actor is not None and actor.is_authenticated else None,
+            )
+            record_audit(
+                actor,
+                "shipment.created",
+                shipment,
+                after={"order": order.number, "carrier": carrier, "number": number},
+            )
+            if order.state == OrderState.PACKED:
+                order_actions.advance_order(order, OrderState.SHIPPED, actor)
+    except IntegrityError as error:
+        raise order_actions.OrderValidationError(
+            [
+                FieldError(
+                    "tracking_number", _("This carrier already has a shipment with this number.")
+                )
+            ]
+        ) from error
+    attach_unmatched_events(shipment)
+    shipment.refresh_from_db()
+    return shipment
+
+
+def _parsed_from_unmatched(row: UnmatchedEvent, carrier: str) -> ParsedEvent:
+    return ParsedEvent(
+        provider=row.provider,
+        carrier=carrier,
+        tracking_number=row.tracking_number,
+        occurred_at=row.occurred_at,
+        local_time=row.local_time,
+        offset_source=row.offset_source,
+        status=row.status,
+        substatus=row.substatus,
+        raw_code=row.raw_code,
+        raw_text=row.raw_text,
+        location=row.location,
+        event_id=row.event_id,
+        raw=orjson.loads(row.raw or "{}"),
+    )
+
+
+def attach_unmatched_events(shipment: Shipment) -> int:
+    """Events that arrived before the shipment existed join it now: nothing is lost."""
+    parked = UnmatchedEvent.objects.filter(
+        tracking_number=shipment.tracking_number, carrier__in=[shipment.carrier, ""]
+    )
+    rows = list(parked)
+    if not rows:
+        return 0
+    with transaction.atomic():
+        result = ingest.record_tracking_events(
+            [_parsed_from_unmatched(row, shipment.carrier) for row in rows],
+            received_at=min(row.received_at for row in rows),
+        )
+        UnmatchedEvent.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        follow_shipments(result.changed_shipments)
+    return len(rows)
+
+
+def record_tracking_events(
+    events: Sequence[ParsedEvent], *, chunk_size: int = 5000
+) -> ingest.IngestResult:
+    """Store carrier events (any number, in chunks) and let the orders follow."""
+    total = ingest.IngestResult()
+    for start in range(0, len(events), chunk_size):
+        with transaction.atomic():
+            result = ingest.record_tracking_events(events[start : start + chunk_size])
+            follow_shipments(result.changed_shipments)
+        total.add(result)
+    return total
+
+
+def order_state_for(statuses: list[str]) -> OrderState | None:
+    """What an order's parcels say about it: all delivered, or at least one on its way."""
+    if statuses and all(s == TrackingStatus.DELIVERED for s in statuses):
+        return OrderState.DELIVERED
+    if any(STATUS_RANK.get(s, 2) >= STATUS_RANK[TrackingStatus.IN_TRANSIT] for s in statuses):
+        return OrderState.IN_TRANSIT
+    return None
+
+
+def follow_shipments(shipment_ids: set[int]) -> int:
+    if not shipment_ids:
+        return 0
+    order_ids = set(Shipment.objects.filter(pk__in=shipment_ids).values_list("order_id", flat=True))
+    statuses: dict[int, list[str]] = defaultdict(list)
+    for order_id, status in Shipment.objects.filter(order_id__in=order_ids).values_list(
+        "order_id", "status"
+    ):
+        statuses[order_id].append(status)
+    targets = {}
+    for order_id, order_statuses in statuses.items():
+        target = order_state_for(order_statuses)
+        if target is not None:
+            targets[order_id] = target
+    return order_actions.follow_tracking(targets)

@@ -1,0 +1,140 @@
+"""Shipments (one parcel each), their carrier events, the inbox of events that matched no
+shipment yet, raw inbound pushes, and the secrets of provider accounts."""
+
+from django.conf import settings
+from django.db import models
+
+from parcelops.core.fields import EncryptedTextField
+from parcelops.tracking.status import TrackingStatus
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
+    carrier = models.CharField(max_length=40)  # a code of parcelops.carriers.registry
+    service = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=64)
+    is_number_format_known = models.BooleanField(default=True)
+    status = models.CharField(max_length=24, choices=TrackingStatus.choices)
+    substatus = models.CharField(max_length=60, blank=True)
+    status_rank = models.PositiveSmallIntegerField(default=0)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    promised_delivery_date = models.DateField(null=True, blank=True)
+    estimated_delivery_date = models.DateField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "tracking_number"], name="shipment_unique_number_per_carrier"
+            )
+        ]
+        indexes = [models.Index(fields=["tracking_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class TrackingEvent(models.Model):
+    """One carrier event, stored once (unique dedupe key per shipment), kept raw."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField()  # UTC
+    local_time = models.CharField(max_length=40)  # as the carrier sent it
+    offset_source = models.CharField(max_length=20)  # payload | carrier_zone
+    received_at = models.DateTimeField()
+    provider = models.CharField(max_length=20)
+    raw_code = models.CharField(max_length=60, blank=True)
+    raw_text = models.TextField(blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=24, blank=True)  # "" = unmapped, listed for review
+    substatus = models.CharField(max_length=60, blank=True)
+    is_regression = models.BooleanField(default=False)  # would have moved the status back
+    is_future = models.BooleanField(default=False)  # occurred after it was received
+    dedupe_key = models.CharField(max_length=32)
+    raw = models.TextField(blank=True)  # the provider's payload for this event (JSON)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "dedupe_key"], name="event_unique_per_shipment"
+            )
+        ]
+        indexes = [models.Index(fields=["shipment", "occurred_at"])]
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} {self.occurred_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class UnmatchedEvent(models.Model):
+    """An event for a tracking number with no shipment yet: kept until one appears."""
+
+    carrier = models.CharField(max_length=40, blank=True)
+    tracking_number = models.CharField(max_length=64, db_index=True)
+    occurred_at = models.DateTimeField()
+    local_time = models.CharField(max_length=40)
+    offset_source = models.CharField(max_length=20)
+    received_at = models.DateTimeField()
+    provider = models.CharField(max_length=20)
+    raw_code = models.CharField(max_length=60, blank=True)
+    raw_text = models.TextField(blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=24, blank=True)
+    substatus = models.CharField(max_length=60, blank=True)
+    dedupe_key = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=100, blank=True)
+    raw = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "tracking_number", "dedupe_key"], name="unmatched_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"unmatched {self.carrier} {self.tracking_number}"
+
+
+class InboundPush(models.Model):
+    """Every signed push as it arrived, stored before it is processed (replayable)."""
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received"
+        PROCESSED = "processed"
+        FAILED = "failed"
+
+    provider = models.CharField(max_length=20)
+    push_id = models.CharField(max_length=100, blank=True)  # the provider's delivery id
+    body = models.TextField()
+    received_at = models.DateTimeField(db_index=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.RECEIVED)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "push_id"],
+                condition=~models.Q(push_id=""),
+                name="push_unique_delivery",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} push {self.pk}"
+
+
+class ProviderAccount(models.Model):
+    """The secret a provider signs its pushes with (salt, webhook secret, security key)."""
+
+    provider = models.CharField(max_length=20, unique=True)
+    secret = EncryptedTextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.provider

@@ -1,0 +1,84 @@
+"""Pure tracking rules: how a shipment's status follows from its events.
+
+The status is a function of the set of events, not of their arrival: events are folded
+in order of occurrence (ties by dedupe key), so any order of arrival, and any repeat,
+gives the same result.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from parcelops.tracking.status import RETURN_STATUSES, TrackingStatus, rank_of
+
+FUTURE_SKEW = timedelta(minutes=15)  # carriers' clocks drift; beyond this an event is "future"
+
+
+@dataclass(frozen=True)
+class ShipmentState:
+    status: str
+    substatus: str
+    rank: int
+    last_event_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+INITIAL_STATE = ShipmentState(TrackingStatus.INFO_RECEIVED, "label_created", 1)
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What the fold needs of one event."""
+
+    key: str  # dedupe key
+    occurred_at: datetime
+    status: str  # "" when unmapped
+    substatus: str
+    is_future: bool
+
+
+def is_future_event(occurred_at: datetime, received_at: datetime) -> bool:
+    return occurred_at > received_at + FUTURE_SKEW
+
+
+def sort_key(event: EventFacts) -> tuple[datetime, str]:
+    return (event.occurred_at, event.key)
+
+
+def apply_event(state: ShipmentState, event: EventFacts) -> tuple[ShipmentState, bool]:
+    """The state after one more event (in occurrence order) and whether it is a regression.
+
+    Future events are stored but move nothing; unmapped ones only count as activity. An event that would lower
+    the progress rank is a regression, except into returning/returned; a parcel that
+    went quiet (expired) reopens on any new event.
+    """
+    if event.is_future:
+        return state, False
+    last = (
+        event.occurred_at
+        if state.last_event_at is None
+        else max(state.last_event_at, event.occurred_at)
+    )
+    if not event.status:  # a scan we cannot read still shows the parcel is moving
+        return replace(state, last_event_at=last), False
+    new_rank = rank_of(event.status, state.rank)
+    reopens = state.status == TrackingStatus.EXPIRED
+    if new_rank < state.rank and event.status not in RETURN_STATUSES and not reopens:
+        return replace(state, last_event_at=last), True
+    delivered_at = state.delivered_at
+    if event.status == TrackingStatus.DELIVERED and delivered_at is None:
+        delivered_at = event.occurred_at
+    return ShipmentState(event.status, event.substatus, new_rank, last, delivered_at), False
+
+
+def fold_events(
+    events: Iterable[EventFacts], start: ShipmentState = INITIAL_STATE
+) -> tuple[ShipmentState, set[str]]:
+    """The final state and the keys of the events that are regressions."""
+    state = start
+    regressions: set[str] = set()
+    for event in sorted(events, key=sort_key):
+        state, is_regression = apply_event(state, event)
+        if is_regression:
+            regressions.add(event.key)
+    return state, regressions

@@ -119,6 +119,11 @@ def _mount_routers() -> None:
 
     api.add_router("/orders", orders_router)
     api.add_router("/public", public_router)
+    from parcelops.tracking.api import public_router as track_router
+    from parcelops.tracking.api import router as tracking_router
+
+    api.add_router("/tracking", tracking_router)
+    api.add_router("/track", track_router)
 
 
 _mount_routers()

@@ -1,0 +1,205 @@
+"""/api/v1/tracking: carrier pushes (signed), our batch format, and /api/v1/track for
+customers. Thin: verify, parse with the provider module, hand the events to the actions."""
+
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Router
+from ninja.errors import HttpError
+
+from parcelops.accounts import roles
+from parcelops.core.clock import now
+from parcelops.core.ratelimit import is_rate_limited
+from parcelops.orders.actions import require_permission
+from parcelops.tracking import actions
+from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
+from parcelops.tracking.models import InboundPush, Shipment
+from parcelops.tracking.presentation import public_tracking_view
+from parcelops.tracking.secrets import provider_secret
+
+router = Router(tags=["tracking"])
+public_router = Router(tags=["public"], auth=None)
+
+
+def _json(status: int, body: Any) -> HttpResponse:
+    return HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
+
+
+def _receive(
+    provider: str,
+    body: str,
+    push_id: str,
+    events: list[ParsedEvent],
+    ok: Callable[[], Any],
+    error: Callable[[str], Any],
+) -> HttpResponse:
+    """Store the push and its events in one transaction; a repeated delivery is a no-op."""
+    try:
+        with transaction.atomic():
+            InboundPush.objects.create(
+                provider=provider,
+                push_id=push_id,
+                body=body,
+                received_at=now(),
+                outcome=InboundPush.Outcome.PROCESSED,
+            )
+            actions.record_tracking_events(events)
+    except IntegrityError:
+        if push_id and InboundPush.objects.filter(provider=provider, push_id=push_id).exists():
+            return _json(200, ok())  # the sender retried a push we already have
+        raise
+    except Exception as failure:
+        # Keep what arrived so it can be replayed once the fault is fixed; the sender retries.
+        InboundPush.objects.create(
+            provider=provider,
+            push_id="",
+            body=body,
+            received_at=now(),
+            outcome=InboundPush.Outcome.FAILED,
+            error=repr(failure)[:2000],
+        )
+        return _json(500, error("internal error; stored for replay"))
+    return _json(200, ok())
+
+
+def _refuse_signature(reply: Any) -> HttpResponse:
+    return _json(401, reply)
+
+
+@router.post(
+    "/push/kuaidi100", auth=None, summary="Kuaidi100 subscription push (form: param, sign)"
+)
+def kuaidi100_push(request: HttpRequest) -> HttpResponse:
+    from parcelops.tracking.providers import kuaidi100
+
+    param = request.POST.get("param")
+    salt = provider_secret("kuaidi100")
+    try:
+        if salt is None:
+            raise SignatureError("no secret is configured for kuaidi100")
+        kuaidi100.verify_signature(param or "", request.POST.get("sign") or "", salt)
+    except SignatureError as refused:
+        return _refuse_signature(kuaidi100.reply_error(f"signature: {refused}"))
+    try:
+        push = kuaidi100.parse_push(param or "")
+    except PayloadError as bad:
+        return _json(400, kuaidi100.reply_error(str(bad)))
+    return _receive(
+        "kuaidi100", param or "", "", push.events, kuaidi100.reply_ok, kuaidi100.reply_error
+    )
+
+
+def _webhook_error(message: str) -> dict[str, Any]:
+    return {"errors": [{"field": "", "message": message}]}
+
+
+def _webhook_ok() -> dict[str, Any]:
+    return {"ok": True}
+
+
+@router.post("/push/aftership", auth=None, summary="AfterShip-style tracking webhook")
+def aftership_push(request: HttpRequest) -> HttpResponse:
+    from parcelops.tracking.providers import aftership
+
+    secret = provider_secret("aftership")
+    try:
+        if secret is None:
+            raise SignatureError("no secret is configured for aftership")
+        aftership.verify_signature(
+            request.body, request.headers.get("aftership-hmac-sha256"), secret
+        )
+    except SignatureError as refused:
+        return _refuse_signature(_webhook_error(f"signature: {refused}"))
+    try:
+        push = aftership.parse_webhook(request.body)
+    except PayloadError as bad:
+        return _json(400, _webhook_error(str(bad)))
+    events = push.events
+    return _receive(
+        "aftership", request.body.decode(), push.event_id or "", events, _webhook_ok, _webhook_error
+    )
+
+
+@router.post("/push/17track", auth=None, summary="17TRACK-style push")
+def seventeentrack_push(request: HttpRequest) -> HttpResponse:
+    from parcelops.tracking.providers import seventeentrack
+
+    key = provider_secret("17track")
+    try:
+        if key is None:
+            raise SignatureError("no secret is configured for 17track")
+        seventeentrack.verify_signature(request.body, request.headers.get("sign"), key)
+    except SignatureError as refused:
+        return _refuse_signature(_webhook_error(f"signature: {refused}"))
+    try:
+        push = seventeentrack.parse_push(request.body)
+    except PayloadError as bad:
+        return _json(400, _webhook_error(str(bad)))
+    return _receive("17track", request.body.decode(), "", push.events, _webhook_ok, _webhook_error)
+
+
+@router.post("/events", summary="Our batch format: a list of events (token auth)")
+def batch_events(request: HttpRequest) -> HttpResponse:
+    from parcelops.tracking.providers import batch
+
+    require_permission(request.user, roles.SHIP_ORDER)
+    try:
+        body = orjson.loads(request.body or b"null")
+    except orjson.JSONDecodeError as error:
+        raise HttpError(
+            400, _("The body is not valid JSON: %(reason)s") % {"reason": str(error)}
+        ) from error
+    try:
+        events, errors = batch.parse_batch(body)
+    except PayloadError as bad:
+        return _json(400, _webhook_error(str(bad)))
+    result = actions.record_tracking_events(events)
+    rejected = [
+        {
+            "field": f"events[{e.index}].{e.field}" if e.field else f"events[{e.index}]",
+            "message": e.message,
+        }
+        for e in errors
+    ]
+    return _json(
+        200 if not rejected else 207,
+        {
+            **result.as_dict(),
+            "rejected": len({e.index for e in errors}),
+            "outcomes": result.outcomes,
+            "errors": rejected,
+        },
+    )
+
+
+def _viewer_zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise HttpError(422, _("Unknown time zone.")) from error
+
+
+@public_router.get("/{tracking_number}", summary="A parcel's tracking for customers")
+def track(request: HttpRequest, tracking_number: str, carrier: str = "", tz: str = "") -> Any:
+    if is_rate_limited(request, "public-track", settings.PARCELOPS_PUBLIC_RATE_LIMIT):
+        response = _json(429, _webhook_error(_("Too many requests: try again in a minute.")))
+        response["Retry-After"] = "60"
+        return response
+    zone = _viewer_zone(tz)
+    number = "".join(tracking_number.split()).upper()
+    shipments = Shipment.objects.filter(tracking_number=number)
+    if carrier:
+        shipments = shipments.filter(carrier=carrier)
+    found = list(shipments[:2])
+    if not found:
+        raise HttpError(404, _("No parcel with this tracking number."))
+    if len(found) > 1:
+        raise HttpError(409, _("Several carriers use this number: add ?carrier= to choose one."))
+    return public_tracking_view(found[0], zone, get_language() or "zh-hans")

@@ -18,6 +18,9 @@ USAGE = """usage: parcelops COMMAND [options]
   keys rotate | keys generate    re-encrypt customer data with the newest key / print a new key
   import-orders FILE             import orders from xlsx/csv (--dry-run, --preset, --mapping)
   export-orders -o FILE.xlsx     export orders to Excel
+  import-events FILE             import carrier tracking events (csv, xlsx, jsonl; --mapping)
+  providers set-secret P SECRET  the signing secret of a push provider (kuaidi100, aftership, 17track)
+  bench ingest --events N        the tracking ingestion benchmark (on an empty database)
   any other Django command       migrate, createsuperuser, changepassword, shell, ...
 """
 
@@ -115,7 +118,12 @@ def serve(args: list[str]) -> int:
 
 
 # Commands whose CLI name differs from the Django management command's module name.
-ALIASES = {"worker": "run_huey", "import-orders": "import_orders", "export-orders": "export_orders"}
+ALIASES = {
+    "worker": "run_huey",
+    "import-orders": "import_orders",
+    "export-orders": "export_orders",
+    "import-events": "import_events",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,231 @@
+"""ParcelOps' own batch format (POST /api/v1/tracking/events, FORMATS.md).
+
+Also the per-event checks the file importer shares: one event's fields in, a ParsedEvent
+or every bad field out. A bad event never hides the good ones next to it.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from parcelops.carriers import registry
+from parcelops.tracking.events import OFFSET_FROM_CARRIER_ZONE, ParsedEvent, PayloadError
+from parcelops.tracking.keywords import classify_text
+from parcelops.tracking.providers.common import parse_local_time
+from parcelops.tracking.status import TrackingStatus
+
+PROVIDER = "batch"
+MAX_EVENTS = 10_000
+
+# The fields of one event, in the order the documentation lists them.
+FIELDS = (
+    "carrier",
+    "tracking_number",
+    "occurred_at",
+    "status",
+    "substatus",
+    "raw_code",
+    "text",
+    "location",
+    "event_id",
+)
+REQUIRED_FIELDS = ("carrier", "tracking_number", "occurred_at")
+_STATUSES = frozenset(TrackingStatus.values)  # the enum's .values builds a new list each call
+
+# Column widths of TrackingEvent: longer values would fail the insert of a whole chunk.
+MAX_LENGTHS = {"substatus": 60, "raw_code": 60, "location": 200, "event_id": 100}
+
+# Parts of Chinese carrier names people leave out ("中通" for "中通快递").
+_NAME_SUFFIXES = ("快递", "速运", "速递", "物流")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchError:
+    index: int  # position in the request's event list
+    field: str  # "" when the event itself is not an object
+    message: str
+
+
+def normalise_tracking_number(value: str) -> str:
+    """The form shipments are stored in: no spaces, upper case."""
+    return "".join(value.split()).upper()
+
+
+def is_valid_tracking_number(number: str) -> bool:
+    """The rule create_shipment applies: an event for anything else can never match."""
+    return 6 <= len(number) <= 40 and number.isalnum()
+
+
+@cache
+def _carrier_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for info in registry.CARRIERS:
+        names[info.name_en.lower()] = info.code
+        names[info.name_zh.lower()] = info.code
+        for suffix in _NAME_SUFFIXES:
+            if info.name_zh.endswith(suffix) and len(info.name_zh) > len(suffix):
+                names[info.name_zh.removesuffix(suffix)] = info.code
+    return names
+
+
+def resolve_carrier(value: str) -> str | None:
+    """Our carrier code for our code, any provider's code, or the carrier's name."""
+    text = value.strip()
+    if not text:
+        return None
+    if text.lower() in registry.BY_CODE:
+        return text.lower()
+    for provider in sorted({p for info in registry.CARRIERS for p in info.provider_codes}):
+        code = registry.from_provider_code(provider, text)
+        if code:
+            return code
+    return _carrier_names().get(text.lower())
+
+
+def _text(value: Any, *, allow_numbers: bool = False) -> str | None:
+    """A text field's value, or None when it has the wrong type."""
+    if isinstance(value, str):
+        return value.strip()
+    if allow_numbers and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def build_event(
+    values: Mapping[str, Any],
+    *,
+    provider: str,
+    raw: dict[str, Any],
+    time_zone: ZoneInfo | None = None,
+) -> tuple[ParsedEvent | None, list[tuple[str, str]]]:
+    """One event from its fields, or the (field, message) of every bad field.
+
+    A status, when given, must be one of ours; without one, the raw code and the text go
+    through the keyword rules, and an event they do not recognise is kept unmapped (for
+    the review queue), not rejected. `time_zone` overrides the carrier's zone for naive
+    times (a file's mapping says which zone its portal exports in).
+    """
+    problems: list[tuple[str, str]] = []
+    cleaned: dict[str, str] = {}
+    for name in FIELDS:
+        value = values.get(name)
+        if value is None or value == "":
+            if name in REQUIRED_FIELDS:
+                problems.append((name, _("This field is required.")))
+            cleaned[name] = ""
+            continue
+        text = _text(value, allow_numbers=name in ("tracking_number", "raw_code", "event_id"))
+        if text is None:
+            problems.append((name, _("Must be text.")))
+            cleaned[name] = ""
+            continue
+        limit = MAX_LENGTHS.get(name)
+        if limit and len(text) > limit:
+            problems.append((name, _("At most %(n)d characters.") % {"n": limit}))
+        cleaned[name] = text
+
+    carrier = ""
+    if cleaned["carrier"]:
+        carrier = resolve_carrier(cleaned["carrier"]) or ""
+        if not carrier:
+            problems.append(
+                ("carrier", _("Unknown carrier %(code)s.") % {"code": repr(cleaned["carrier"])})
+            )
+
+    number = normalise_tracking_number(cleaned["tracking_number"])
+    if cleaned["tracking_number"] and not is_valid_tracking_number(number):
+        problems.append(("tracking_number", _("A tracking number has 6 to 40 letters and digits.")))
+
+    occurred = None
+    if cleaned["occurred_at"]:
+        try:
+            occurred = parse_local_time(cleaned["occurred_at"], carrier)
+        except PayloadError:
+            problems.append(
+                (
+                    "occurred_at",
+                    _(
+                        "Must be an ISO 8601 time such as 2026-11-25T10:00:00+08:00 "
+                        "(without an offset it is read in the carrier's time zone)."
+                    ),
+                )
+            )
+
+    status, substatus = cleaned["status"], cleaned["substatus"]
+    if status and status not in _STATUSES:
+        problems.append(
+            (
+                "status",
+                _("Must be one of: %(choices)s.") % {"choices": ", ".join(TrackingStatus.values)},
+            )
+        )
+    if substatus and not status:
+        problems.append(("substatus", _("A substatus needs a status.")))
+
+    if problems or occurred is None:
+        return None, sorted(problems, key=lambda problem: FIELDS.index(problem[0]))
+
+    occurred_at, local_time, offset_source = occurred
+    if time_zone is not None and offset_source == OFFSET_FROM_CARRIER_ZONE:
+        # The naive wall time was read in the carrier's zone; read it in the given one.
+        wall = occurred_at.astimezone(registry.carrier_zone(carrier)).replace(tzinfo=None)
+        occurred_at = wall.replace(tzinfo=time_zone).astimezone(UTC)
+
+    raw_code, raw_text = cleaned["raw_code"], cleaned["text"]
+    if not status:
+        mapped = classify_text(raw_text) or classify_text(raw_code)
+        if mapped:
+            status, substatus = mapped
+    event = ParsedEvent(
+        provider=provider,
+        carrier=carrier,
+        tracking_number=number,
+        occurred_at=occurred_at,
+        local_time=local_time,
+        offset_source=offset_source,
+        status=status,
+        substatus=substatus,
+        # Without a code of its own, the status sent is the code (it tells events apart).
+        raw_code=raw_code or cleaned["status"],
+        raw_text=raw_text,
+        location=cleaned["location"],
+        event_id=cleaned["event_id"],
+        raw=raw,
+    )
+    return event, []
+
+
+def parse_batch(body: object) -> tuple[list[ParsedEvent], list[BatchError]]:
+    """The good events and, by index, every bad field of the bad ones.
+
+    Raises PayloadError when the body as a whole is unusable (nothing is stored then).
+    """
+    if isinstance(body, dict):
+        if "events" not in body:
+            raise PayloadError(_("events: This field is required."))
+        items = body["events"]
+    else:
+        items = body
+    if not isinstance(items, list):
+        raise PayloadError(_("events: Must be a list of events."))
+    if len(items) > MAX_EVENTS:
+        raise PayloadError(
+            _("events: At most %(n)d events per request; split the batch.") % {"n": MAX_EVENTS}
+        )
+    events: list[ParsedEvent] = []
+    errors: list[BatchError] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append(BatchError(index, "", _("Must be an object.")))
+            continue
+        event, problems = build_event(item, provider=PROVIDER, raw=item)
+        if event is None:
+            errors.extend(BatchError(index, name, message) for name, message in problems)
+        else:
+            events.append(event)
+    return events, errors

@@ -1,0 +1,42 @@
+"""Helpers every provider module shares: carrier-local times and signature comparison."""
+
+import hmac
+from datetime import UTC, datetime
+
+from django.utils.translation import gettext as _
+
+from parcelops.carriers.registry import carrier_zone
+from parcelops.tracking.events import OFFSET_FROM_CARRIER_ZONE, OFFSET_FROM_PAYLOAD, PayloadError
+
+LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def parse_local_time(value: str, carrier_code: str) -> tuple[datetime, str, str]:
+    """(UTC time, the local time as the carrier wrote it, where the offset came from).
+
+    A time with an offset (or "Z") keeps it; a naive time is the carrier's local time and
+    is read in the carrier's zone (FORMATS.md: Kuaidi100 ftime is China time).
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise PayloadError(_("Missing time."))
+    text = value.strip().replace("/", "-")
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise PayloadError(_("Not a time: %(value)r.") % {"value": value}) from None
+    local = moment.strftime(LOCAL_FORMAT)
+    if moment.tzinfo is None:
+        return (
+            moment.replace(tzinfo=carrier_zone(carrier_code)).astimezone(UTC),
+            local,
+            OFFSET_FROM_CARRIER_ZONE,
+        )
+    return moment.astimezone(UTC), local, OFFSET_FROM_PAYLOAD
+
+
+def constant_time_equals(a: str | bytes, b: str | bytes) -> bool:
+    left = a.encode() if isinstance(a, str) else a
+    right = b.encode() if isinstance(b, str) else b
+    return hmac.compare_digest(left, right)

@@ -1,0 +1,1 @@
+"""Built-in column mappings of the file importer, one JSON file per preset."""

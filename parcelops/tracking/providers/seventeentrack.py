@@ -1,0 +1,286 @@
+"""The 17TRACK-style push (FORMATS.md): signature check, parsing, and its status table.
+
+Every push carries the parcel's full history, not a delta, so the same events arrive again
+and again: their dedupe keys (carrier, number, time, code, text) stay the same each time.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from django.utils.translation import gettext as _
+
+from parcelops.carriers import registry
+from parcelops.tracking.events import (
+    OFFSET_FROM_PAYLOAD,
+    ParsedEvent,
+    PayloadError,
+    SignatureError,
+)
+from parcelops.tracking.keywords import classify_text
+from parcelops.tracking.providers.batch import normalise_tracking_number
+from parcelops.tracking.providers.common import constant_time_equals, parse_local_time
+from parcelops.tracking.status import TrackingStatus as S
+
+PROVIDER = "17track"
+TRACKING_UPDATED = "TRACKING_UPDATED"
+TRACKING_STOPPED = "TRACKING_STOPPED"  # 17TRACK stopped tracking the number (the state is final)
+EVENT_TYPES = (TRACKING_UPDATED, TRACKING_STOPPED)
+
+# The main statuses: an unknown sub-status falls back to its prefix in this table.
+MAIN_STATUSES: dict[str, tuple[str, str]] = {
+    "NotFound": (S.PENDING, "not_found"),
+    "InfoReceived": (S.INFO_RECEIVED, "label_created"),
+    "InTransit": (S.IN_TRANSIT, ""),
+    "Expired": (S.EXPIRED, "no_update_timeout"),
+    "AvailableForPickup": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
+    "OutForDelivery": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
+    "DeliveryFailure": (S.ATTEMPT_FAILED, ""),
+    "Delivered": (S.DELIVERED, ""),
+    "Exception": (S.EXCEPTION, ""),
+}
+
+SUB_STATUSES: dict[str, tuple[str, str]] = {
+    "NotFound_Other": (S.PENDING, "not_found"),
+    "NotFound_InvalidCode": (S.PENDING, "invalid_number"),
+    "InfoReceived": (S.INFO_RECEIVED, "label_created"),
+    "InTransit_PickedUp": (S.IN_TRANSIT, "picked_up"),
+    "InTransit_Departure": (S.IN_TRANSIT, "departed_facility"),
+    "InTransit_Arrival": (S.IN_TRANSIT, "arrived_facility"),
+    "InTransit_CustomsProcessing": (S.IN_TRANSIT, "customs_processing"),
+    "InTransit_CustomsReleased": (S.IN_TRANSIT, "customs_released"),
+    # Customs wants documents: nothing moves until someone acts.
+    "InTransit_CustomsRequiringInformation": (S.EXCEPTION, "held_by_customs"),
+    "InTransit_Other": (S.IN_TRANSIT, ""),
+    "Expired_Other": (S.EXPIRED, "no_update_timeout"),
+    "AvailableForPickup_Other": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
+    "OutForDelivery_Other": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
+    "DeliveryFailure_Other": (S.ATTEMPT_FAILED, ""),
+    "DeliveryFailure_NoBody": (S.ATTEMPT_FAILED, "recipient_unavailable"),
+    "DeliveryFailure_InvalidAddress": (S.ATTEMPT_FAILED, "address_problem"),
+    # Held at a security or customs check: the carrier will not retry by itself.
+    "DeliveryFailure_Security": (S.EXCEPTION, "held_by_customs"),
+    "DeliveryFailure_Rejected": (S.EXCEPTION, "refused"),
+    "Delivered_Other": (S.DELIVERED, ""),
+    "Exception_Other": (S.EXCEPTION, ""),
+    "Exception_Returning": (S.RETURNING, "return_initiated"),
+    "Exception_Returned": (S.RETURNED, ""),
+    "Exception_NoBody": (S.ATTEMPT_FAILED, "recipient_unavailable"),
+    "Exception_Security": (S.EXCEPTION, "held_by_customs"),
+    "Exception_Damage": (S.EXCEPTION, "damaged"),
+    "Exception_Rejected": (S.EXCEPTION, "refused"),
+    "Exception_Delayed": (S.EXCEPTION, "delayed_carrier"),
+    "Exception_Lost": (S.LOST, ""),
+    "Exception_Destroyed": (S.DISPOSED, ""),
+    "Exception_Cancel": (S.CANCELLED, ""),
+}
+
+# An event's `stage` (its milestone), used when it has no sub-status of its own.
+STAGES: dict[str, tuple[str, str]] = {
+    "InfoReceived": (S.INFO_RECEIVED, "label_created"),
+    "PickedUp": (S.IN_TRANSIT, "picked_up"),
+    "Departure": (S.IN_TRANSIT, "departed_facility"),
+    "Arrival": (S.IN_TRANSIT, "arrived_facility"),
+    "AvailableForPickup": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
+    "OutForDelivery": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
+    "Delivered": (S.DELIVERED, ""),
+    "Returning": (S.RETURNING, "return_initiated"),
+    "Returned": (S.RETURNED, ""),
+}
+
+
+@dataclass(frozen=True)
+class SeventeenTrackPush:
+    event: str  # TRACKING_UPDATED or TRACKING_STOPPED
+    carrier: str  # our carrier code, "" when 17TRACK's carrier is not one we know
+    tracking_number: str
+    estimated_delivery: date | None
+    latest_status: str  # canonical status of track_info.latest_status, "" when unmapped
+    latest_substatus: str
+    events: list[ParsedEvent]
+    raw: dict[str, Any] = field(repr=False)
+
+
+def verify_signature(raw_body: bytes, header_value: str | None, key: str) -> None:
+    """`sign` = lower-case hex SHA-256 of the raw body + "/" + the security key."""
+    if not key:
+        raise SignatureError(_("no security key is configured"))
+    if not header_value:
+        raise SignatureError(_("the sign header is missing"))
+    expected = hashlib.sha256(raw_body + b"/" + key.encode()).hexdigest()
+    if not constant_time_equals(expected, header_value.strip().lower()):
+        raise SignatureError(_("the sign header does not match the body"))
+
+
+def map_status(sub_status: str, stage: str, description: str) -> tuple[str, str]:
+    """(status, substatus): the sub-status (refined by the stage), else the stage, else the
+    sub-status's main status, else the keyword rules on the text; ("", "") when nothing
+    fits (unmapped)."""
+    by_sub_status, by_stage = SUB_STATUSES.get(sub_status), STAGES.get(stage)
+    if by_sub_status and by_stage and by_sub_status[0] == by_stage[0] and not by_sub_status[1]:
+        return by_stage  # "InTransit_Other" at stage "Departure": the stage says more
+    if by_sub_status:
+        return by_sub_status
+    if by_stage:
+        return by_stage
+    for code in (sub_status, stage):
+        main = code.split("_", 1)[0]
+        if main in MAIN_STATUSES:
+            return MAIN_STATUSES[main]
+    return classify_text(description) or ("", "")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _utc(value: str, path: str) -> datetime:
+    """time_utc is UTC even when it leaves out the "Z"."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise PayloadError(
+            _("%(path)s is not a time: %(value)r") % {"path": path, "value": value}
+        ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _raw_time(value: Any) -> str:
+    """time_raw is a string, or {date, time, timezone} with timezone often null."""
+    if isinstance(value, dict):
+        day, clock = _text(value.get("date")), _text(value.get("time"))
+        if not day:
+            return ""
+        return f"{day} {clock}".strip() + _text(value.get("timezone"))
+    return _text(value)
+
+
+def _event_time(item: dict[str, Any], carrier: str, path: str) -> tuple[datetime, str, str]:
+    time_utc, time_iso = _text(item.get("time_utc")), _text(item.get("time_iso"))
+    time_raw = _raw_time(item.get("time_raw"))
+    local: tuple[datetime, str, str] | None = None
+    try:
+        if time_iso:
+            local = parse_local_time(time_iso, carrier)
+        elif time_raw:
+            local = parse_local_time(time_raw, carrier)
+    except PayloadError as bad:
+        raise PayloadError(f"{path}: {bad}") from bad
+    if time_utc:
+        # The UTC time is the one to trust; the local one only says how the carrier wrote it.
+        occurred_at = _utc(time_utc, f"{path}.time_utc")
+        return occurred_at, local[1] if local else time_utc, OFFSET_FROM_PAYLOAD
+    if local is None:
+        raise PayloadError(_("%(path)s has no time_utc, time_iso or time_raw") % {"path": path})
+    return local
+
+
+def _estimated_delivery(track_info: dict[str, Any]) -> date | None:
+    metrics = track_info.get("time_metrics")
+    window = metrics.get("estimated_delivery_date") if isinstance(metrics, dict) else None
+    if not isinstance(window, dict):
+        return None
+    value = _text(window.get("to")) or _text(window.get("from"))
+    if not value:
+        return None
+    try:
+        # The carrier's own calendar date: the part before any time and offset.
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise PayloadError(
+            _("time_metrics.estimated_delivery_date is not a date: %(value)r") % {"value": value}
+        ) from None
+
+
+def _object(value: Any, path: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PayloadError(_("%(path)s must be an object") % {"path": path})
+    return value
+
+
+def _list(value: Any, path: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(_("%(path)s must be a list") % {"path": path})
+    return value
+
+
+def parse_push(raw_body: bytes) -> SeventeenTrackPush:
+    """The push's parcel and one ParsedEvent per event of every provider in it."""
+    try:
+        body = orjson.loads(raw_body)
+    except orjson.JSONDecodeError as error:
+        raise PayloadError(
+            _("the body is not valid JSON: %(reason)s") % {"reason": error}
+        ) from None
+    if not isinstance(body, dict):
+        raise PayloadError(_("the body must be a JSON object"))
+    event_type = body.get("event")
+    if event_type not in EVENT_TYPES:
+        raise PayloadError(_("unknown event %(event)r") % {"event": event_type})
+    if not isinstance(body.get("data"), dict):
+        raise PayloadError(_("data is missing or not an object"))
+    data = body["data"]
+    number = normalise_tracking_number(_text(data.get("number")))
+    if not number:
+        raise PayloadError(_("data.number is missing"))
+    carrier = registry.from_provider_code(PROVIDER, _text(data.get("carrier"))) or ""
+
+    track_info = _object(data.get("track_info"), "data.track_info")
+    latest = _object(track_info.get("latest_status"), "data.track_info.latest_status")
+    latest_status, latest_substatus = map_status(
+        _text(latest.get("sub_status")), _text(latest.get("status")), ""
+    )
+    estimated_delivery = _estimated_delivery(track_info)
+    tracking = _object(track_info.get("tracking"), "data.track_info.tracking")
+
+    events: list[ParsedEvent] = []
+    providers_path = "data.track_info.tracking.providers"
+    for p_index, provider in enumerate(_list(tracking.get("providers"), providers_path)):
+        provider_path = f"{providers_path}[{p_index}]"
+        provider = _object(provider, provider_path)
+        for e_index, item in enumerate(_list(provider.get("events"), f"{provider_path}.events")):
+            path = f"{provider_path}.events[{e_index}]"
+            item = _object(item, path)
+            occurred_at, local_time, offset_source = _event_time(item, carrier, path)
+            sub_status, stage = _text(item.get("sub_status")), _text(item.get("stage"))
+            description = _text(item.get("description"))
+            status, substatus = map_status(sub_status, stage, description)
+            events.append(
+                ParsedEvent(
+                    provider=PROVIDER,
+                    carrier=carrier,
+                    tracking_number=number,
+                    occurred_at=occurred_at,
+                    local_time=local_time,
+                    offset_source=offset_source,
+                    status=status,
+                    substatus=substatus,
+                    raw_code=sub_status or stage,
+                    raw_text=description,
+                    location=_text(item.get("location"))[:200],
+                    raw=item,
+                    estimated_delivery=estimated_delivery,
+                )
+            )
+    return SeventeenTrackPush(
+        event=event_type,
+        carrier=carrier,
+        tracking_number=number,
+        estimated_delivery=estimated_delivery,
+        latest_status=latest_status,
+        latest_substatus=latest_substatus,
+        events=events,
+        raw=body,
+    )

@@ -121,9 +121,8 @@ def create_shipments(count: int) -> None:
 
 
 def ingest(events: int, chunk_size: int, start: datetime) -> dict[str, float]:
-    from parcelops.tracking.providers.batch import parse_batch
-
     from parcelops.tracking.actions import record_tracking_events
+    from parcelops.tracking.providers.batch import parse_batch
 
     totals = {"stored": 0, "duplicates": 0, "unmatched": 0, "rejected": 0}
     started = time.perf_counter()

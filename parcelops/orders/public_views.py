@@ -13,6 +13,7 @@ from parcelops.orders import forms
 from parcelops.orders.models import Order
 from parcelops.orders.presentation import phone_last4_matches, public_order_view
 from parcelops.orders.states import OrderState
+from parcelops.tracking.public_views import public_parcels
 
 # The customer's progress bar: five steps in plain words, each covering several states.
 PUBLIC_STEPS = [
@@ -50,6 +51,7 @@ def _public_result(order: Order) -> dict[str, Any]:
     view["timeline"] = [
         {**entry, "at": datetime.fromisoformat(entry["at"])} for entry in reversed(view["timeline"])
     ]
+    view["parcels"] = public_parcels(order)
     return view
 
 

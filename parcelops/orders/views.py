@@ -36,6 +36,7 @@ from parcelops.orders.states import (
     OrderState,
     ReviewState,
 )
+from parcelops.tracking.order_parcels import parcels_card
 
 PAGE_SIZE = 25
 STATE_ORDER = list(OrderState)
@@ -218,6 +219,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "rejection": rejection,
             "possible": possible,
             "processors": forms.order_processors() if possible.reassign else [],
+            **parcels_card(order, request.user),
         },
     )
 

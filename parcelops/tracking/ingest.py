@@ -107,6 +107,7 @@ def _find_shipments(numbers: list[str]) -> dict[str, list[_ShipmentRow]]:
     """The shipments of these numbers: one query (raw, as the ORM's row building costs more
     than the query itself for thousands of rows)."""
     found: dict[str, list[_ShipmentRow]] = defaultdict(list)
+    parameter: list[str] | str
     if connection.vendor == "postgresql":
         source, parameter = "unnest(%s::text[]) AS n(number)", numbers
     else:

@@ -22,6 +22,7 @@ from parcelops.tracking import actions
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
 from parcelops.tracking.models import InboundPush, Shipment
 from parcelops.tracking.presentation import public_tracking_view
+from parcelops.tracking.providers import aftership, batch, kuaidi100, seventeentrack
 from parcelops.tracking.secrets import provider_secret
 
 router = Router(tags=["tracking"])
@@ -77,8 +78,6 @@ def _refuse_signature(reply: Any) -> HttpResponse:
     "/push/kuaidi100", auth=None, summary="Kuaidi100 subscription push (form: param, sign)"
 )
 def kuaidi100_push(request: HttpRequest) -> HttpResponse:
-    from parcelops.tracking.providers import kuaidi100
-
     param = request.POST.get("param")
     salt = provider_secret("kuaidi100")
     try:
@@ -106,8 +105,6 @@ def _webhook_ok() -> dict[str, Any]:
 
 @router.post("/push/aftership", auth=None, summary="AfterShip-style tracking webhook")
 def aftership_push(request: HttpRequest) -> HttpResponse:
-    from parcelops.tracking.providers import aftership
-
     secret = provider_secret("aftership")
     try:
         if secret is None:
@@ -129,8 +126,6 @@ def aftership_push(request: HttpRequest) -> HttpResponse:
 
 @router.post("/push/17track", auth=None, summary="17TRACK-style push")
 def seventeentrack_push(request: HttpRequest) -> HttpResponse:
-    from parcelops.tracking.providers import seventeentrack
-
     key = provider_secret("17track")
     try:
         if key is None:
@@ -147,8 +142,6 @@ def seventeentrack_push(request: HttpRequest) -> HttpResponse:
 
 @router.post("/events", summary="Our batch format: a list of events (token auth)")
 def batch_events(request: HttpRequest) -> HttpResponse:
-    from parcelops.tracking.providers import batch
-
     require_permission(request.user, roles.SHIP_ORDER)
     try:
         body = orjson.loads(request.body or b"null")
@@ -168,12 +161,19 @@ def batch_events(request: HttpRequest) -> HttpResponse:
         }
         for e in errors
     ]
+    # One outcome per event sent, in the sender's order: the parsed ones interleave with the rejected.
+    rejected_indexes = {e.index for e in errors}
+    parsed_outcomes = iter(result.outcomes)
+    outcomes = [
+        "rejected" if index in rejected_indexes else next(parsed_outcomes)
+        for index in range(len(events) + len(rejected_indexes))
+    ]
     return _json(
         200 if not rejected else 207,
         {
             **result.as_dict(),
-            "rejected": len({e.index for e in errors}),
-            "outcomes": result.outcomes,
+            "rejected": len(rejected_indexes),
+            "outcomes": outcomes,
             "errors": rejected,
         },
     )

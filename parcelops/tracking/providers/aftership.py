@@ -1,0 +1,234 @@
+"""AfterShip-style tracking webhook (FORMATS.md): the whole tracking object in ``msg``,
+signed with base64 HMAC-SHA256 of the raw body in the ``aftership-hmac-sha256`` header.
+
+The signature covers no timestamp, so ``event_id`` (one per push) is the replay guard; a
+checkpoint has no id of its own and is deduplicated by content, as every push resends them
+all and ordering is not promised.
+"""
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import orjson
+from django.utils.translation import gettext as _
+
+from parcelops.carriers import registry
+from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
+from parcelops.tracking.keywords import classify_text
+from parcelops.tracking.providers.batch import normalise_tracking_number
+from parcelops.tracking.providers.common import constant_time_equals, parse_local_time
+from parcelops.tracking.status import TrackingStatus as S
+
+PROVIDER = "aftership"
+SIGNATURE_HEADER = "aftership-hmac-sha256"
+
+TRACKING_UPDATE = "tracking_update"
+EDD_REVISE = "edd_revise"  # only the estimated delivery changed
+TRACKING_PENDING_TIME = "tracking_pending_time"  # no scan yet after a while
+
+# By tag: the fallback for a subtag not listed below (AfterShip's list is open-ended).
+TAGS: dict[str, tuple[str, str]] = {
+    "Pending": (S.PENDING, "not_found"),
+    "InfoReceived": (S.INFO_RECEIVED, "label_created"),
+    "InTransit": (S.IN_TRANSIT, ""),
+    "OutForDelivery": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
+    "AttemptFail": (S.ATTEMPT_FAILED, ""),
+    "Delivered": (S.DELIVERED, ""),
+    "AvailableForPickup": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
+    "Exception": (S.EXCEPTION, ""),
+    "Expired": (S.EXPIRED, "no_update_timeout"),
+}
+
+SUBTAGS: dict[str, tuple[str, str]] = {
+    "Pending_001": (S.PENDING, "not_found"),
+    "InfoReceived_001": (S.INFO_RECEIVED, "label_created"),
+    "InTransit_001": (S.IN_TRANSIT, ""),
+    "InTransit_002": (S.IN_TRANSIT, "picked_up"),  # acceptance scan
+    "InTransit_003": (S.IN_TRANSIT, "arrived_facility"),  # arrival scan
+    "InTransit_004": (S.IN_TRANSIT, "arrived_facility"),  # arrived in the destination country
+    "InTransit_005": (S.IN_TRANSIT, "customs_released"),
+    "InTransit_006": (S.IN_TRANSIT, "customs_processing"),
+    "InTransit_007": (S.IN_TRANSIT, "departed_facility"),  # departure scan
+    "InTransit_008": (S.IN_TRANSIT, ""),  # a problem was resolved
+    "InTransit_009": (S.IN_TRANSIT, "rerouted"),  # forwarded to another address
+    "OutForDelivery_001": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
+    "OutForDelivery_003": (S.OUT_FOR_DELIVERY, "out_for_delivery"),  # customer contacted
+    "OutForDelivery_004": (S.OUT_FOR_DELIVERY, "out_for_delivery"),  # appointment made
+    "AttemptFail_001": (S.ATTEMPT_FAILED, ""),
+    "AttemptFail_002": (S.ATTEMPT_FAILED, "recipient_unavailable"),
+    "AttemptFail_003": (S.ATTEMPT_FAILED, "business_closed"),
+    "Delivered_001": (S.DELIVERED, ""),
+    "Delivered_002": (S.DELIVERED, "locker"),  # picked up by the customer at a pickup point
+    "Delivered_003": (S.DELIVERED, "signed_by_recipient"),
+    "Delivered_004": (S.DELIVERED, "signed_by_recipient"),  # cash collected on delivery
+    "Delivered_005": (S.DELIVERED, "neighbour"),
+    "AvailableForPickup_001": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
+    "Exception_001": (S.EXCEPTION, ""),
+    "Exception_002": (S.EXCEPTION, "address_invalid"),  # the customer moved
+    "Exception_003": (S.EXCEPTION, "refused"),
+    "Exception_004": (S.EXCEPTION, "held_by_customs"),  # delayed in customs clearance
+    "Exception_005": (S.EXCEPTION, "delayed_carrier"),  # delayed by external factors
+    "Exception_006": (S.EXCEPTION, "held_by_customs"),  # held until duties are paid
+    "Exception_007": (S.EXCEPTION, "address_invalid"),
+    "Exception_008": (S.EXCEPTION, "pickup_unclaimed"),  # pickup missed
+    "Exception_009": (S.EXCEPTION, ""),  # rejected by the carrier
+    "Exception_010": (S.RETURNING, "return_initiated"),
+    "Exception_011": (S.RETURNED, ""),
+    "Exception_012": (S.EXCEPTION, "damaged"),
+    "Exception_013": (S.LOST, ""),
+    "Expired_001": (S.EXPIRED, "no_update_timeout"),
+}
+
+
+@dataclass(frozen=True)
+class AfterShipPush:
+    event: str  # TRACKING_UPDATE, EDD_REVISE, TRACKING_PENDING_TIME (others are kept as sent)
+    event_id: str  # one per push: the replay guard, "" when the sender left it out
+    carrier: str  # our carrier code, "" when the slug is not one we know
+    tracking_number: str
+    expected_delivery: date | None
+    events: list[ParsedEvent]
+    raw: dict[str, Any] = field(repr=False)
+
+
+def verify_signature(raw_body: bytes, header_value: str | None, secret: str) -> None:
+    """The header is base64 HMAC-SHA256 of the raw body; raises SignatureError otherwise."""
+    if not secret:
+        raise SignatureError(_("no webhook secret is configured"))
+    if not header_value or not header_value.strip():
+        raise SignatureError(_("the aftership-hmac-sha256 header is missing"))
+    digest = hmac.new(secret.encode(), raw_body, hashlib.sha256).digest()
+    if not constant_time_equals(base64.b64encode(digest), header_value.strip().encode()):
+        raise SignatureError(_("the aftership-hmac-sha256 header does not match the body"))
+
+
+def map_checkpoint(subtag: str, tag: str, message: str) -> tuple[str, str]:
+    """(status, substatus): the subtag, else the tag (refined by the keyword rules on the
+    message when they agree on the status), else the keywords alone; ("", "") unmapped."""
+    mapped = SUBTAGS.get(subtag) or TAGS.get(tag) or TAGS.get(subtag.split("_", 1)[0])
+    by_text = classify_text(message)
+    if mapped is None:
+        return by_text or ("", "")
+    status, substatus = str(mapped[0]), mapped[1]
+    if not substatus and by_text and by_text[0] == status:
+        return by_text  # "Delivered" + "Left with neighbour": the text says how
+    return status, substatus
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+# Where AfterShip puts an estimated delivery, best first: (field, key inside it or "").
+_ESTIMATE_FIELDS = (
+    ("latest_estimated_delivery", "datetime"),
+    ("expected_delivery", ""),
+    ("courier_estimated_delivery_date", "estimated_delivery_date"),
+    ("aftership_estimated_delivery_date", "estimated_delivery_date"),
+)
+
+
+def _expected_delivery(tracking: dict[str, Any]) -> date | None:
+    for name, key in _ESTIMATE_FIELDS:
+        value = tracking.get(name)
+        path = f"msg.{name}"
+        if key and isinstance(value, dict):
+            value, path = value.get(key), f"{path}.{key}"
+        value = _text(value)
+        if not value:
+            continue
+        try:
+            # The carrier's own calendar date: the part before any time and offset.
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            raise PayloadError(
+                _("%(path)s is not a date: %(value)r.") % {"path": path, "value": value}
+            ) from None
+    return None
+
+
+def _location(checkpoint: dict[str, Any]) -> str:
+    location = _text(checkpoint.get("location"))
+    if not location:
+        parts = (_text(checkpoint.get(key)) for key in ("city", "state", "country_iso3"))
+        location = ", ".join(part for part in parts if part)
+    return location[:200]
+
+
+def parse_webhook(raw_body: bytes) -> AfterShipPush:
+    """The push's parcel and one ParsedEvent per checkpoint."""
+    try:
+        document = orjson.loads(raw_body)
+    except orjson.JSONDecodeError as error:
+        raise PayloadError(
+            _("the body is not valid JSON: %(reason)s.") % {"reason": str(error)}
+        ) from None
+    if not isinstance(document, dict):
+        raise PayloadError(_("the body must be a JSON object."))
+    tracking = document.get("msg")
+    if not isinstance(tracking, dict):
+        raise PayloadError(_("msg (the tracking object) is missing or not an object."))
+    number = normalise_tracking_number(_text(tracking.get("tracking_number")))
+    if not number:
+        raise PayloadError(_("msg.tracking_number is missing."))
+    slug = _text(tracking.get("slug")).lower()
+    if not slug:
+        raise PayloadError(_("msg.slug (the carrier) is missing."))
+    checkpoints = tracking.get("checkpoints")
+    if checkpoints is None:
+        checkpoints = []  # edd_revise and tracking_pending_time may carry none
+    if not isinstance(checkpoints, list):
+        raise PayloadError(_("msg.checkpoints must be a list."))
+    carrier = registry.from_provider_code(PROVIDER, slug) or ""
+    expected_delivery = _expected_delivery(tracking)
+
+    events = []
+    for index, checkpoint in enumerate(checkpoints):
+        path = f"msg.checkpoints[{index}]"
+        if not isinstance(checkpoint, dict):
+            raise PayloadError(_("%(path)s must be an object.") % {"path": path})
+        when = _text(checkpoint.get("checkpoint_time"))
+        if not when:
+            raise PayloadError(_("%(path)s has no checkpoint_time.") % {"path": path})
+        try:
+            # Without an offset it is the carrier's local time (FORMATS.md), never UTC.
+            occurred_at, local_time, offset_source = parse_local_time(when, carrier)
+        except PayloadError as bad:
+            raise PayloadError(f"{path}.checkpoint_time: {bad}") from None
+        subtag, tag = _text(checkpoint.get("subtag")), _text(checkpoint.get("tag"))
+        message = _text(checkpoint.get("message"))
+        status, substatus = map_checkpoint(subtag, tag, message)
+        events.append(
+            ParsedEvent(
+                provider=PROVIDER,
+                carrier=carrier,
+                tracking_number=number,
+                occurred_at=occurred_at,
+                local_time=local_time,
+                offset_source=offset_source,
+                status=status,
+                substatus=substatus,
+                raw_code=subtag or tag,
+                raw_text=message,
+                location=_location(checkpoint),
+                raw={**checkpoint, "slug": slug},
+                estimated_delivery=expected_delivery,
+            )
+        )
+    return AfterShipPush(
+        event=_text(document.get("event")),
+        event_id=_text(document.get("event_id")),
+        carrier=carrier,
+        tracking_number=number,
+        expected_delivery=expected_delivery,
+        events=events,
+        raw=document,
+    )

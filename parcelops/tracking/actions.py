@@ -169,3 +169,12 @@ def follow_shipments(shipment_ids: set[int]) -> int:
         if target is not None:
             targets[order_id] = target
     return order_actions.follow_tracking(targets)
+
+
+def revise_estimated_delivery(carrier: str, tracking_number: str, estimated: date | None) -> int:
+    """A provider's new delivery estimate (AfterShip edd_revise) even without new events."""
+    if estimated is None or not carrier:
+        return 0
+    return Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).update(
+        estimated_delivery_date=estimated
+    )

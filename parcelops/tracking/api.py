@@ -119,9 +119,14 @@ def aftership_push(request: HttpRequest) -> HttpResponse:
     except PayloadError as bad:
         return _json(400, _webhook_error(str(bad)))
     events = push.events
-    return _receive(
+    response = _receive(
         "aftership", request.body.decode(), push.event_id or "", events, _webhook_ok, _webhook_error
     )
+    if response.status_code == 200:  # edd_revise pushes carry a new estimate and no checkpoints
+        actions.revise_estimated_delivery(
+            push.carrier, push.tracking_number, push.expected_delivery
+        )
+    return response
 
 
 @router.post("/push/17track", auth=None, summary="17TRACK-style push")

@@ -229,3 +229,30 @@ def test_the_batch_endpoint_reports_every_event_and_every_rejection(packed, staf
         ).status_code
         == 400
     )
+
+
+def test_an_edd_revise_webhook_moves_the_estimate_without_events(secrets_set, packed, client):
+    from parcelops.tracking.actions import create_shipment
+    from parcelops.tracking.models import Shipment
+
+    create_shipment(packed, "zto", "75123456789012", None)
+    body = json.dumps(
+        {
+            "event": "edd_revise",
+            "event_id": "e-1",
+            "msg": {
+                "slug": "zto-express",
+                "tracking_number": "75123456789012",
+                "expected_delivery": "2026-11-28",
+                "checkpoints": [],
+            },
+        }
+    ).encode()
+    response = client.post(
+        "/api/v1/tracking/push/aftership",
+        body,
+        content_type="application/json",
+        headers={"aftership-hmac-sha256": sign_aftership(body)},
+    )
+    assert response.status_code == 200
+    assert str(Shipment.objects.get().estimated_delivery_date) == "2026-11-28"

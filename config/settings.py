@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "parcelops.audit",
     "parcelops.accounts",
     "parcelops.orders",
+    "parcelops.carriers",
     "parcelops.tracking",
 ]
 

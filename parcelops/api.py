@@ -124,6 +124,9 @@ def _mount_routers() -> None:
 
     api.add_router("/tracking", tracking_router)
     api.add_router("/track", track_router)
+    from parcelops.carriers.api import router as carriers_router
+
+    api.add_router("/carriers", carriers_router)
 
 
 _mount_routers()

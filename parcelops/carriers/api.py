@@ -1,0 +1,68 @@
+"""/api/v1/carriers: the carriers ParcelOps knows, and which of them a tracking number fits.
+Thin: check the permission, call the registry or the detection, shape the answer."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from ninja import Router
+
+from parcelops.accounts import roles
+from parcelops.carriers.detection import (
+    detect_carriers,
+    normalise_tracking_number,
+    tracking_number_error,
+)
+from parcelops.carriers.registry import BY_CODE, CARRIERS, CarrierInfo
+from parcelops.orders.actions import OrderValidationError, require_permission
+from parcelops.orders.rules import FieldError
+
+router = Router(tags=["carriers"])
+
+
+def _name(info: CarrierInfo) -> str:
+    # The same choice as role labels: English for an English request, Chinese otherwise.
+    return info.name_en if (get_language() or "").startswith("en") else info.name_zh
+
+
+def carrier_view(info: CarrierInfo) -> dict[str, Any]:
+    return {
+        "code": info.code,
+        "name": _name(info),
+        "name_en": info.name_en,
+        "name_zh": info.name_zh,
+        "time_zone": info.time_zone,
+        "country": info.country,
+        "provider_codes": {
+            provider: list(codes) for provider, codes in sorted(info.provider_codes.items())
+        },
+    }
+
+
+@router.get("", response=dict, summary="The carriers ParcelOps knows, with providers' codes")
+def list_carriers(request: HttpRequest) -> dict[str, Any]:
+    require_permission(request.user, roles.VIEW_ORDER)
+    return {"count": len(CARRIERS), "results": [carrier_view(info) for info in CARRIERS]}
+
+
+@router.get(
+    "/detect", response=dict, summary="The carriers a tracking number can belong to, best first"
+)
+def detect(request: HttpRequest, number: str = "") -> dict[str, Any]:
+    require_permission(request.user, roles.VIEW_ORDER)
+    normalised = normalise_tracking_number(number)
+    error = tracking_number_error(normalised)
+    if error is not None:
+        raise OrderValidationError([FieldError("number", error)])
+    return {
+        "number": normalised,
+        "candidates": [
+            {
+                "code": candidate.code,
+                "name": _name(BY_CODE[candidate.code]),
+                "score": candidate.score,
+                "reason": candidate.reason,
+            }
+            for candidate in detect_carriers(normalised)
+        ],
+    }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from parcelops.accounts import roles
 from parcelops.audit.actions import record_audit
 from parcelops.carriers import registry
+from parcelops.carriers.detection import guess_is_valid_format, normalise_tracking_number
 from parcelops.core.clock import now
 from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order
@@ -29,14 +30,6 @@ Actor = User | AnonymousUser | None
 SHIPPABLE_STATES = frozenset({OrderState.PACKED, OrderState.SHIPPED, OrderState.IN_TRANSIT})
 
 
-def _number_format_is_known(carrier: str, tracking_number: str) -> bool:
-    try:
-        from parcelops.carriers.detection import guess_is_valid_format
-    except ImportError:  # pragma: no cover - detection arrives with the carriers app
-        return True
-    return guess_is_valid_format(carrier, tracking_number)
-
-
 def create_shipment(
     order: Order,
     carrier: str,
@@ -48,7 +41,7 @@ def create_shipment(
 ) -> Shipment:
     """Hand a packed order's parcel to a carrier: the order becomes shipped (R3.2, R4.2)."""
     order_actions.require_permission(actor, roles.SHIP_ORDER)
-    number = "".join(tracking_number.split()).upper()
+    number = normalise_tracking_number(tracking_number)
     errors = []
     if carrier not in registry.BY_CODE:
         errors.append(FieldError("carrier", _("Unknown carrier.")))
@@ -67,7 +60,7 @@ def create_shipment(
                 carrier=carrier,
                 service=service,
                 tracking_number=number,
-                is_number_format_known=_number_format_is_known(carrier, number),
+                is_number_format_known=guess_is_valid_format(carrier, number),
                 status=rules.INITIAL_STATE.status,
                 substatus=rules.INITIAL_STATE.substatus,
                 status_rank=rules.INITIAL_STATE.rank,

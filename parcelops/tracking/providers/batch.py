@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
+from parcelops.carriers.detection import normalise_tracking_number
 from parcelops.tracking.events import OFFSET_FROM_CARRIER_ZONE, ParsedEvent, PayloadError
 from parcelops.tracking.keywords import classify_text
 from parcelops.tracking.providers.common import parse_local_time
@@ -49,11 +50,6 @@ class BatchError:
     index: int  # position in the request's event list
     field: str  # "" when the event itself is not an object
     message: str
-
-
-def normalise_tracking_number(value: str) -> str:
-    """The form shipments are stored in: no spaces, upper case."""
-    return "".join(value.split()).upper()
 
 
 def is_valid_tracking_number(number: str) -> bool:

@@ -140,7 +140,7 @@ def test_an_unknown_carrier_is_refused():
     ]
 
 
-@pytest.mark.parametrize("number", ["12345", "A" * 41, "7891-2345-6789"])
+@pytest.mark.parametrize("number", ["12345", "A" * 41, "7891_2345_6789"])
 def test_a_tracking_number_no_shipment_can_have_is_refused(number):
     assert errors_of(tracking_number=number) == [
         BatchError(0, "tracking_number", "A tracking number has 6 to 40 letters and digits.")
@@ -249,3 +249,7 @@ def test_a_batch_over_the_limit_is_refused_as_a_whole():
         PayloadError, match=r"^events: At most 10000 events per request; split the batch\.$"
     ):
         parse_batch([good()] * (MAX_EVENTS + 1))
+
+
+def test_dashes_in_a_tracking_number_are_dropped_as_on_shipments():
+    assert only_event(tracking_number="7512-3456-7890-12").tracking_number == "75123456789012"

@@ -38,7 +38,7 @@ def test_creating_a_shipment_ships_the_packed_order(packed, staff):
     assert verify_audit_chain() is None
 
 
-def test_a_shipment_needs_a_known_carrier_and_a_sane_number(packed, staff):
+def test_a_shipment_needs_a_known_carrier_and_a_sane_number(packed, staff, english):
     with pytest.raises(OrderValidationError) as refused:
         actions.create_shipment(packed, "nope", "12", staff["warehouse"])
     assert [(e.field, e.message) for e in refused.value.errors] == [
@@ -259,7 +259,7 @@ def test_the_api_creates_a_shipment_and_shows_the_staff_timeline(packed, staff, 
     ]
 
 
-def test_the_api_refuses_a_bad_shipment_and_writes_nothing(packed, staff, api):
+def test_the_api_refuses_a_bad_shipment_and_writes_nothing(packed, staff, api, english):
     response = api(staff["warehouse"]).post(
         f"/api/v1/orders/{packed.number}/shipments",
         {"carrier": "nope", "tracking_number": "75123456789012"},

@@ -97,7 +97,7 @@ def test_pushes_are_refused_until_a_secret_is_configured(db, client):
     assert response.json()["message"] == "signature: no secret is configured for kuaidi100"
 
 
-def test_a_malformed_kuaidi100_param_gets_400_with_the_reason(secrets_set, client):
+def test_a_malformed_kuaidi100_param_gets_400_with_the_reason(secrets_set, client, english):
     response = client.post(
         "/api/v1/tracking/push/kuaidi100", kuaidi100_form('{"lastResult": {"com": "zhongtong"}}')
     )
@@ -139,7 +139,7 @@ def test_an_aftership_webhook_with_a_wrong_signature_is_refused(secrets_set, cli
     assert InboundPush.objects.count() == 0
 
 
-def test_a_malformed_aftership_body_gets_400(secrets_set, client):
+def test_a_malformed_aftership_body_gets_400(secrets_set, client, english):
     body = b'{"event": "tracking_update", "msg": {"slug": "zto-express"}}'
     response = client.post(
         "/api/v1/tracking/push/aftership",

@@ -13,6 +13,9 @@ from typing import Any
 OFFSET_FROM_PAYLOAD = "payload"  # the time carried its own offset (or was UTC)
 OFFSET_FROM_CARRIER_ZONE = "carrier_zone"  # a naive local time read in the carrier's zone
 
+# Providers whose events are identified by time and text alone (their codes may change).
+TEXT_KEYED_PROVIDERS = frozenset({"kuaidi100"})
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedEvent:
@@ -40,6 +43,13 @@ class ParsedEvent:
         """Same key = same event. A provider id wins; otherwise time + code + text."""
         if self.event_id:
             basis = f"{self.provider}|id|{self.event_id}"
+        elif self.provider in TEXT_KEYED_PROVIDERS:
+            # FORMATS.md: Kuaidi100 has no event id; a node is (com, nu, ftime, context), and
+            # a later push may re-code an old node, which must not store it a second time.
+            basis = (
+                f"{self.carrier}|{self.tracking_number}|{self.occurred_at.isoformat()}|"
+                f"{' '.join(self.raw_text.split())}"
+            )
         else:
             basis = (
                 f"{self.carrier}|{self.tracking_number}|{self.occurred_at.isoformat()}|"

@@ -1,6 +1,7 @@
 """The signed push endpoints end to end: Kuaidi100, AfterShip and 17TRACK, and our batch."""
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -256,3 +257,11 @@ def test_an_edd_revise_webhook_moves_the_estimate_without_events(secrets_set, pa
     )
     assert response.status_code == 200
     assert str(Shipment.objects.get().estimated_delivery_date) == "2026-11-28"
+
+
+def test_a_kuaidi100_node_recoded_in_a_later_push_keeps_its_dedupe_key():
+    push = kuaidi100.parse_push((PAYLOADS / "kuaidi100_push.json").read_text())
+    node = push.events[2]
+    recoded = dataclasses.replace(node, raw_code="1002", substatus="departed_facility")
+    assert recoded.dedupe_key == node.dedupe_key
+    assert dataclasses.replace(node, raw_text=node.raw_text + "。").dedupe_key != node.dedupe_key

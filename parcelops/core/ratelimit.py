@@ -1,7 +1,9 @@
 """A fixed-window rate limit on the shared cache, for the public (unauthenticated) endpoints."""
 
+import orjson
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from parcelops.core.clock import now
 
@@ -22,3 +24,11 @@ def is_rate_limited(request: HttpRequest, scope: str, limit_per_minute: int) -> 
         cache.set(key, 1, timeout=120)
         return False
     return count > limit_per_minute
+
+
+def too_many_requests_response() -> HttpResponse:
+    """The API's 429 answer, in the project's error format, with the wait in Retry-After."""
+    body = {"errors": [{"field": "", "message": _("Too many requests: try again in a minute.")}]}
+    response = HttpResponse(orjson.dumps(body), status=429, content_type="application/json")
+    response["Retry-After"] = "60"
+    return response

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 
 from parcelops.accounts import roles
 from parcelops.core.money import MoneyFormatError, parse_cents
-from parcelops.core.ratelimit import is_rate_limited
+from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
 from parcelops.orders import actions
 from parcelops.orders.models import Order
 from parcelops.orders.presentation import order_view, phone_last4_matches, public_order_view
@@ -313,19 +313,7 @@ def complete(request: HttpRequest, number: str) -> dict[str, Any]:
 @public_router.get("/orders/{number}", response=dict, summary="A customer's view of their order")
 def public_order(request: HttpRequest, number: str, phone_last4: str = "") -> Any:
     if is_rate_limited(request, "public-order", settings.PARCELOPS_PUBLIC_RATE_LIMIT):
-        response = HttpResponse(
-            orjson.dumps(
-                {
-                    "errors": [
-                        {"field": "", "message": _("Too many requests: try again in a minute.")}
-                    ]
-                }
-            ),
-            status=429,
-            content_type="application/json",
-        )
-        response["Retry-After"] = "60"
-        return response
+        return too_many_requests_response()
     order = Order.objects.select_related("customer").filter(number=number).first()
     # An unknown number and a wrong phone_last4 get the same answer: nothing to probe with.
     if order is None or not phone_last4_matches(order, phone_last4):

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from parcelops.core.zones import zone_named
 from parcelops.orders.spreadsheet_files import SpreadsheetError
 
 ORDER_FIELDS = (
@@ -124,14 +125,11 @@ def parse_mapping(data: Any, source: str) -> dict[str, Any]:
     zone_name = data.get("placed_at_timezone") or ""
     if not isinstance(zone_name, str):
         raise fail(_("“placed_at_timezone” must be a time zone name such as Asia/Shanghai."))
-    if zone_name:
-        try:
-            ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise fail(
-                _("unknown time zone “%(zone)s”; use a name such as Asia/Shanghai.")
-                % {"zone": zone_name}
-            ) from None
+    if zone_name and zone_named(zone_name) is None:
+        raise fail(
+            _("unknown time zone “%(zone)s”; use a name such as Asia/Shanghai.")
+            % {"zone": zone_name}
+        )
     return {"columns": dict(columns), "defaults": dict(defaults), "placed_at_timezone": zone_name}
 
 

@@ -3,7 +3,7 @@ customers. Thin: verify, parse with the provider module, hand the events to the 
 
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import orjson
 from django.conf import settings
@@ -16,7 +16,8 @@ from ninja.errors import HttpError
 
 from parcelops.accounts import roles
 from parcelops.core.clock import now
-from parcelops.core.ratelimit import is_rate_limited
+from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
+from parcelops.core.zones import zone_named
 from parcelops.orders.actions import require_permission
 from parcelops.tracking import actions
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
@@ -185,18 +186,16 @@ def batch_events(request: HttpRequest) -> HttpResponse:
 
 
 def _viewer_zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz or settings.TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise HttpError(422, _("Unknown time zone.")) from error
+    zone = zone_named(tz or settings.TIME_ZONE)
+    if zone is None:
+        raise HttpError(422, _("Unknown time zone."))
+    return zone
 
 
 @public_router.get("/{tracking_number}", summary="A parcel's tracking for customers")
 def track(request: HttpRequest, tracking_number: str, carrier: str = "", tz: str = "") -> Any:
     if is_rate_limited(request, "public-track", settings.PARCELOPS_PUBLIC_RATE_LIMIT):
-        response = _json(429, _webhook_error(_("Too many requests: try again in a minute.")))
-        response["Retry-After"] = "60"
-        return response
+        return too_many_requests_response()
     zone = _viewer_zone(tz)
     number = "".join(tracking_number.split()).upper()
     shipments = Shipment.objects.filter(tracking_number=number)

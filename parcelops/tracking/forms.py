@@ -2,13 +2,14 @@
 handed over or an event stored is decided by parcelops.tracking.actions."""
 
 from typing import cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import get_language, gettext_lazy
 
 from parcelops.carriers import registry
+from parcelops.core.zones import zone_named
 from parcelops.tracking.presentation import carrier_name
 
 
@@ -25,12 +26,7 @@ def carrier_choices() -> list[tuple[str, str]]:
 
 def viewer_zone(name: str) -> ZoneInfo:
     """The browser's time zone when it is a real one, else the site's."""
-    if name and len(name) <= 64:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return ZoneInfo(settings.TIME_ZONE)
+    return zone_named(name) or ZoneInfo(settings.TIME_ZONE)
 
 
 class PublicTrackingForm(forms.Form):

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from parcelops.core.zones import zone_named
 from parcelops.tracking.events import ParsedEvent, PayloadError
 from parcelops.tracking.providers.batch import FIELDS, build_event, resolve_carrier
 
@@ -114,15 +115,12 @@ def _mapping_from_json(data: Any, name: str) -> ColumnMapping:
     zone_name = data.get("time_zone")
     zone = None
     if zone_name is not None:
-        try:
-            if not isinstance(zone_name, str):
-                raise ValueError(zone_name)
-            zone = ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
+        zone = zone_named(zone_name)
+        if zone is None:
             raise bad(
                 _("unknown time zone %(zone)s (use a name such as Asia/Shanghai).")
                 % {"zone": repr(zone_name)}
-            ) from None
+            )
     return ColumnMapping(name=name, columns=columns, defaults=defaults, time_zone=zone)
 
 

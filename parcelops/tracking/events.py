@@ -17,7 +17,9 @@ OFFSET_FROM_CARRIER_ZONE = "carrier_zone"  # a naive local time read in the carr
 TEXT_KEYED_PROVIDERS = frozenset({"kuaidi100"})
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, which tripled
+# the cost of building one on the ingestion path. Treat it as immutable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class ParsedEvent:
     provider: str  # "kuaidi100", "aftership", "17track", "batch", "file", "scan"
     carrier: str  # our carrier code (parcelops.carriers.registry), "" when unknown

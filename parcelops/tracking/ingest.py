@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from django.db import connection, transaction
@@ -60,14 +60,14 @@ class IngestResult:
         }
 
 
-@dataclass
-class _ShipmentRow:
+class _ShipmentRow(NamedTuple):
     id: int
     carrier: str
     tracking_number: str
     order_id: int
+    order_state: str
     state: rules.ShipmentState
-    estimated_delivery: Any = None
+    estimated_delivery: date | None
 
 
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
@@ -79,7 +79,9 @@ def _sqlite_time(value: datetime | None) -> Any:
     """A UTC time as Django stores it on SQLite (its own adapter costs ~10 µs a call)."""
     if value is None:
         return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ")
 
 
 def _same_time(value: datetime | None) -> Any:
@@ -104,29 +106,43 @@ def _from_db_date(value: Any) -> date | None:
 
 
 def _find_shipments(numbers: list[str]) -> dict[str, list[_ShipmentRow]]:
-    """The shipments of these numbers: one query (raw, as the ORM's row building costs more
-    than the query itself for thousands of rows)."""
+    """The shipments of these numbers, with their orders' states: one query (raw, as the
+    ORM's row building costs more than the query itself for thousands of rows)."""
     found: dict[str, list[_ShipmentRow]] = defaultdict(list)
     parameter: list[str] | str
     if connection.vendor == "postgresql":
         source, parameter = "unnest(%s::text[]) AS n(number)", numbers
     else:
         source, parameter = "json_each(%s) AS n", orjson.dumps(numbers).decode()
-    number_column = "n.number" if connection.vendor == "postgresql" else "n.value"
+    if connection.vendor == "postgresql":
+        number_column, times = "n.number", "s.last_event_at, s.delivered_at"
+    else:
+        # As text: sqlite3 would otherwise run Django's Python converter on each value,
+        # which costs more than datetime.fromisoformat.
+        number_column = "n.value"
+        times = "CAST(s.last_event_at AS TEXT), CAST(s.delivered_at AS TEXT)"
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT s.id, s.carrier, s.tracking_number, s.order_id, s.status, s.substatus, "  # noqa: S608 (no user input in the SQL)
-            "s.status_rank, s.last_event_at, s.delivered_at, s.estimated_delivery_date "
-            f"FROM {source} JOIN tracking_shipment s ON s.tracking_number = {number_column}",
+            "SELECT s.id, s.carrier, s.tracking_number, s.order_id, o.state, s.status, "  # noqa: S608 (no user input in the SQL)
+            f"s.substatus, s.status_rank, {times}, s.estimated_delivery_date "
+            f"FROM {source} JOIN tracking_shipment s ON s.tracking_number = {number_column} "
+            "JOIN orders_order o ON o.id = s.order_id",
             [parameter],
         )
-        for row in cursor.fetchall():
-            state = rules.ShipmentState(
-                row[4], row[5], row[6], _from_db_time(row[7]), _from_db_time(row[8])
+        rows = cursor.fetchall()
+    state = rules.ShipmentState
+    for row in rows:
+        found[row[2]].append(
+            _ShipmentRow(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                state(row[5], row[6], row[7], _from_db_time(row[8]), _from_db_time(row[9])),
+                _from_db_date(row[10]),
             )
-            found[row[2]].append(
-                _ShipmentRow(row[0], row[1], row[2], row[3], state, _from_db_date(row[9]))
-            )
+        )
     return found
 
 
@@ -201,6 +217,47 @@ UPDATE_SHIPMENT = (
     "UPDATE tracking_shipment SET status = %s, substatus = %s, status_rank = %s, "
     "last_event_at = %s, delivered_at = %s, estimated_delivery_date = %s WHERE id = %s"
 )
+# PostgreSQL: the rows are copied (COPY) into session-local staging tables and moved with
+# one statement each; executemany sends a statement per row, and array parameters cost
+# psycopg more to build than COPY (measured: 70 µs and 36 µs a row against 11 µs).
+EVENT_COLUMNS = (
+    "shipment_id, occurred_at, local_time, offset_source, received_at, provider, raw_code, "
+    "raw_text, location, status, substatus, is_regression, is_future, dedupe_key, raw"
+)
+STAGE_EVENTS = (
+    "CREATE TEMP TABLE IF NOT EXISTS ingest_event_stage ON COMMIT DELETE ROWS AS "  # noqa: S608
+    f"SELECT {EVENT_COLUMNS} FROM tracking_trackingevent WITH NO DATA"
+)
+INSERT_STAGED_EVENTS = (
+    f"INSERT INTO tracking_trackingevent ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} "  # noqa: S608
+    "FROM ingest_event_stage ON CONFLICT (shipment_id, dedupe_key) DO NOTHING"
+)
+SHIPMENT_COLUMNS = (
+    "status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date, id"
+)
+STAGE_SHIPMENTS = (
+    "CREATE TEMP TABLE IF NOT EXISTS ingest_shipment_stage ON COMMIT DELETE ROWS AS "  # noqa: S608
+    f"SELECT {SHIPMENT_COLUMNS} FROM tracking_shipment WITH NO DATA"
+)
+UPDATE_STAGED_SHIPMENTS = (
+    "UPDATE tracking_shipment AS s SET status = u.status, substatus = u.substatus, "
+    "status_rank = u.status_rank, last_event_at = u.last_event_at, "
+    "delivered_at = u.delivered_at, estimated_delivery_date = u.estimated_delivery_date "
+    "FROM ingest_shipment_stage AS u WHERE s.id = u.id"
+)
+
+
+def _pg_copy(
+    cursor: Any, create: str, table: str, columns: str, rows: list[tuple[Any, ...]]
+) -> None:
+    """COPY rows into an empty staging table of this session (created on first use)."""
+    cursor.execute(create)
+    cursor.execute(f"TRUNCATE {table}")  # a chunk may share its transaction with others
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 UPDATE_REGRESSION = "UPDATE tracking_trackingevent SET is_regression = %s WHERE shipment_id = %s AND dedupe_key = %s"
 
 
@@ -213,73 +270,73 @@ def record_tracking_events(
     if not events:
         return result
     with transaction.atomic():
-        keys = [event.dedupe_key for event in events]  # a hash each: computed once
         shipments = _find_shipments(sorted({e.tracking_number for e in events}))
-        matched: dict[int, list[tuple[int, ParsedEvent]]] = defaultdict(list)
+        # shipment id -> [(position in the chunk, event, dedupe key)]; the key is a hash,
+        # computed once here.
+        matched: dict[int, list[tuple[int, ParsedEvent, str]]] = defaultdict(list)
         rows_by_id: dict[int, _ShipmentRow] = {}
-        unmatched: list[tuple[int, ParsedEvent]] = []
+        unmatched: list[tuple[int, ParsedEvent, str]] = []
         for index, event in enumerate(events):
             shipment = _match(event, shipments)
             if shipment is None:
-                unmatched.append((index, event))
+                unmatched.append((index, event, event.dedupe_key))
             else:
                 rows_by_id[shipment.id] = shipment
-                matched[shipment.id].append((index, event))
+                matched[shipment.id].append((index, event, event.dedupe_key))
 
-        stored_keys = _stored_keys(
-            sorted({(sid, keys[index]) for sid, pairs in matched.items() for index, _ in pairs})
+        seen = _stored_keys(
+            sorted({(sid, key) for sid, items in matched.items() for _, _, key in items})
         )
-
-        fresh: dict[int, list[tuple[int, ParsedEvent]]] = defaultdict(list)
-        seen: set[tuple[int, str]] = set(stored_keys)
-        for shipment_id, pairs in matched.items():
-            for index, event in pairs:
-                if (shipment_id, keys[index]) in seen:
-                    result.outcomes[index] = DUPLICATE
+        fresh: dict[int, list[tuple[int, ParsedEvent, str]]] = {}
+        outcomes = result.outcomes
+        for shipment_id, items in matched.items():
+            kept = []
+            for item in items:
+                pair = (shipment_id, item[2])
+                if pair in seen:
+                    outcomes[item[0]] = DUPLICATE
                     result.duplicates += 1
                     continue
-                seen.add((shipment_id, keys[index]))
-                fresh[shipment_id].append((index, event))
+                seen.add(pair)
+                kept.append(item)
+            if kept:
+                fresh[shipment_id] = kept
 
-        _store_fresh(fresh, rows_by_id, keys, received, result)
-        _park_unmatched(unmatched, keys, received, result)
+        _store_fresh(fresh, rows_by_id, received, result)
+        _park_unmatched(unmatched, received, result)
     return result
 
 
-def _facts(event: ParsedEvent, key: str, received: datetime) -> rules.EventFacts:
-    return rules.EventFacts(
-        key,
-        event.occurred_at,
-        event.status,
-        event.substatus,
-        rules.is_future_event(event.occurred_at, received),
-    )
-
-
 def _store_fresh(
-    fresh: dict[int, list[tuple[int, ParsedEvent]]],
+    fresh: dict[int, list[tuple[int, ParsedEvent, str]]],
     rows_by_id: dict[int, _ShipmentRow],
-    keys: list[str],
     received: datetime,
     result: IngestResult,
 ) -> None:
     # In-order arrival (every new event after the last one stored) continues the fold
     # from the shipment's row; anything else refolds that shipment's whole history.
-    needs_history = [
-        shipment_id
-        for shipment_id, pairs in fresh.items()
-        if rows_by_id[shipment_id].state.last_event_at is None
-        or min(e.occurred_at for _, e in pairs) <= rows_by_id[shipment_id].state.last_event_at  # type: ignore[operator]
-    ]
+    needs_history = []
+    for shipment_id, items in fresh.items():
+        last = rows_by_id[shipment_id].state.last_event_at
+        if last is None or min(item[1].occurred_at for item in items) <= last:
+            needs_history.append(shipment_id)
     history = _history(needs_history)
-    _db_time = _time_adapter()
+    db_time = _time_adapter()
+    cutoff = rules.future_cutoff(received)
+    facts_of = rules.EventFacts
+    dumps = orjson.dumps
+    outcomes = result.outcomes
+    received_db = db_time(received)
     event_rows: list[tuple[Any, ...]] = []
     shipment_rows: list[tuple[Any, ...]] = []
     flag_rows: list[tuple[Any, ...]] = []
-    received_db = _db_time(received)
-    for shipment_id, pairs in fresh.items():
+    for shipment_id, items in fresh.items():
         row = rows_by_id[shipment_id]
-        new_facts = [_facts(event, keys[index], received) for index, event in pairs]
+        new_facts = [
+            facts_of(key, e.occurred_at, e.status, e.substatus, e.occurred_at > cutoff)
+            for _, e, key in items
+        ]
+        regressions: set[str]
         if shipment_id in history:
             old = history[shipment_id]
             state, regressions = rules.fold_events([f for f, _ in old] + new_facts)
@@ -288,20 +345,23 @@ def _store_fresh(
                 for facts, was_regression in old
                 if (facts.key in regressions) != was_regression
             )
+        elif len(new_facts) == 1:  # the common case: the next scan of a parcel, in order
+            state, is_regression = rules.apply_event(row.state, new_facts[0])
+            regressions = {new_facts[0].key} if is_regression else set()
         else:
             state, regressions = rules.fold_events(new_facts, start=row.state)
         estimated = row.estimated_delivery
-        for (index, event), facts in zip(pairs, new_facts, strict=True):
-            result.outcomes[index] = STORED
-            result.stored += 1
-            result.regressions += facts.key in regressions
+        for (index, event, key), facts in zip(items, new_facts, strict=True):
+            outcomes[index] = STORED
+            is_regression = key in regressions
+            result.regressions += is_regression
             result.future += facts.is_future
             result.unmapped += not event.status
             estimated = event.estimated_delivery or estimated
             event_rows.append(
                 (
                     shipment_id,
-                    _db_time(event.occurred_at),
+                    db_time(event.occurred_at),
                     event.local_time,
                     event.offset_source,
                     received_db,
@@ -311,50 +371,64 @@ def _store_fresh(
                     event.location[:200],
                     event.status,
                     event.substatus[:60],
-                    facts.key in regressions,
+                    is_regression,
                     facts.is_future,
-                    facts.key,
-                    orjson.dumps(event.raw).decode(),
+                    key,
+                    dumps(event.raw).decode(),
                 )
             )
+        result.stored += len(items)
         if state != row.state or estimated != row.estimated_delivery:
-            if state.status != row.state.status:
+            if state.status != row.state.status and rules.may_move_order(
+                row.order_state, state.status
+            ):
                 result.changed_shipments.add(shipment_id)
             shipment_rows.append(
                 (
                     state.status,
                     state.substatus,
                     state.rank,
-                    _db_time(state.last_event_at),
-                    _db_time(state.delivered_at),
+                    db_time(state.last_event_at),
+                    db_time(state.delivered_at),
                     estimated,
                     shipment_id,
                 )
             )
     with connection.cursor() as cursor:
-        if event_rows:
-            cursor.executemany(INSERT_EVENT, event_rows)
-        if shipment_rows:
-            cursor.executemany(UPDATE_SHIPMENT, shipment_rows)
+        if connection.vendor == "postgresql":
+            if event_rows:
+                _pg_copy(cursor, STAGE_EVENTS, "ingest_event_stage", EVENT_COLUMNS, event_rows)
+                cursor.execute(INSERT_STAGED_EVENTS)
+            if shipment_rows:
+                _pg_copy(
+                    cursor,
+                    STAGE_SHIPMENTS,
+                    "ingest_shipment_stage",
+                    SHIPMENT_COLUMNS,
+                    shipment_rows,
+                )
+                cursor.execute(UPDATE_STAGED_SHIPMENTS)
+        else:
+            if event_rows:
+                cursor.executemany(INSERT_EVENT, event_rows)
+            if shipment_rows:
+                cursor.executemany(UPDATE_SHIPMENT, shipment_rows)
         if flag_rows:
             cursor.executemany(UPDATE_REGRESSION, flag_rows)
 
 
 def _park_unmatched(
-    unmatched: list[tuple[int, ParsedEvent]],
-    keys: list[str],
-    received: datetime,
-    result: IngestResult,
+    unmatched: list[tuple[int, ParsedEvent, str]], received: datetime, result: IngestResult
 ) -> None:
     if not unmatched:
         return
-    _db_time = _time_adapter()
-    received_db = _db_time(received)
+    db_time = _time_adapter()
+    received_db = db_time(received)
     rows = [
         (
             event.carrier,
             event.tracking_number,
-            _db_time(event.occurred_at),
+            db_time(event.occurred_at),
             event.local_time,
             event.offset_source,
             received_db,
@@ -364,14 +438,14 @@ def _park_unmatched(
             event.location[:200],
             event.status,
             event.substatus[:60],
-            keys[index],
+            key,
             event.event_id[:100],
             orjson.dumps(event.raw).decode(),
         )
-        for index, event in unmatched
+        for _, event, key in unmatched
     ]
     with connection.cursor() as cursor:
         cursor.executemany(INSERT_UNMATCHED, rows)
-    for index, _ in unmatched:
+    for index, _, _ in unmatched:
         result.outcomes[index] = UNMATCHED
         result.unmatched += 1

@@ -42,7 +42,11 @@ class Shipment(models.Model):
 class TrackingEvent(models.Model):
     """One carrier event, stored once (unique dedupe key per shipment), kept raw."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: the unique (shipment, dedupe_key) index serves every lookup by
+    # shipment, and each extra index cost ingestion a B-tree insert per event (decision 0010).
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     occurred_at = models.DateTimeField()  # UTC
     local_time = models.CharField(max_length=40)  # as the carrier sent it
     offset_source = models.CharField(max_length=20)  # payload | carrier_zone
@@ -64,7 +68,14 @@ class TrackingEvent(models.Model):
                 fields=["shipment", "dedupe_key"], name="event_unique_per_shipment"
             )
         ]
-        indexes = [models.Index(fields=["shipment", "occurred_at"])]
+        indexes = [
+            # Only unmapped events are indexed, for the mapping review (few, and wanted).
+            models.Index(
+                fields=["provider", "raw_code"],
+                condition=models.Q(status=""),
+                name="event_unmapped",
+            )
+        ]
         ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:

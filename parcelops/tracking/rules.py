@@ -6,16 +6,16 @@ gives the same result.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from parcelops.tracking.status import RETURN_STATUSES, TrackingStatus, rank_of
+from parcelops.orders.states import OrderState
+from parcelops.tracking.status import RETURN_STATUSES, STATUS_RANK, TrackingStatus, rank_of
 
 FUTURE_SKEW = timedelta(minutes=15)  # carriers' clocks drift; beyond this an event is "future"
 
 
-@dataclass(frozen=True)
-class ShipmentState:
+class ShipmentState(NamedTuple):  # a tuple: the engine builds one per shipment per chunk
     status: str
     substatus: str
     rank: int
@@ -26,8 +26,7 @@ class ShipmentState:
 INITIAL_STATE = ShipmentState(TrackingStatus.INFO_RECEIVED, "label_created", 1)
 
 
-@dataclass(frozen=True)
-class EventFacts:
+class EventFacts(NamedTuple):  # a tuple: one per event on the hot path
     """What the fold needs of one event."""
 
     key: str  # dedupe key
@@ -37,8 +36,13 @@ class EventFacts:
     is_future: bool
 
 
+def future_cutoff(received_at: datetime) -> datetime:
+    """Events after this moment are in the future for a batch received at received_at."""
+    return received_at + FUTURE_SKEW
+
+
 def is_future_event(occurred_at: datetime, received_at: datetime) -> bool:
-    return occurred_at > received_at + FUTURE_SKEW
+    return occurred_at > future_cutoff(received_at)
 
 
 def sort_key(event: EventFacts) -> tuple[datetime, str]:
@@ -60,11 +64,11 @@ def apply_event(state: ShipmentState, event: EventFacts) -> tuple[ShipmentState,
         else max(state.last_event_at, event.occurred_at)
     )
     if not event.status:  # a scan we cannot read still shows the parcel is moving
-        return replace(state, last_event_at=last), False
+        return state._replace(last_event_at=last), False
     new_rank = rank_of(event.status, state.rank)
     reopens = state.status == TrackingStatus.EXPIRED
     if new_rank < state.rank and event.status not in RETURN_STATUSES and not reopens:
-        return replace(state, last_event_at=last), True
+        return state._replace(last_event_at=last), True
     delivered_at = state.delivered_at
     if event.status == TrackingStatus.DELIVERED and delivered_at is None:
         delivered_at = event.occurred_at
@@ -82,3 +86,21 @@ def fold_events(
         if is_regression:
             regressions.add(event.key)
     return state, regressions
+
+
+def order_state_for(statuses: list[str]) -> OrderState | None:
+    """What an order's parcels say about it: all delivered, or at least one on its way."""
+    if statuses and all(s == TrackingStatus.DELIVERED for s in statuses):
+        return OrderState.DELIVERED
+    if any(STATUS_RANK.get(s, 2) >= STATUS_RANK[TrackingStatus.IN_TRANSIT] for s in statuses):
+        return OrderState.IN_TRANSIT
+    return None
+
+
+def may_move_order(order_state: str, new_status: str) -> bool:
+    """Whether a parcel's new status can move its order on (shipped -> in transit ->
+    delivered); the engine asks the order's other parcels only when it can."""
+    target = order_state_for([new_status])
+    if order_state == OrderState.SHIPPED:
+        return target is not None
+    return order_state == OrderState.IN_TRANSIT and target == OrderState.DELIVERED

@@ -36,6 +36,7 @@ FIELDS = (
     "event_id",
 )
 REQUIRED_FIELDS = ("carrier", "tracking_number", "occurred_at")
+_NUMBER_FIELDS = frozenset({"tracking_number", "raw_code", "event_id"})  # JSON numbers allowed
 _STATUSES = frozenset(TrackingStatus.values)  # the enum's .values builds a new list each call
 
 # Column widths of TrackingEvent: longer values would fail the insert of a whole chunk.
@@ -83,15 +84,6 @@ def resolve_carrier(value: str) -> str | None:
     return _carrier_names().get(text.lower())
 
 
-def _text(value: Any, *, allow_numbers: bool = False) -> str | None:
-    """A text field's value, or None when it has the wrong type."""
-    if isinstance(value, str):
-        return value.strip()
-    if allow_numbers and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
 def build_event(
     values: Mapping[str, Any],
     *,
@@ -108,21 +100,24 @@ def build_event(
     """
     problems: list[tuple[str, str]] = []
     cleaned: dict[str, str] = {}
-    for name in FIELDS:
-        value = values.get(name)
-        if value is None or value == "":
-            if name in REQUIRED_FIELDS:
-                problems.append((name, _("This field is required.")))
-            cleaned[name] = ""
-            continue
-        text = _text(value, allow_numbers=name in ("tracking_number", "raw_code", "event_id"))
-        if text is None:
+    get = values.get
+    for name in FIELDS:  # the hot path of every import: plain type checks, no helpers
+        value = get(name)
+        if type(value) is str:
+            text = value.strip()
+        elif value is None:
+            text = ""
+        elif name in _NUMBER_FIELDS and type(value) is int:
+            text = str(value)
+        else:
             problems.append((name, _("Must be text.")))
             cleaned[name] = ""
             continue
-        limit = MAX_LENGTHS.get(name)
-        if limit and len(text) > limit:
-            problems.append((name, _("At most %(n)d characters.") % {"n": limit}))
+        if not text:
+            if name in REQUIRED_FIELDS:
+                problems.append((name, _("This field is required.")))
+        elif name in MAX_LENGTHS and len(text) > MAX_LENGTHS[name]:
+            problems.append((name, _("At most %(n)d characters.") % {"n": MAX_LENGTHS[name]}))
         cleaned[name] = text
 
     carrier = ""

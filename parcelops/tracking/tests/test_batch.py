@@ -158,6 +158,12 @@ def test_every_missing_required_field_is_reported():
     ]
 
 
+@pytest.mark.parametrize("name", ["carrier", "tracking_number", "occurred_at"])
+def test_a_required_field_of_blanks_is_reported_as_missing(name):
+    # It used to pass the field check and then vanish: neither an event nor an error.
+    assert errors_of(**{name: "   "}) == [BatchError(0, name, "This field is required.")]
+
+
 @pytest.mark.parametrize("name", ["carrier", "occurred_at", "status", "substatus", "text"])
 def test_a_field_of_the_wrong_type_is_refused(name):
     fields: dict[str, Any] = {name: ["in_transit"]}

@@ -5,7 +5,7 @@ Tracking-number patterns and check digits live in parcelops.carriers.detection.
 """
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -93,6 +93,7 @@ def from_provider_code(provider: str, provider_code: str) -> str | None:
     return _provider_index(provider).get(code) or (code if code in BY_CODE else None)
 
 
+@lru_cache(maxsize=256)  # every event with a naive time asks; ZoneInfo() itself is slower
 def carrier_zone(code: str) -> ZoneInfo:
     """The zone a carrier's naive local times are read in (China's for unknown carriers)."""
     info = BY_CODE.get(code)

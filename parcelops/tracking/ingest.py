@@ -81,7 +81,7 @@ def _sqlite_time(value: datetime | None) -> Any:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ")
+    return value.isoformat(" ")[:-6]  # without "+00:00"
 
 
 def _same_time(value: datetime | None) -> Any:
@@ -95,8 +95,9 @@ def _time_adapter() -> Callable[[datetime | None], Any]:
 def _from_db_time(value: Any) -> datetime | None:
     if value is None:
         return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite keeps naive UTC
+    if isinstance(value, str):  # SQLite keeps naive UTC text
+        return datetime.fromisoformat(value + "+00:00")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _from_db_date(value: Any) -> date | None:
@@ -146,8 +147,8 @@ def _find_shipments(numbers: list[str]) -> dict[str, list[_ShipmentRow]]:
     return found
 
 
-def _match(event: ParsedEvent, shipments: dict[str, list[_ShipmentRow]]) -> _ShipmentRow | None:
-    candidates = shipments.get(event.tracking_number, [])
+def _match(event: ParsedEvent, candidates: list[_ShipmentRow]) -> _ShipmentRow | None:
+    """The shipment among those with the event's number that the event belongs to."""
     if event.carrier:
         return next((s for s in candidates if s.carrier == event.carrier), None)
     # No carrier given: the number alone decides only when it is unambiguous.
@@ -277,7 +278,13 @@ def record_tracking_events(
         rows_by_id: dict[int, _ShipmentRow] = {}
         unmatched: list[tuple[int, ParsedEvent, str]] = []
         for index, event in enumerate(events):
-            shipment = _match(event, shipments)
+            candidates = shipments.get(event.tracking_number)
+            if candidates is None:
+                shipment = None
+            elif len(candidates) == 1 and candidates[0].carrier == event.carrier:
+                shipment = candidates[0]  # the common case, decided without _match
+            else:
+                shipment = _match(event, candidates)
             if shipment is None:
                 unmatched.append((index, event, event.dedupe_key))
             else:

@@ -1,18 +1,21 @@
 """Realistic, repeatable demo data (`parcelops demo`): a login per role, the shop's channels,
 catalogue and customers, and orders in every state, all made through the real actions.
+Shipped orders got there by handing a parcel to a carrier; their carriers' events (see
+``demo_parcels``) move them on to in transit and delivered, as real feeds would.
 
 The seed decides everything a person would recognise again (customers, external ids, lines,
-totals, where each order's story stops; see ``demo_plan``); only order numbers and the real
-clock times differ.
+totals, where each order's story stops, carriers, tracking numbers and scans; see
+``demo_plan``); only order numbers and the real clock times differ.
 """
 
 import os
 import random
 import secrets
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -35,13 +38,14 @@ from parcelops.demo_data import (
     CATALOGUE,
     CHANNELS,
     CUSTOMER_CANCEL_REASONS,
-    MARKETPLACES,
     REJECTION_COMMENTS,
     RESUBMIT_COMMENTS,
     UNPAID_CANCEL_REASON,
 )
+from parcelops.demo_parcels import Milestones, ParcelPlan, journey_events, plan_parcel
 from parcelops.demo_plan import PlannedOrder, Planner
-from parcelops.orders import actions, rules
+from parcelops.demo_timeline import backdate, latest_time, plan_times
+from parcelops.orders import actions
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, Product
 from parcelops.orders.states import (
     OPEN_PROCESSING_STATES,
@@ -49,6 +53,9 @@ from parcelops.orders.states import (
     OrderState,
     ReviewState,
 )
+from parcelops.tracking import actions as tracking_actions
+from parcelops.tracking.events import ParsedEvent
+from parcelops.tracking.models import Shipment
 
 DEFAULT_ORDERS = 200
 DEFAULT_SEED = 20261125
@@ -262,23 +269,29 @@ STOP_STATES = {
     "delivered": OrderState.DELIVERED,
     "completed": OrderState.DELIVERED,
 }
-FULFILMENT_STEPS = (
-    OrderState.ALLOCATED,
-    OrderState.PICKING,
-    OrderState.PACKED,
-    OrderState.SHIPPED,
-    OrderState.IN_TRANSIT,
-    OrderState.DELIVERED,
-)
-# Who moves an order into each step: the warehouse up to the hand-over, then logistics.
-STEP_ACTORS = {
-    OrderState.ALLOCATED: "warehouse",
-    OrderState.PICKING: "warehouse",
-    OrderState.PACKED: "warehouse",
-    OrderState.SHIPPED: "warehouse",
-    OrderState.IN_TRANSIT: "logistics_staff",
-    OrderState.DELIVERED: "logistics_staff",
-}
+# The warehouse's steps, taken by the warehouse; it then hands the parcel to the carrier.
+WAREHOUSE_STEPS = (OrderState.ALLOCATED, OrderState.PICKING, OrderState.PACKED)
+# Stops past the hand-over: the parcel's carrier events take the order there.
+PARCEL_STOPS = frozenset({OrderState.SHIPPED, OrderState.IN_TRANSIT, OrderState.DELIVERED})
+HAND_OVER_ATTEMPTS = 3  # numbers drawn before giving up on one the carrier does not have yet
+
+
+@dataclass(frozen=True)
+class Told:
+    """An order after the part of its story people tell; its parcel tells the rest."""
+
+    order_id: int
+    planned: PlannedOrder
+    parcel: ParcelPlan | None = None
+    tracking_number: str = ""
+    # Unsaved stand-ins of the events still to come (in transit, delivered, completed), in
+    # order: the timeline leaves room for them before their carrier events are made.
+    still_to_come: tuple[OrderEvent, ...] = ()
+    completed_by: User | None = None  # None: the auto-complete sweep
+
+    @property
+    def completes(self) -> bool:
+        return bool(self.still_to_come) and self.still_to_come[-1].type == OrderEventType.COMPLETED
 
 
 def _processor_for(order: Order, crew: Crew) -> tuple[Order, User]:
@@ -294,21 +307,25 @@ def _processor_for(order: Order, crew: Crew) -> tuple[Order, User]:
     return order, processor
 
 
-def _play_story(order: Order, planned: PlannedOrder, crew: Crew) -> Order:
+def _play_story(order: Order, planned: PlannedOrder, crew: Crew) -> Told:
+    """The people's part: intake to the hand-over. The parcel's part comes per batch."""
+    told = Told(order.pk, planned)
     story = planned.story.name
     rng = random.Random(f"{planned.key}:story")  # noqa: S311 (repeatable demo choices)
     if order.state == OrderState.AWAITING_PAYMENT:
         if story == "unpaid":
-            return order
+            return told
         if story == "cancelled_unpaid":
-            return actions.cancel_order(order, None, UNPAID_CANCEL_REASON)
+            actions.cancel_order(order, None, UNPAID_CANCEL_REASON)
+            return told
         # The payment provider's notice: recorded by the system, not by a person.
         order = actions.mark_paid(order, None)
     if story in ("paid", "paid_later"):
-        return order
+        return told
     cancel_from = rng.choice((OrderState.PAID, OrderState.APPROVED, OrderState.ALLOCATED))
     if story == "cancelled" and cancel_from == OrderState.PAID:
-        return actions.cancel_order(order, crew["cs_agent"], rng.choice(CUSTOMER_CANCEL_REASONS))
+        actions.cancel_order(order, crew["cs_agent"], rng.choice(CUSTOMER_CANCEL_REASONS))
+        return told
 
     order, processor = _processor_for(order, crew)
     reviewer = crew["order_reviewer"]
@@ -317,117 +334,136 @@ def _play_story(order: Order, planned: PlannedOrder, crew: Crew) -> Order:
     else:
         order = actions.submit_for_review(order, processor)
         if story == "in_review":
-            return order
+            return told
         if story == "rejected" or rng.random() < 0.15:
             order = actions.reject_order(order, reviewer, rng.choice(REJECTION_COMMENTS))
             if story == "rejected":
-                return order  # waits for the processor's correction
+                return told  # waits for the processor's correction
             order = actions.submit_for_review(order, processor, rng.choice(RESUBMIT_COMMENTS))
         order = actions.approve_order(order, reviewer, rng.choice(APPROVAL_COMMENTS))
 
     stop = cancel_from if story == "cancelled" else STOP_STATES.get(story, OrderState.APPROVED)
-    skips_transit = rng.random() < 0.15  # same-city courier: signed for without a transit scan
-    for step in FULFILMENT_STEPS:
+    # Some feeds report nothing between the hand-over and the signature (same-day couriers).
+    skips_transit = rng.random() < 0.15 and stop == OrderState.DELIVERED
+    for step in WAREHOUSE_STEPS:
         if order.state == stop:
             break
-        if step == OrderState.IN_TRANSIT and skips_transit and stop == OrderState.DELIVERED:
-            continue
-        order = actions.advance_order(order, step, crew[STEP_ACTORS[step]])
+        order = actions.advance_order(order, step, crew["warehouse"])
     if story == "cancelled":
-        return actions.cancel_order(order, crew["cs_agent"], rng.choice(CUSTOMER_CANCEL_REASONS))
+        actions.cancel_order(order, crew["cs_agent"], rng.choice(CUSTOMER_CANCEL_REASONS))
+        return told
+    if stop not in PARCEL_STOPS:
+        return told
+    completed_by = None
     if story == "completed":
         # Most complete themselves after the quiet period; some on the customer's call.
-        by_hand = rng.random() < 0.4
-        return actions.complete_order(order, crew["logistics_staff"] if by_hand else None)
-    return order
-
-
-# --- a believable timeline ----------------------------------------------------------------
-
-
-def _minutes(rng: random.Random, low: float, high: float) -> timedelta:
-    return timedelta(minutes=rng.uniform(low, high))
-
-
-def _gap_before(event: OrderEvent, rng: random.Random) -> timedelta:
-    """How long after the previous step a person or carrier typically takes this one."""
-    kind = event.type
-    if kind == OrderEventType.ASSIGNED:
-        automatic = bool(event.data.get("automatic"))
-        return timedelta(seconds=rng.uniform(1, 5)) if automatic else _minutes(rng, 10, 90)
-    if kind == OrderEventType.PAID:
-        return _minutes(rng, 1, 40)
-    if kind in (OrderEventType.CONFIRMED, OrderEventType.SUBMITTED_FOR_REVIEW):
-        return _minutes(rng, 60, 480) if event.comment else _minutes(rng, 15, 180)
-    if kind in (OrderEventType.APPROVED, OrderEventType.REJECTED):
-        return _minutes(rng, 20, 300)
-    if kind == OrderEventType.CANCELLED:
-        return _minutes(rng, 30, 1440) if event.actor_id is None else _minutes(rng, 20, 600)
-    if kind == OrderEventType.COMPLETED:
-        if event.actor_id is None:  # the auto-complete sweep
-            days = settings.PARCELOPS_AUTO_COMPLETE_DAYS
-            return timedelta(days=days) + _minutes(rng, 5, 60)
-        return _minutes(rng, 1440, 4320)
-    step_minutes: dict[str, tuple[int, int]] = {
-        OrderState.ALLOCATED: (10, 180),
-        OrderState.PICKING: (10, 120),
-        OrderState.PACKED: (10, 60),
-        OrderState.SHIPPED: (60, 360),
-        OrderState.IN_TRANSIT: (120, 600),
-        OrderState.DELIVERED: (1080, 3600) if event.from_state == "in_transit" else (180, 540),
-    }
-    return _minutes(rng, *step_minutes.get(event.to_state, (5, 60)))
-
-
-def _backdate(created: list[tuple[int, PlannedOrder]], started: datetime) -> None:
-    """Demo only: spread each new order's timeline over the past days.
-
-    The actions stamp every row with the real clock, so a fresh demo would show hundreds of
-    orders placed, paid and delivered within the same seconds. Only the demo rewrites these
-    times, in one bulk update per table; the audit trail keeps the real times it was written.
-    """
-    ids = [pk for pk, _planned in created]
-    orders = Order.objects.only("id", "received_at", "completed_at", "after_sales_until").in_bulk(
-        ids
+        completed_by = crew["logistics_staff"] if rng.random() < 0.4 else None
+    parcel, number = _hand_over(order, planned, crew)
+    return Told(
+        order.pk,
+        planned,
+        parcel,
+        number,
+        _still_to_come(stop, skips_transit, story == "completed", completed_by),
+        completed_by,
     )
-    events: dict[int, list[OrderEvent]] = defaultdict(list)
-    for event in OrderEvent.objects.filter(order_id__in=ids).order_by("id"):
-        events[event.order_id].append(event)
-    latest = started - timedelta(minutes=1)
-    completions: list[OrderEvent] = []
-    for pk, planned in created:
-        rng = random.Random(f"{planned.key}:time")  # noqa: S311 (repeatable demo times)
-        placed_at = planned.placed_at(started)
-        delay = (30, 600) if planned.channel in MARKETPLACES else (1, 20)  # marketplaces are polled
-        received_at = min(placed_at + timedelta(seconds=rng.uniform(*delay)), latest)
-        received_at = max(received_at, placed_at)
-        timeline = events[pk]
-        gaps = [_gap_before(event, rng) for event in timeline[1:]]
-        span = sum(gaps, timedelta())
-        room = max(latest - received_at, timedelta())
-        if span > room:  # squeeze the story into the time since the order was placed
-            gaps = [gap * (room / span) for gap in gaps]
-        at = received_at
-        for event, gap in zip(timeline, [timedelta(), *gaps], strict=True):
-            at += gap
-            event.at = at
-        order = orders[pk]
-        order.received_at = received_at
-        completion = [e for e in timeline if e.type == OrderEventType.COMPLETED]
-        if completion:
-            order.completed_at = completion[-1].at
-            order.after_sales_until = rules.after_sales_deadline(
-                order.completed_at, settings.PARCELOPS_AFTER_SALES_DAYS
+
+
+def _hand_over(order: Order, planned: PlannedOrder, crew: Crew) -> tuple[ParcelPlan, str]:
+    """The warehouse hands the packed parcel to its carrier: the order becomes shipped."""
+    parcel = plan_parcel(planned)
+    number = parcel.tracking_number()
+    for attempt in range(1, HAND_OVER_ATTEMPTS):
+        if not Shipment.objects.filter(carrier=parcel.carrier, tracking_number=number).exists():
+            break
+        number = parcel.tracking_number(attempt)  # an earlier demo of another seed has it
+    tracking_actions.create_shipment(
+        order, parcel.carrier, number, crew["warehouse"], service=parcel.service
+    )
+    return parcel, number
+
+
+def _still_to_come(
+    stop: OrderState, skips_transit: bool, completes: bool, completed_by: User | None
+) -> tuple[OrderEvent, ...]:
+    steps = []
+    state = OrderState.SHIPPED
+    if stop in (OrderState.IN_TRANSIT, OrderState.DELIVERED) and not skips_transit:
+        steps.append((state, OrderState.IN_TRANSIT))
+        state = OrderState.IN_TRANSIT
+    if stop == OrderState.DELIVERED:
+        steps.append((state, OrderState.DELIVERED))
+    events = [
+        OrderEvent(type=OrderEventType.STATE_CHANGED, from_state=source, to_state=target)
+        for source, target in steps
+    ]
+    if completes:
+        events.append(
+            OrderEvent(
+                type=OrderEventType.COMPLETED,
+                from_state=OrderState.DELIVERED,
+                to_state=OrderState.COMPLETED,
+                actor=completed_by,
             )
-            completion[-1].data["after_sales_until"] = order.after_sales_until.isoformat()
-            completions.append(completion[-1])
-    Order.objects.bulk_update(
-        orders.values(), ["received_at", "completed_at", "after_sales_until"], batch_size=500
-    )
-    OrderEvent.objects.bulk_update(
-        [event for timeline in events.values() for event in timeline], ["at"], batch_size=500
-    )
-    OrderEvent.objects.bulk_update(completions, ["data"], batch_size=500)
+        )
+    return tuple(events)
+
+
+# --- the parcels' part ------------------------------------------------------------------
+
+
+def _carry_parcels(
+    batch: list[Told], times: dict[int, list[datetime]], started: datetime, crew: Crew
+) -> None:
+    """The parcels' part: carrier events move the orders on, as real feeds would.
+
+    The batch's events but the signatures go in one call, the signatures in a second, so
+    an order is seen in transit before it is delivered. Then logistics staff confirm the
+    deliveries no carrier reported, and the orders due to be completed are.
+    """
+    before_delivery: list[ParsedEvent] = []
+    delivery: list[ParsedEvent] = []
+    confirmations: list[Told] = []
+    for told in batch:
+        if told.parcel is None:
+            continue
+        order_times = times[told.order_id]
+        told_count = len(order_times) - len(told.still_to_come)
+        at = dict(
+            zip(
+                (event.to_state for event in told.still_to_come),
+                order_times[told_count:],
+                strict=True,
+            )
+        )
+        journey = journey_events(
+            told.parcel,
+            told.tracking_number,
+            told.planned.customer.address,
+            Milestones(
+                shipped_at=order_times[told_count - 1],  # the hand-over ends the told part
+                in_transit_at=at.get(OrderState.IN_TRANSIT),
+                delivered_at=at.get(OrderState.DELIVERED),
+                until=latest_time(started),
+            ),
+        )
+        before_delivery.extend(journey.before_delivery)
+        delivery.extend(journey.delivery)
+        if journey.needs_confirmation_by_hand:
+            confirmations.append(told)
+    tracking_actions.record_tracking_events(before_delivery)
+    tracking_actions.record_tracking_events(delivery)
+    orders = Order.objects.in_bulk([told.order_id for told in batch if told.parcel is not None])
+    for told in confirmations:
+        comment = told.parcel.confirmation if told.parcel else ""
+        with _telling(told.planned):
+            actions.advance_order(
+                orders[told.order_id], OrderState.DELIVERED, crew["logistics_staff"], comment
+            )
+    for told in batch:
+        if told.completes:
+            with _telling(told.planned):
+                actions.complete_order(orders[told.order_id], told.completed_by)
 
 
 # --- the whole run -----------------------------------------------------------------------
@@ -469,14 +505,16 @@ def load_demo(
     for start in range(0, len(plan), ORDERS_PER_TRANSACTION):
         batch = plan[start : start + ORDERS_PER_TRANSACTION]
         with transaction.atomic():
-            created: list[tuple[int, PlannedOrder]] = []
+            created: list[Told] = []
             for planned in batch:
-                order = _take_in(planned, started, crew)
-                if order is None:
+                told = _take_in(planned, started, crew)
+                if told is None:
                     already_there += 1
                 else:
-                    created.append((order.pk, planned))
-            _backdate(created, started)
+                    created.append(told)
+            times = plan_times([(t.order_id, t.planned, t.still_to_come) for t in created], started)
+            _carry_parcels(created, times, started, crew)
+            backdate(times)
         created_count += len(created)
         if stdout is not None:
             stdout.write(
@@ -507,13 +545,21 @@ def load_demo(
     return result
 
 
-def _take_in(planned: PlannedOrder, started: datetime, crew: Crew) -> Order | None:
+def _take_in(planned: PlannedOrder, started: datetime, crew: Crew) -> Told | None:
     """Intake (as the channel integration) and the story; None when the order was there."""
-    try:
+    with _telling(planned):
         intake = actions.intake_order(planned.payload(started), None)
         if not intake.created:
             return None  # loaded by an earlier run: its story is not told twice
         return _play_story(intake.order, planned, crew)
+    return None  # pragma: no cover (_telling raises)
+
+
+@contextmanager
+def _telling(planned: PlannedOrder) -> Iterator[None]:
+    """A refused action ends the demo with a message naming the order, not a traceback."""
+    try:
+        yield
     except (
         actions.OrderValidationError,
         actions.OrderActionError,

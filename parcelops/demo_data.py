@@ -204,3 +204,18 @@ CUSTOMER_CANCEL_REASONS = (
     "客户要求修改收货城市，取消后重新下单。",
 )
 UNPAID_CANCEL_REASON = "超时未支付，订单自动关闭。"
+
+# Where the shop's parcels start, and the sorting hub its carriers take them to first.
+WAREHOUSE = ("杭州市", "余杭区", "杭州余杭仓")  # city, district, name
+ORIGIN_HUB = "杭州转运中心"
+# The carriers that pick up at the warehouse when the customer asked for none (of 100).
+CARRIER_SHARES = {
+    "zto": 24, "yto": 20, "yunda": 14, "sto": 12, "jtexpress": 10, "sf-express": 10, "ems": 6,
+    "deppon": 4,
+}  # fmt: skip
+# How logistics staff note a delivery the carrier never reported (a correction by hand).
+DELIVERY_CONFIRMATIONS = (
+    "客户来电确认已收到包裹，快递公司未回传签收信息。",
+    "客户在线上客服确认已收货，承运商轨迹停在派送中。",
+    "派件员电话确认已送达本人，系统未更新签收状态。",
+)

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from parcelops.accounts.models import StaffProfile
 from parcelops.audit.actions import record_audit
 from parcelops.core import crypto
 from parcelops.core.clock import now
+from parcelops.core.sqlsets import id_set
 from parcelops.orders import rules
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderLine, Product
 from parcelops.orders.states import (
@@ -661,30 +663,113 @@ def cancel_order(order: Order, actor: Actor, reason: str) -> Order:
 
 # --- fulfilment and delivery (R1.2) -------------------------------------------------------
 
+# The steps a person takes with advance_order, and the permission each needs. Shipped and in
+# transit are not among them: an order is shipped when its parcel is handed to a carrier
+# (ship_order, called by parcelops.tracking.actions.create_shipment) and goes in transit when
+# the carrier scans it (follow_tracking). Delivered by hand is a correction for when the
+# carrier's feed is silent (docs/decisions/0009-shipped-only-by-hand-over.md).
 FULFILMENT_PERMISSIONS = {
     OrderState.ALLOCATED: roles.FULFIL_ORDER,
     OrderState.PICKING: roles.FULFIL_ORDER,
     OrderState.PACKED: roles.FULFIL_ORDER,
     OrderState.APPROVED: roles.FULFIL_ORDER,  # stock released back
-    OrderState.SHIPPED: roles.SHIP_ORDER,
-    OrderState.IN_TRANSIT: roles.SHIP_ORDER,
     OrderState.DELIVERED: roles.SHIP_ORDER,
 }
+PARCEL_STEPS = frozenset({OrderState.SHIPPED, OrderState.IN_TRANSIT})
+# Marks a delivery confirmed by hand, where the parcels normally decide (timeline and audit).
+MANUAL_CORRECTION = "manual_correction"
+
+
+def _parcel_step_refusal(to_state: OrderState) -> str:
+    if to_state == OrderState.SHIPPED:
+        return _(
+            "An order is shipped only by handing its parcel to a carrier: create a shipment "
+            "with the carrier and the tracking number."
+        )
+    return _(
+        "An order goes in transit when the carrier scans its parcel: record the carrier’s "
+        "events or a scan of the parcel instead."
+    )
 
 
 @transaction.atomic
 def advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str = "") -> Order:
-    """Move an approved order along the warehouse and delivery steps."""
+    """Move an approved order along the warehouse steps, or confirm its delivery by hand."""
+    if to_state in PARCEL_STEPS:
+        require_permission(actor, roles.SHIP_ORDER)
+        raise OrderActionError(_parcel_step_refusal(to_state))
     require_permission(actor, FULFILMENT_PERMISSIONS.get(to_state, roles.FULFIL_ORDER))
     if to_state not in FULFILMENT_PERMISSIONS:
         raise OrderActionError(_("Use the dedicated action for this step."))
+    if to_state == OrderState.DELIVERED and not comment.strip():
+        raise OrderValidationError(
+            [
+                rules.FieldError(
+                    "comment",
+                    _("Say how the delivery was confirmed, e.g. the customer confirmed receipt."),
+                )
+            ]
+        )
     order = _locked(order)
     # Without this, "approved" as a warehouse step would skip the review of a paid order.
     if order.state not in FULFILMENT_STATES:
         raise OrderActionError(_("Use the dedicated action for this step."))
+    if to_state == OrderState.DELIVERED:
+        return _confirm_delivery_by_hand(order, actor, comment.strip())
     before = order_snapshot(order)
     _move(order, to_state, actor, OrderEventType.STATE_CHANGED, comment=comment)
     _save(order, actor, f"order.{to_state}", before)
+    return order
+
+
+def _confirm_delivery_by_hand(order: Order, actor: Actor, reason: str) -> Order:
+    """The carrier's feed is silent but the delivery is known (the customer confirmed it).
+
+    Only for an order with parcels: the order follows them, and this corrects it where the
+    carrier does not. The parcels keep the status their carrier last reported.
+    """
+    if not order.shipments.exists():
+        raise OrderActionError(
+            _(
+                "This order has no parcel, so it cannot be marked delivered: hand its parcel "
+                "over to a carrier first."
+            )
+        )
+    before = order_snapshot(order)
+    _move(
+        order,
+        OrderState.DELIVERED,
+        actor,
+        OrderEventType.STATE_CHANGED,
+        comment=reason,
+        source=MANUAL_CORRECTION,
+    )
+    _save(order, actor, "order.delivered", before, source=MANUAL_CORRECTION, reason=reason)
+    return order
+
+
+@transaction.atomic
+def ship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: str) -> Order:
+    """A packed order's parcel is with a carrier: packed -> shipped (R1.2, R4.2).
+
+    parcelops.tracking.actions.create_shipment calls this right after it stored the parcel,
+    in the same transaction. Refused unless the order has that parcel, so an order never
+    becomes shipped by hand.
+    """
+    require_permission(actor, roles.SHIP_ORDER)
+    order = _locked(order)
+    if not order.shipments.filter(carrier=carrier, tracking_number=tracking_number).exists():
+        raise OrderActionError(_parcel_step_refusal(OrderState.SHIPPED))
+    before = order_snapshot(order)
+    _move(
+        order,
+        OrderState.SHIPPED,
+        actor,
+        OrderEventType.STATE_CHANGED,
+        carrier=carrier,
+        tracking_number=tracking_number,
+    )
+    _save(order, actor, "order.shipped", before, carrier=carrier, tracking_number=tracking_number)
     return order
 
 
@@ -732,6 +817,28 @@ def complete_delivered_orders() -> int:
 # --- following the parcels (R1.2, R8.2) ---------------------------------------------------
 
 
+# One statement for a chunk's timeline entries: bulk_create splits 10,000 of them into
+# batches of 124 (SQLite's parameter limit) and costs more than the rest of the chunk.
+FOLLOWED_EVENT_SQL = (
+    "INSERT INTO orders_orderevent (order_id, type, from_state, to_state, at, comment, data) "
+    "VALUES (%s, %s, %s, %s, %s, '', {data})"
+)
+
+
+def _add_followed_events(rows: list[tuple[int, str, str]], to_state: OrderState, at: Any) -> None:
+    at_value = connection.ops.adapt_datetimefield_value(at)
+    data = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    detail = orjson.dumps({"source": "tracking"}).decode()
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            FOLLOWED_EVENT_SQL.format(data=data),
+            [
+                (pk, OrderEventType.STATE_CHANGED, from_state, to_state, at_value, detail)
+                for pk, _number, from_state in rows
+            ],
+        )
+
+
 def follow_tracking(targets: dict[int, OrderState]) -> int:
     """Orders follow their parcels: shipped -> in transit -> delivered, set-based.
 
@@ -753,23 +860,15 @@ def follow_tracking(targets: dict[int, OrderState]) -> int:
                 continue
             rows = list(
                 Order.objects.select_for_update()
-                .filter(pk__in=ids, state__in=from_states)
+                .filter(pk__in=id_set(ids), state__in=from_states)
                 .values_list("pk", "number", "state")
             )
             if not rows:
                 continue
-            Order.objects.filter(pk__in=[r[0] for r in rows]).update(state=to_state, updated_at=at)
-            OrderEvent.objects.bulk_create(
-                OrderEvent(
-                    order_id=pk,
-                    type=OrderEventType.STATE_CHANGED,
-                    from_state=from_state,
-                    to_state=to_state,
-                    at=at,
-                    data={"source": "tracking"},
-                )
-                for pk, _number, from_state in rows
+            Order.objects.filter(pk__in=id_set(r[0] for r in rows)).update(
+                state=to_state, updated_at=at
             )
+            _add_followed_events(rows, to_state, at)
             moved.extend(number for _pk, number, _state in rows)
         if moved:
             record_audit(

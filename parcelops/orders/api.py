@@ -296,7 +296,17 @@ def cancel(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, An
     return order_view(_order(order.number), request.user, with_events=True)
 
 
-@router.post("/{number}/transition", response=dict, summary="Warehouse and delivery steps")
+@router.post(
+    "/{number}/transition",
+    response=dict,
+    summary="Warehouse steps, or a delivery confirmed by hand",
+    description=(
+        "allocated, picking, packed, approved (stock released), and delivered as a correction "
+        "for an order with parcels (a comment saying how it was confirmed is required). "
+        "shipped and in_transit are refused with 409: an order is shipped by "
+        "POST /orders/{number}/shipments and follows its parcels' carrier events from there."
+    ),
+)
 def transition(request: HttpRequest, number: str, payload: TransitionIn) -> dict[str, Any]:
     order = actions.advance_order(_order(number), payload.to_state, request.user, payload.comment)
     return order_view(_order(order.number), request.user, with_events=True)

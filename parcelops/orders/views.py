@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
@@ -18,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
@@ -37,6 +39,7 @@ from parcelops.orders.states import (
     ReviewState,
 )
 from parcelops.tracking.order_parcels import parcels_card
+from parcelops.tracking.presentation import carrier_name
 
 PAGE_SIZE = 25
 STATE_ORDER = list(OrderState)
@@ -86,6 +89,8 @@ class PossibleActions:
     reassign: bool = False
     cancel: bool = False
     advance_to: list[tuple[str, str, bool]] = field(default_factory=list)  # state, label, forward
+    hand_over: bool = False  # points to the Parcels card's form: the one way to ship
+    confirm_delivery: bool = False  # by hand, when the carrier's feed is silent
     complete: bool = False
     edit: bool = False
     delete: bool = False
@@ -101,6 +106,8 @@ class PossibleActions:
                 self.reassign,
                 self.cancel,
                 self.advance_to,
+                self.hand_over,
+                self.confirm_delivery,
                 self.complete,
                 self.edit,
                 self.delete,
@@ -115,14 +122,23 @@ def possible_actions(order: Order, user: Any) -> PossibleActions:
     can_review = has(roles.REVIEW_ORDER) and state == OrderState.IN_REVIEW
     needs_review = order.review_state not in (ReviewState.NOT_REQUIRED, ReviewState.APPROVED)
     is_own = order.processed_by_id is not None and order.processed_by_id == user.pk
-    # Warehouse and delivery steps start only from states already cleared to ship.
+    # Warehouse steps start only from states already cleared to ship. Shipped and in transit
+    # follow the parcels; delivered by hand is a correction with its own form.
     steps = ALLOWED_TRANSITIONS[state] if state in FULFILMENT_STATES else frozenset()
     advance_to = [
         (str(target), str(target.label), STATE_ORDER.index(target) > STATE_ORDER.index(state))
         for target in sorted(steps, key=STATE_ORDER.index)
-        if target in actions.FULFILMENT_PERMISSIONS and has(actions.FULFILMENT_PERMISSIONS[target])
+        if target in actions.FULFILMENT_PERMISSIONS
+        and target != OrderState.DELIVERED
+        and has(actions.FULFILMENT_PERMISSIONS[target])
     ]
     advance_to.sort(key=lambda step: not step[2])  # the next step forward first
+    can_ship = has(roles.SHIP_ORDER)
+    confirm_delivery = (
+        can_ship
+        and OrderState.DELIVERED in steps
+        and order.shipments.exists()  # only asked on a shipped or in-transit order
+    )
     admin_edit = has(roles.EDIT_ORDER_AMOUNTS) and state not in (
         OrderState.IN_REVIEW,
         OrderState.CANCELLED,
@@ -136,7 +152,9 @@ def possible_actions(order: Order, user: Any) -> PossibleActions:
         reassign=has(roles.ASSIGN_ORDER) and state not in FINAL_STATES,
         cancel=has(roles.CANCEL_ORDER) and OrderState.CANCELLED in ALLOWED_TRANSITIONS[state],
         advance_to=advance_to,
-        complete=has(roles.SHIP_ORDER) and state == OrderState.DELIVERED,
+        hand_over=can_ship and state == OrderState.PACKED,
+        confirm_delivery=confirm_delivery,
+        complete=can_ship and state == OrderState.DELIVERED,
         edit=admin_edit or (can_process and state in EDITABLE_STATES),
         delete=has(roles.DELETE_ORDER),
     )
@@ -171,6 +189,8 @@ def _event_details(event: OrderEvent, usernames: dict[int, str]) -> list[str]:
         if data.get("from"):
             return [_("From %(old)s to %(new)s") % {"old": data["from"], "new": who}]
         return [_("Assigned to %(user)s") % {"user": who}]
+    if event.type == OrderEventType.STATE_CHANGED:
+        return _state_change_details(data)
     if event.type == OrderEventType.EDITED:
         details = []
         for what, (old, new) in sorted((data.get("changes") or {}).items()):
@@ -178,6 +198,21 @@ def _event_details(event: OrderEvent, usernames: dict[int, str]) -> list[str]:
                 what, old, new = what.removesuffix("_cents"), format_cents(old), format_cents(new)
             details.append(f"{what}: {old} → {new}")
         return details
+    return []
+
+
+def _state_change_details(data: dict[str, Any]) -> list[str]:
+    """Which parcel shipped the order, and whether the parcels or a person moved it."""
+    if data.get("tracking_number"):
+        name = carrier_name(data.get("carrier", ""), get_language() or settings.LANGUAGE_CODE)
+        return [
+            _("Parcel %(number)s, %(carrier)s")
+            % {"number": data["tracking_number"], "carrier": name}
+        ]
+    if data.get("source") == actions.MANUAL_CORRECTION:
+        return [_("Corrected by hand: the carrier has not reported this delivery.")]
+    if data.get("source") == "tracking":
+        return [_("Following the carrier’s events")]
     return []
 
 

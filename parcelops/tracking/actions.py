@@ -15,6 +15,7 @@ from parcelops.audit.actions import record_audit
 from parcelops.carriers import registry
 from parcelops.carriers.detection import guess_is_valid_format, normalise_tracking_number
 from parcelops.core.clock import now
+from parcelops.core.sqlsets import id_set
 from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order
 from parcelops.orders.rules import FieldError
@@ -22,7 +23,6 @@ from parcelops.orders.states import OrderState
 from parcelops.tracking import ingest, rules
 from parcelops.tracking.events import ParsedEvent
 from parcelops.tracking.models import Shipment, UnmatchedEvent
-from parcelops.tracking.status import STATUS_RANK, TrackingStatus
 
 Actor = User | AnonymousUser | None
 
@@ -51,10 +51,15 @@ def create_shipment(
         )
     if errors:
         raise order_actions.OrderValidationError(errors)
-    if order.state not in SHIPPABLE_STATES:
-        raise order_actions.OrderActionError(_("Only a packed or shipped order can get a parcel."))
     try:
         with transaction.atomic():
+            # Its state now, not as the caller read it: of two hand-overs at once, the second
+            # adds a parcel to a shipped order.
+            order = Order.objects.select_for_update().get(pk=order.pk)
+            if order.state not in SHIPPABLE_STATES:
+                raise order_actions.OrderActionError(
+                    _("Only a packed or shipped order can get a parcel.")
+                )
             shipment = Shipment.objects.create(
                 order=order,
                 carrier=carrier,
@@ -75,7 +80,7 @@ def create_shipment(
                 after={"order": order.number, "carrier": carrier, "number": number},
             )
             if order.state == OrderState.PACKED:
-                order_actions.advance_order(order, OrderState.SHIPPED, actor)
+                order_actions.ship_order(order, actor, carrier=carrier, tracking_number=number)
     except IntegrityError as error:
         raise order_actions.OrderValidationError(
             [
@@ -138,19 +143,10 @@ def record_tracking_events(
     return total
 
 
-def order_state_for(statuses: list[str]) -> OrderState | None:
-    """What an order's parcels say about it: all delivered, or at least one on its way."""
-    if statuses and all(s == TrackingStatus.DELIVERED for s in statuses):
-        return OrderState.DELIVERED
-    if any(STATUS_RANK.get(s, 2) >= STATUS_RANK[TrackingStatus.IN_TRANSIT] for s in statuses):
-        return OrderState.IN_TRANSIT
-    return None
-
-
 def follow_shipments(shipment_ids: set[int]) -> int:
     if not shipment_ids:
         return 0
-    order_ids = set(Shipment.objects.filter(pk__in=shipment_ids).values_list("order_id", flat=True))
+    order_ids = Shipment.objects.filter(pk__in=id_set(shipment_ids)).values("order_id")
     statuses: dict[int, list[str]] = defaultdict(list)
     for order_id, status in Shipment.objects.filter(order_id__in=order_ids).values_list(
         "order_id", "status"
@@ -158,7 +154,7 @@ def follow_shipments(shipment_ids: set[int]) -> int:
         statuses[order_id].append(status)
     targets = {}
     for order_id, order_statuses in statuses.items():
-        target = order_state_for(order_statuses)
+        target = rules.order_state_for(order_statuses)
         if target is not None:
             targets[order_id] = target
     return order_actions.follow_tracking(targets)

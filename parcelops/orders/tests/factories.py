@@ -60,3 +60,29 @@ def a_special_product(sku: str = "CAKE-001", product_type: str = "custom_made") 
 
 def reload(order: Order) -> Order:
     return Order.all_objects.get(pk=order.pk)
+
+
+PARCEL_NUMBER = "75123456789012"  # shaped like a ZTO number
+
+
+def ship(order: Order, actor: Any, number: str = PARCEL_NUMBER, carrier: str = "zto") -> Order:
+    """Hand a packed order's parcel to a carrier: the one way an order becomes shipped."""
+    from parcelops.tracking.actions import create_shipment
+
+    create_shipment(order, carrier, number, actor)
+    return reload(order)
+
+
+def carrier_reports(
+    status: str,
+    substatus: str = "",
+    *,
+    number: str = PARCEL_NUMBER,
+    carrier: str = "zto",
+    hours: float = 1,
+) -> None:
+    """The carrier's feed reports a status of the parcel; its order follows."""
+    from parcelops.tracking.actions import record_tracking_events
+    from parcelops.tracking.tests.conftest import carrier_event
+
+    record_tracking_events([carrier_event(number, hours, status, substatus, carrier=carrier)])

@@ -11,6 +11,7 @@ from django.utils import timezone
 from parcelops.orders import actions
 from parcelops.orders.models import Order, OrderEvent
 from parcelops.orders.states import OrderState
+from parcelops.orders.tests.factories import carrier_reports, ship
 from parcelops.orders.tests.pages import error_after, messages_of, page_for, place, reload, text
 
 # --- actions ----------------------------------------------------------------------------------------
@@ -200,12 +201,60 @@ def test_advancing_without_the_permission_or_to_a_wrong_step_changes_nothing(nor
     assert messages_of(unknown) == ["Choose the step the order moves to."]
 
 
+def packed(order: Order, admin: Any) -> Order:
+    order = actions.confirm_order(order, admin)
+    for step in ("allocated", "picking", "packed"):
+        order = actions.advance_order(order, OrderState(step), admin)
+    return order
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("to_state", ["shipped", "in_transit"])
+def test_a_step_of_the_parcels_is_refused_on_the_page_and_changes_nothing(
+    normal_order, people, to_state
+):
+    order = packed(normal_order, people["admin"])
+    events = OrderEvent.objects.filter(order=order).count()
+
+    response = post(page_for(people["warehouse"]), order, "advance", to_state=to_state)
+
+    assert reload(order).state == OrderState.PACKED
+    assert OrderEvent.objects.filter(order=order).count() == events
+    assert messages_of(response) == [
+        "An order is shipped only by handing its parcel to a carrier: create a shipment with "
+        "the carrier and the tracking number."
+        if to_state == "shipped"
+        else "An order goes in transit when the carrier scans its parcel: record the carrier’s "
+        "events or a scan of the parcel instead."
+    ]
+
+
+@pytest.mark.django_db
+def test_logistics_staff_confirm_a_delivery_by_hand_with_a_reason(normal_order, people):
+    order = ship(packed(normal_order, people["admin"]), people["warehouse"])
+    client = page_for(people["logistics_staff"])
+
+    refused = post(client, order, "advance", to_state="delivered", comment="")
+    assert reload(order).state == OrderState.SHIPPED
+    assert messages_of(refused) == [
+        "Comment: Say how the delivery was confirmed, e.g. the customer confirmed receipt."
+    ]
+
+    done = post(
+        client, order, "advance", to_state="delivered", comment="Customer confirmed by phone."
+    )
+    assert reload(order).state == OrderState.DELIVERED
+    assert messages_of(done) == [f"Order {order.number} is now “Delivered”."]
+    html = text(done)
+    assert "Customer confirmed by phone." in html
+    assert "Corrected by hand: the carrier has not reported this delivery." in html
+
+
 @pytest.mark.django_db
 def test_completing_a_delivered_order_starts_the_after_sales_period(normal_order, people):
     admin = people["admin"]
-    actions.confirm_order(normal_order, admin)
-    for step in ("allocated", "picking", "packed", "shipped", "delivered"):
-        actions.advance_order(normal_order, OrderState(step), admin)
+    ship(packed(normal_order, admin), admin)
+    carrier_reports("delivered", "signed_by_recipient")
 
     response = post(page_for(people["logistics_staff"]), normal_order, "complete")
 
@@ -361,9 +410,7 @@ def test_roles_that_never_edit_get_403_on_the_edit_page(normal_order, people):
 @pytest.mark.django_db
 def test_an_administrator_edits_a_shipped_order(normal_order, people):
     admin = people["admin"]
-    actions.confirm_order(normal_order, admin)
-    for step in ("allocated", "picking", "packed", "shipped"):
-        actions.advance_order(normal_order, OrderState(step), admin)
+    ship(packed(normal_order, admin), admin)
 
     page_for(admin).post(
         f"/orders/{normal_order.number}/edit/", edit_form(normal_order, shipping_fee="0.00")

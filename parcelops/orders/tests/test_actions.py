@@ -22,12 +22,16 @@ from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderL
 from parcelops.orders.rules import FieldError
 from parcelops.orders.states import ALLOWED_TRANSITIONS, OrderState, ReviewState
 from parcelops.orders.tests.factories import (
+    PARCEL_NUMBER,
     a_special_product,
     a_vip_order,
+    carrier_reports,
     intake_payload,
     place_order,
     reload,
+    ship,
 )
+from parcelops.tracking.models import Shipment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "channel", "frozen_now")]
 
@@ -547,6 +551,29 @@ def advance_to(target: OrderState) -> Move:
     return lambda order, user: actions.advance_order(order, target, user)
 
 
+def with_parcel(order: Order) -> Order:
+    """Test set-up only: a parcel row for the order (no action, no audit, no timeline)."""
+    Shipment.objects.create(
+        order=order, carrier="zto", tracking_number=PARCEL_NUMBER, status="info_received",
+        created_at=FIXED_NOW,
+    )  # fmt: skip
+    return order
+
+
+def ship_with_parcel(order: Order, user: User) -> Order:
+    return actions.ship_order(
+        with_parcel(order), user, carrier="zto", tracking_number=PARCEL_NUMBER
+    )
+
+
+def deliver_by_hand(order: Order, user: User) -> Order:
+    return actions.advance_order(with_parcel(order), S.DELIVERED, user, "Customer confirmed.")
+
+
+def follow(target: OrderState) -> Move:
+    return lambda order, user: actions.follow_tracking({order.pk: target})
+
+
 # Each action with the review state it needs, so that only the order's state decides.
 ACTIONS: dict[str, tuple[Move, ReviewState]] = {
     "mark_paid": (lambda o, u: actions.mark_paid(o, u), ReviewState.NOT_REQUIRED),
@@ -556,10 +583,19 @@ ACTIONS: dict[str, tuple[Move, ReviewState]] = {
     "reject": (lambda o, u: actions.reject_order(o, u, "wrong"), ReviewState.SUBMITTED),
     "cancel": (lambda o, u: actions.cancel_order(o, u, "customer asked"), ReviewState.APPROVED),
     "complete": (lambda o, u: actions.complete_order(o, u), ReviewState.APPROVED),
+    "ship": (ship_with_parcel, ReviewState.APPROVED),
     **{
         f"advance:{target}": (advance_to(target), ReviewState.APPROVED)
-        for target in actions.FULFILMENT_PERMISSIONS
+        for target in [*actions.FULFILMENT_PERMISSIONS, *sorted(actions.PARCEL_STEPS)]
+        if target != S.DELIVERED
     },
+    "advance:delivered": (deliver_by_hand, ReviewState.APPROVED),
+}
+# The parcels move an order on (the system, no actor); follow_tracking never refuses, it
+# leaves an order that is elsewhere alone.
+FOLLOWING: dict[str, Move] = {
+    "follow:in_transit": follow(S.IN_TRANSIT),
+    "follow:delivered": follow(S.DELIVERED),
 }
 
 # Which action makes which move: together exactly the allowed-transition table.
@@ -579,11 +615,13 @@ MOVES: dict[tuple[OrderState, OrderState], str] = {
     (S.ALLOCATED, S.APPROVED): "advance:approved",
     (S.PICKING, S.PACKED): "advance:packed",
     (S.PICKING, S.ALLOCATED): "advance:allocated",
-    (S.PACKED, S.SHIPPED): "advance:shipped",
-    (S.SHIPPED, S.IN_TRANSIT): "advance:in_transit",
-    (S.SHIPPED, S.DELIVERED): "advance:delivered",
+    (S.PACKED, S.SHIPPED): "ship",
+    (S.SHIPPED, S.IN_TRANSIT): "follow:in_transit",
+    (S.SHIPPED, S.DELIVERED): "advance:delivered",  # by hand, as a correction
     (S.IN_TRANSIT, S.DELIVERED): "advance:delivered",
 }
+# Moves the parcels make too, besides the action that covers them above.
+ALSO_FOLLOWED = {(S.SHIPPED, S.DELIVERED), (S.IN_TRANSIT, S.DELIVERED)}
 
 
 def test_the_actions_cover_exactly_the_allowed_transitions():
@@ -592,10 +630,18 @@ def test_the_actions_cover_exactly_the_allowed_transitions():
     assert set(MOVES) == table
 
 
-@pytest.mark.parametrize(("from_state", "to_state"), sorted(MOVES), ids=lambda s: str(s))
-def test_every_allowed_transition_is_made_by_its_action(staff, from_state, to_state):
-    action_name = MOVES[(from_state, to_state)]
-    move, review_state = ACTIONS[action_name]
+MADE_BY = sorted(
+    {(src, dst, name) for (src, dst), name in MOVES.items()}
+    | {(src, dst, f"follow:{dst}") for src, dst in ALSO_FOLLOWED}
+)
+
+
+@pytest.mark.parametrize(("from_state", "to_state", "action_name"), MADE_BY, ids=str)
+def test_every_allowed_transition_is_made_by_its_action(staff, from_state, to_state, action_name):
+    is_followed = action_name in FOLLOWING
+    move, review_state = (
+        (FOLLOWING[action_name], ReviewState.APPROVED) if is_followed else ACTIONS[action_name]
+    )
     order = put_in_state(place_order(), from_state, review_state)
     events_before = OrderEvent.objects.filter(order=order).count()
 
@@ -608,7 +654,7 @@ def test_every_allowed_transition_is_made_by_its_action(staff, from_state, to_st
     assert (event.from_state, event.to_state, event.actor) == (
         from_state,
         to_state,
-        staff["admin"],
+        None if is_followed else staff["admin"],
     )
     assert OrderEvent.objects.filter(order=order).count() == events_before + 1
     assert verify_audit_chain() is None
@@ -634,6 +680,24 @@ def test_an_action_outside_the_table_is_refused_and_changes_nothing(staff, from_
     assert state_of(order) == before
 
 
+FOLLOWED = {(src, dst) for src, dst, name in MADE_BY if name in FOLLOWING}
+
+
+@pytest.mark.parametrize(
+    ("from_state", "target"),
+    [(state, target) for state in S for target in (S.IN_TRANSIT, S.DELIVERED)
+     if (state, target) not in FOLLOWED],
+    ids=str,
+)  # fmt: skip
+def test_the_parcels_leave_an_order_elsewhere_alone(staff, from_state, target):
+    order = put_in_state(place_order(), from_state, ReviewState.APPROVED)
+    before = state_of(order)
+
+    assert FOLLOWING[f"follow:{target}"](order, staff["admin"]) == 0
+
+    assert state_of(order) == before
+
+
 def test_the_warehouse_cannot_approve_an_order_waiting_for_review(staff):
     order = a_vip_order()
     actions.submit_for_review(order, staff["order_processor"])
@@ -653,6 +717,138 @@ def test_advancing_refuses_the_steps_that_have_their_own_action(staff, target):
         actions.advance_order(order, target, staff["admin"])
 
     assert str(refused.value) == "Use the dedicated action for this step."
+
+
+HAND_OVER_FIRST = (
+    "An order is shipped only by handing its parcel to a carrier: create a shipment with the "
+    "carrier and the tracking number."
+)
+CARRIER_SCANS_FIRST = (
+    "An order goes in transit when the carrier scans its parcel: record the carrier’s events "
+    "or a scan of the parcel instead."
+)
+
+
+@pytest.mark.parametrize("role", ["warehouse", "logistics_staff", "admin"])
+def test_nobody_ships_an_order_by_hand(staff, role):
+    order = put_in_state(place_order(), S.PACKED, ReviewState.APPROVED)
+    before = state_of(order)
+
+    with pytest.raises(OrderActionError) as refused:
+        actions.advance_order(order, S.SHIPPED, staff[role], "handed to the courier")
+
+    assert str(refused.value) == HAND_OVER_FIRST
+    assert state_of(order) == before
+
+
+def test_an_order_goes_in_transit_only_when_its_carrier_scans_the_parcel(staff):
+    order = ship(put_in_state(place_order(), S.PACKED, ReviewState.APPROVED), staff["warehouse"])
+    before = state_of(order)
+
+    with pytest.raises(OrderActionError) as refused:
+        actions.advance_order(order, S.IN_TRANSIT, staff["logistics_staff"])
+    assert str(refused.value) == CARRIER_SCANS_FIRST
+    assert state_of(order) == before
+
+    carrier_reports("in_transit", "picked_up")
+    assert reload(order).state == S.IN_TRANSIT
+
+
+def test_a_role_that_does_not_ship_is_refused_before_anything_else(staff):
+    order = put_in_state(place_order(), S.PACKED, ReviewState.APPROVED)
+
+    with pytest.raises(OrderPermissionError):
+        actions.advance_order(order, S.SHIPPED, staff["cs_agent"])
+
+
+def test_handing_the_parcel_over_ships_the_order_and_names_the_parcel(staff):
+    order = put_in_state(place_order(), S.PACKED, ReviewState.APPROVED)
+    audit_before = AuditRecord.objects.count()
+
+    order = ship(order, staff["warehouse"], "SF1234567890123", carrier="sf-express")
+
+    assert order.state == S.SHIPPED
+    event = OrderEvent.objects.filter(order=order).last()
+    assert event is not None
+    assert (event.to_state, event.actor, event.data) == (
+        "shipped",
+        staff["warehouse"],
+        {"carrier": "sf-express", "tracking_number": "SF1234567890123"},
+    )
+    audit = list(AuditRecord.objects.order_by("id")[audit_before:])
+    assert [record.action for record in audit] == ["shipment.created", "order.shipped"]
+    assert audit[1].detail == {"carrier": "sf-express", "tracking_number": "SF1234567890123"}
+    assert verify_audit_chain() is None
+
+
+def test_shipping_needs_the_parcel_it_names(staff):
+    order = put_in_state(place_order(), S.PACKED, ReviewState.APPROVED)
+    before = state_of(order)
+
+    with pytest.raises(OrderActionError) as refused:
+        actions.ship_order(order, staff["warehouse"], carrier="zto", tracking_number=PARCEL_NUMBER)
+
+    assert str(refused.value) == HAND_OVER_FIRST
+    assert state_of(order) == before
+
+
+def test_a_delivery_confirmed_by_hand_is_recorded_as_a_correction(staff):
+    order = ship(put_in_state(place_order(), S.PACKED, ReviewState.APPROVED), staff["warehouse"])
+    carrier_reports("in_transit", "picked_up")
+    audit_before = AuditRecord.objects.count()
+
+    actions.advance_order(
+        order, S.DELIVERED, staff["logistics_staff"], "  Customer confirmed receipt by phone. "
+    )
+
+    order = reload(order)
+    assert order.state == S.DELIVERED
+    event = OrderEvent.objects.filter(order=order).last()
+    assert event is not None
+    assert (event.from_state, event.to_state, event.actor, event.comment, event.data) == (
+        "in_transit",
+        "delivered",
+        staff["logistics_staff"],
+        "Customer confirmed receipt by phone.",
+        {"source": "manual_correction"},
+    )
+    (record,) = AuditRecord.objects.order_by("id")[audit_before:]
+    assert (record.action, record.detail) == (
+        "order.delivered",
+        {"source": "manual_correction", "reason": "Customer confirmed receipt by phone."},
+    )
+    # The parcel keeps what its carrier said.
+    assert list(Shipment.objects.values_list("status", flat=True)) == ["in_transit"]
+
+
+def test_a_delivery_by_hand_needs_a_reason(staff):
+    order = ship(put_in_state(place_order(), S.PACKED, ReviewState.APPROVED), staff["warehouse"])
+    before = state_of(order)
+
+    with pytest.raises(OrderValidationError) as refused:
+        actions.advance_order(order, S.DELIVERED, staff["logistics_staff"], "  ")
+
+    assert refused.value.errors == [
+        FieldError(
+            "comment", "Say how the delivery was confirmed, e.g. the customer confirmed receipt."
+        )
+    ]
+    assert state_of(order) == before
+
+
+def test_an_order_without_a_parcel_is_not_delivered_by_hand(staff):
+    # Shipped by hand before hand moves were refused: it needs its parcel first.
+    order = put_in_state(place_order(), S.SHIPPED, ReviewState.APPROVED)
+    before = state_of(order)
+
+    with pytest.raises(OrderActionError) as refused:
+        actions.advance_order(order, S.DELIVERED, staff["logistics_staff"], "Customer said so.")
+
+    assert str(refused.value) == (
+        "This order has no parcel, so it cannot be marked delivered: hand its parcel over to a "
+        "carrier first."
+    )
+    assert state_of(order) == before
 
 
 # --- completion and the after-sales period (R1.2) -----------------------------------------
@@ -679,10 +875,12 @@ def test_completing_starts_the_after_sales_period(staff, settings, frozen_now, a
     )
 
 
-def deliver(order: Order, user: User) -> None:
-    actions.confirm_order(order, user)
-    for step in (S.ALLOCATED, S.PICKING, S.PACKED, S.SHIPPED, S.DELIVERED):
-        actions.advance_order(order, step, user)
+def deliver(order: Order, user: User, number: str = PARCEL_NUMBER) -> None:
+    order = actions.confirm_order(order, user)
+    for step in (S.ALLOCATED, S.PICKING, S.PACKED):
+        order = actions.advance_order(order, step, user)
+    ship(order, user, number)
+    carrier_reports("delivered", "signed_by_recipient", number=number)
 
 
 @pytest.mark.parametrize(
@@ -719,8 +917,8 @@ def test_the_sweep_completes_orders_delivered_long_enough_ago(
 def test_the_sweep_skips_deleted_and_already_completed_orders(staff, frozen_now):
     deleted = place_order(external_id="DEL")
     done = place_order(external_id="DONE")
-    for order in (deleted, done):
-        deliver(order, staff["admin"])
+    for order, number in ((deleted, "75100000000001"), (done, "75100000000002")):
+        deliver(order, staff["admin"], number)
     actions.complete_order(done, staff["admin"])
     actions.delete_invalid_order(deleted, staff["admin"], "test order")
 

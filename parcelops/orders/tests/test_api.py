@@ -18,10 +18,12 @@ from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderL
 from parcelops.orders.states import OrderState
 from parcelops.orders.tests.factories import (
     a_vip_order,
+    carrier_reports,
     intake_payload,
     place_order,
     reload,
 )
+from parcelops.tracking.models import Shipment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "channel", "frozen_now")]
 
@@ -706,9 +708,21 @@ def test_the_fulfilment_steps_and_completion(admin, staff, settings, frozen_now)
     url = f"{ORDERS}/{order.number}"
     warehouse = Client(headers={"Authorization": f"Bearer {create_api_token(staff['warehouse'])}"})
 
-    for step in ("allocated", "picking", "packed", "shipped", "in_transit", "delivered"):
+    for step in ("allocated", "picking", "packed"):
         response = post(warehouse, f"{url}/transition", {"to_state": step, "comment": step})
         assert (response.status_code, response.json()["state"]) == (200, step)
+    handed_over = post(
+        warehouse, f"{url}/shipments", {"carrier": "zto", "tracking_number": "75123456789012"}
+    )
+    assert (handed_over.status_code, handed_over.json()["state"]) == (201, "shipped")
+    carrier_reports("in_transit", "picked_up")
+    confirmed = post(
+        admin,
+        f"{url}/transition",
+        {"to_state": "delivered", "comment": "Customer confirmed receipt."},
+    )
+    assert (confirmed.status_code, confirmed.json()["state"]) == (200, "delivered")
+    assert confirmed.json()["events"][-1]["data"] == {"source": "manual_correction"}
 
     skipped = post(admin, f"{url}/transition", {"to_state": "completed"})
     assert skipped.status_code == 409
@@ -734,12 +748,67 @@ def test_a_transition_out_of_order_is_a_conflict_and_changes_nothing(admin):
     order = place_order()
     before = counts()
 
-    response = post(admin, f"{ORDERS}/{order.number}/transition", {"to_state": "shipped"})
+    response = post(admin, f"{ORDERS}/{order.number}/transition", {"to_state": "packed"})
 
     assert response.status_code == 409
     assert response.json() == only_error("Use the dedicated action for this step.")
     assert counts() == before
     assert reload(order).state == OrderState.PAID
+
+
+@pytest.mark.parametrize(
+    ("to_state", "message"),
+    [
+        (
+            "shipped",
+            "An order is shipped only by handing its parcel to a carrier: create a shipment "
+            "with the carrier and the tracking number.",
+        ),
+        (
+            "in_transit",
+            "An order goes in transit when the carrier scans its parcel: record the carrier’s "
+            "events or a scan of the parcel instead.",
+        ),
+    ],
+)
+def test_a_step_of_the_parcels_is_a_conflict_and_changes_nothing(admin, staff, to_state, message):
+    order = place_order()
+    order = actions.confirm_order(order, staff["order_processor"])
+    for step in (OrderState.ALLOCATED, OrderState.PICKING, OrderState.PACKED):
+        order = actions.advance_order(order, step, staff["warehouse"])
+    before = counts()
+
+    response = post(
+        admin, f"{ORDERS}/{order.number}/transition", {"to_state": to_state, "comment": "by hand"}
+    )
+
+    assert response.status_code == 409
+    assert response.json() == only_error(message)
+    assert counts() == before
+    assert reload(order).state == OrderState.PACKED
+    assert not Shipment.objects.exists()
+
+
+def test_a_delivery_by_hand_needs_a_comment_and_a_parcel(admin, staff):
+    order = place_order()
+    Order.objects.filter(pk=order.pk).update(state=OrderState.SHIPPED)
+    url = f"{ORDERS}/{order.number}/transition"
+    before = counts()
+
+    no_comment = post(admin, url, {"to_state": "delivered"})
+    no_parcel = post(admin, url, {"to_state": "delivered", "comment": "Customer said so."})
+
+    assert no_comment.status_code == 422
+    assert no_comment.json() == only_error(
+        "Say how the delivery was confirmed, e.g. the customer confirmed receipt.", "comment"
+    )
+    assert no_parcel.status_code == 409
+    assert no_parcel.json() == only_error(
+        "This order has no parcel, so it cannot be marked delivered: hand its parcel over to a "
+        "carrier first."
+    )
+    assert counts() == before
+    assert reload(order).state == OrderState.SHIPPED
 
 
 def test_an_action_on_an_unknown_order_is_answered_with_404(admin):

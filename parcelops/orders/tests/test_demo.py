@@ -1,6 +1,8 @@
 """`parcelops demo`: logins per role, every state, the real actions, repeatable by seed."""
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -12,11 +14,16 @@ from django.test import override_settings
 from django.utils import translation
 
 from conftest import FIXED_NOW
+from parcelops import demo_parcels
 from parcelops.accounts.models import StaffProfile
 from parcelops.accounts.roles import ROLES
 from parcelops.audit.actions import verify_audit_chain
 from parcelops.audit.models import AuditRecord
+from parcelops.carriers import registry
+from parcelops.carriers.detection import detect_carriers, guess_is_valid_format
 from parcelops.demo import DemoError, load_demo
+from parcelops.demo_data import DELIVERY_CONFIRMATIONS
+from parcelops.demo_plan import Planner
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderLine, Product
 from parcelops.orders.states import (
     CustomerTier,
@@ -25,6 +32,9 @@ from parcelops.orders.states import (
     ProductType,
     ReviewState,
 )
+from parcelops.orders.tests.pages import page_for
+from parcelops.tracking.events import ParsedEvent
+from parcelops.tracking.models import Shipment, TrackingEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +51,18 @@ def data_dir(settings, tmp_path, frozen_now):
 
 
 def table_counts() -> dict[str, int]:
-    models = (User, StaffProfile, Channel, Product, Customer, Order, OrderLine, OrderEvent)
+    models = (
+        User,
+        StaffProfile,
+        Channel,
+        Product,
+        Customer,
+        Order,
+        OrderLine,
+        OrderEvent,
+        Shipment,
+        TrackingEvent,
+    )
     counts = {model.__name__: model._default_manager.count() for model in models}
     counts["AuditRecord"] = AuditRecord.objects.count()
     return counts
@@ -51,6 +72,20 @@ def order_fingerprint() -> set[tuple[str, str, int, str]]:
     return set(
         Order.all_objects.values_list("channel__code", "external_id", "total_cents", "state")
     )
+
+
+def parcel_fingerprint() -> set[tuple[Any, ...]]:
+    """Which order got which parcel, and what its carrier said (texts, not times)."""
+    return {
+        (
+            shipment.order.external_id,
+            shipment.carrier,
+            shipment.tracking_number,
+            shipment.status,
+            tuple(event.raw_text for event in shipment.events.all()),
+        )
+        for shipment in Shipment.objects.select_related("order").prefetch_related("events")
+    }
 
 
 def test_it_creates_one_login_per_role_in_its_group(data_dir):
@@ -197,6 +232,156 @@ def test_the_command_refuses_a_negative_number_of_orders(data_dir):
     assert not (data_dir / "demo_password").exists()
 
 
+def test_deliveries_no_carrier_reported_are_confirmed_by_logistics_staff(data_dir, monkeypatch):
+    monkeypatch.setattr(demo_parcels, "CONFIRMED_BY_HAND_SHARE", 1.0)
+
+    load_demo(orders=15, seed=SEED)  # the first 15 tell every story once
+
+    confirmed = OrderEvent.objects.filter(data__source="manual_correction")
+    assert confirmed.count() == 2  # the delivered order and the completed one
+    for event in confirmed.select_related("actor", "order"):
+        assert event.actor is not None
+        assert (event.actor.username, event.from_state, event.to_state) == (
+            "logistics_staff",
+            "in_transit",
+            "delivered",
+        )
+        assert event.comment in DELIVERY_CONFIRMATIONS
+        (shipment,) = event.order.shipments.all()
+        assert (shipment.status, shipment.delivered_at) == ("out_for_delivery", None)
+        last_scan = shipment.events.order_by("-occurred_at")[0]
+        assert last_scan.occurred_at < event.at
+    assert (
+        AuditRecord.objects.filter(
+            action="order.delivered", detail__source="manual_correction"
+        ).count()
+        == 2
+    )
+
+
+# --- the parcels' plan and journey (pure) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("carrier", sorted(demo_parcels.NUMBER_SHAPES))
+def test_demo_tracking_numbers_are_recognised_as_their_carriers(carrier):
+    for index in range(40):
+        plan = demo_parcels.ParcelPlan(f"{SEED}:{index}", carrier, "", False, "")
+        number = plan.tracking_number()
+        assert detect_carriers(number)[0].code == carrier, number
+        assert guess_is_valid_format(carrier, number), number
+        assert plan.tracking_number() == number  # repeatable
+        assert plan.tracking_number(1) != number
+
+
+def test_a_parcel_goes_with_the_carrier_the_customer_asked_for():
+    requested = {
+        planned.requested_carrier: demo_parcels.plan_parcel(planned).carrier
+        for planned in Planner(SEED).plan(200)
+    }
+
+    assert requested.pop("jd") == "jd"
+    assert requested.pop("shunfeng") == "sf-express"  # Kuaidi100's code in the intake
+    assert requested.pop("") in demo_parcels.CARRIER_SHARES
+    assert requested == {}
+
+
+T0 = datetime(2026, 11, 20, 2, 0, 0, 500_000, tzinfo=UTC)
+PARCEL = demo_parcels.ParcelPlan(f"{SEED}:7", "zto", "", False, "")
+TO_HANGZHOU = {"city": "杭州市", "district": "西湖区"}
+TO_KUNMING = {"city": "昆明市", "district": "五华区"}
+
+
+def kinds(events: list[ParsedEvent]) -> list[str]:
+    return [event.substatus for event in events]
+
+
+def assert_in_time_order(events: list[ParsedEvent]) -> None:
+    times = [event.occurred_at for event in events]
+    assert times == sorted(set(times))
+
+
+def test_a_delivered_journey_passes_the_hubs_and_signs_at_the_milestones():
+    at = demo_parcels.Milestones(
+        T0, T0 + timedelta(hours=6), T0 + timedelta(hours=60), T0 + timedelta(days=5)
+    )
+
+    journey = demo_parcels.journey_events(PARCEL, "75123456789012", TO_KUNMING, at)
+
+    assert kinds(journey.before_delivery) == [
+        "label_created",
+        "picked_up",
+        "arrived_facility",
+        "departed_facility",
+        "arrived_facility",
+        "departed_facility",
+        "arrived_facility",
+        "out_for_delivery",
+    ]
+    assert [event.status for event in journey.delivery] == ["delivered"]
+    assert journey.needs_confirmation_by_hand is False
+    events = journey.before_delivery + journey.delivery
+    assert_in_time_order(events)
+    assert events[1].occurred_at == (T0 + timedelta(hours=6)).replace(microsecond=0)
+    assert events[-1].occurred_at == (T0 + timedelta(hours=60)).replace(microsecond=0)
+    assert events[4].raw_text == "快件已到达【昆明转运中心】"
+    assert events[1].local_time == "2026-11-20 16:00:00"  # the carrier's own zone
+    assert {event.tracking_number for event in events} == {"75123456789012"}
+
+
+def test_a_parcel_in_transit_shows_only_the_scans_before_now():
+    at = demo_parcels.Milestones(T0, T0 + timedelta(hours=2), None, T0 + timedelta(hours=9))
+
+    journey = demo_parcels.journey_events(PARCEL, "75123456789012", TO_KUNMING, at)
+
+    assert journey.delivery == []
+    assert kinds(journey.before_delivery)[:2] == ["label_created", "picked_up"]
+    assert "out_for_delivery" not in kinds(journey.before_delivery)
+    assert all(event.occurred_at <= at.until for event in journey.before_delivery)
+
+
+def test_a_delivery_confirmed_by_hand_leaves_the_parcel_out_for_delivery():
+    parcel = demo_parcels.ParcelPlan(f"{SEED}:7", "zto", "", True, "客户来电确认已收到包裹。")
+    at = demo_parcels.Milestones(
+        T0, T0 + timedelta(hours=6), T0 + timedelta(hours=60), T0 + timedelta(days=5)
+    )
+
+    journey = demo_parcels.journey_events(parcel, "75123456789012", TO_HANGZHOU, at)
+
+    assert journey.needs_confirmation_by_hand is True
+    assert journey.delivery == []
+    assert kinds(journey.before_delivery)[-1] == "out_for_delivery"
+    assert "杭州转运中心" in journey.before_delivery[2].raw_text  # one hub in the same city
+    assert len(journey.before_delivery) == 6
+
+
+def test_a_feed_silent_until_the_signature_reports_pickup_and_delivery_together():
+    at = demo_parcels.Milestones(T0, None, T0 + timedelta(hours=5), T0 + timedelta(days=5))
+
+    journey = demo_parcels.journey_events(PARCEL, "75123456789012", TO_HANGZHOU, at)
+
+    assert kinds(journey.before_delivery) == ["label_created"]
+    assert [event.status for event in journey.delivery] == [
+        "in_transit",
+        "out_for_delivery",
+        "delivered",
+    ]
+    assert_in_time_order(journey.before_delivery + journey.delivery)
+
+
+def test_a_squeezed_timeline_drops_scans_but_keeps_the_milestones():
+    at = demo_parcels.Milestones(
+        T0, T0 + timedelta(seconds=2), T0 + timedelta(seconds=5), T0 + timedelta(seconds=6)
+    )
+
+    journey = demo_parcels.journey_events(PARCEL, "75123456789012", TO_KUNMING, at)
+
+    events = journey.before_delivery + journey.delivery
+    assert_in_time_order(events)
+    assert "picked_up" in kinds(events)
+    assert events[-1].status == "delivered"
+    assert events[-1].occurred_at == (T0 + timedelta(seconds=5)).replace(microsecond=0)
+
+
 @pytest.fixture(scope="class")
 def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     """Forty orders of SEED, loaded once for the class; what one of its tests adds is rolled
@@ -269,8 +454,17 @@ class TestFortyOrdersOfOneSeed:
         assert actors["confirmed:approved"] <= PROCESSORS
         assert actors["submitted_for_review:in_review"] <= PROCESSORS
         assert actors["state_changed:allocated"] == {"warehouse"}
-        assert actors["state_changed:shipped"] == {"warehouse"}
-        assert actors["state_changed:delivered"] == {"logistics_staff"}
+        assert actors["state_changed:shipped"] == {"warehouse"}  # by handing the parcel over
+        assert actors["state_changed:in_transit"] == {None}  # the carriers' events
+        assert actors["state_changed:delivered"] <= {None, "logistics_staff"}
+        # Logistics staff only confirm a delivery the carrier never reported, as a correction.
+        deliveries = OrderEvent.objects.filter(
+            type=OrderEventType.STATE_CHANGED, to_state=OrderState.DELIVERED
+        )
+        assert {(e.actor_id is None, e.data["source"]) for e in deliveries} <= {
+            (True, "tracking"),
+            (False, "manual_correction"),
+        }
         assert actors["completed:completed"] <= {None, "logistics_staff"}
         assert actors["cancelled:cancelled"] <= {None, "cs_agent"}
         # Nobody off shift or without the skill was given an order.
@@ -324,6 +518,8 @@ class TestFortyOrdersOfOneSeed:
     def test_the_same_seed_gives_the_same_orders_again(self, loaded):
         first = order_fingerprint()
         first_customers = set(Customer.objects.values_list("phone_index", "tier"))
+        first_parcels = parcel_fingerprint()
+        Shipment.objects.all().delete()
         Order.all_objects.all().delete()
         Customer.objects.all().delete()
         Product.objects.all().delete()
@@ -333,6 +529,7 @@ class TestFortyOrdersOfOneSeed:
         assert result.orders_created == 40
         assert order_fingerprint() == first
         assert set(Customer.objects.values_list("phone_index", "tier")) == first_customers
+        assert parcel_fingerprint() == first_parcels
 
     def test_another_seed_gives_other_orders_and_customers(self, loaded):
         first_ids = set(Order.objects.values_list("external_id", flat=True))
@@ -344,3 +541,75 @@ class TestFortyOrdersOfOneSeed:
         assert len(set(Order.objects.values_list("external_id", flat=True)) - first_ids) == 20
         assert Customer.objects.exclude(phone_index__in=first_phones).exists()
         assert Product.objects.count() == 40  # one shop, one catalogue
+
+    def test_every_shipped_order_was_handed_over_with_a_parcel(self, loaded):
+        parcel_states = ("shipped", "in_transit", "delivered", "completed")
+        orders = Order.objects.filter(state__in=parcel_states).prefetch_related("shipments")
+        assert orders.count() == 11
+        for order in orders:
+            (shipment,) = order.shipments.all()
+            assert shipment.carrier in registry.BY_CODE
+            assert shipment.is_number_format_known
+            assert detect_carriers(shipment.tracking_number)[0].code == shipment.carrier
+            assert shipment.created_by is not None
+            assert shipment.created_by.username == "warehouse"
+            shipped = order.events.get(to_state=OrderState.SHIPPED)
+            assert shipped.data == {
+                "carrier": shipment.carrier,
+                "tracking_number": shipment.tracking_number,
+            }
+            assert shipment.created_at == shipped.at  # handed over when the order shipped
+        # The JD channel's orders go with JD, as its customers asked.
+        assert set(
+            Shipment.objects.filter(order__channel__code="jd").values_list("carrier", flat=True)
+        ) <= {"jd"}
+        assert not Shipment.objects.exclude(order__state__in=parcel_states).exists()
+
+    def test_the_carriers_events_tell_where_each_order_is(self, loaded):
+        latest = FIXED_NOW - timedelta(minutes=1)
+        expected = {
+            "shipped": {"info_received"},
+            "in_transit": {"in_transit", "out_for_delivery"},
+            "delivered": {"delivered", "out_for_delivery"},  # the latter confirmed by hand
+            "completed": {"delivered", "out_for_delivery"},
+        }
+        shipments = Shipment.objects.select_related("order").prefetch_related("events")
+        for shipment in shipments:
+            order = shipment.order
+            assert shipment.status in expected[order.state], order.external_id
+            events = list(shipment.events.all())
+            assert events[0].substatus == "label_created"
+            for event in events:
+                assert event.provider == "batch"
+                assert shipment.created_at <= event.occurred_at <= latest
+                assert event.received_at == event.occurred_at + timedelta(minutes=2)
+                assert (event.is_future, event.is_regression, bool(event.status)) == (
+                    False,
+                    False,
+                    True,
+                )
+            order_events = {e.to_state: e for e in order.events.all()}
+            if "in_transit" in order_events:
+                picked_up = next(e for e in events if e.substatus == "picked_up")
+                assert picked_up.occurred_at <= order_events["in_transit"].at
+                assert order_events["in_transit"].at - picked_up.occurred_at < timedelta(seconds=1)
+            delivered = order_events.get("delivered")
+            if delivered is not None and delivered.data["source"] == "tracking":
+                assert shipment.delivered_at is not None
+                assert timedelta() <= delivered.at - shipment.delivered_at < timedelta(seconds=1)
+            if delivered is not None and delivered.data["source"] == "manual_correction":
+                assert shipment.status == "out_for_delivery"
+                assert delivered.comment in DELIVERY_CONFIRMATIONS
+
+    def test_the_public_tracking_page_shows_a_demo_parcels_journey(self, loaded):
+        shipment = Shipment.objects.filter(status="delivered").order_by("id")[0]
+
+        html = page_for(None).get(f"/track/parcel/?number={shipment.tracking_number}").content
+        page = html.decode()
+
+        assert '<h2 id="result-title" class="result-state">Delivered</h2>' in page
+        texts = re.findall(r'<p class="event-text">(.*?)</p>', page)
+        assert len(texts) == shipment.events.count() >= 3
+        assert texts[-1].startswith("【杭州余杭仓】商家已发货")  # the label, at the hand-over
+        assert texts[-2].startswith("【杭州市】快件已由")  # the carrier's pick-up
+        assert "签收" in texts[0]

@@ -13,7 +13,8 @@ from parcelops.audit.models import AuditRecord
 from parcelops.orders import actions
 from parcelops.orders.models import Customer, Order, OrderEvent, OrderLine
 from parcelops.orders.states import OrderState, ReviewState
-from parcelops.orders.tests.factories import a_vip_order, intake_payload, place_order
+from parcelops.orders.tests.factories import a_vip_order, intake_payload, place_order, ship
+from parcelops.tracking.models import Shipment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "channel", "frozen_now")]
 
@@ -49,6 +50,10 @@ def order_in(state: OrderState) -> Callable[[dict[str, User]], Order]:
     return make
 
 
+def shipped_order(staff: dict[str, User]) -> Order:
+    return ship(order_in(S.PACKED)(staff), staff[roles.ADMIN])
+
+
 @dataclass(frozen=True)
 class ApiAction:
     method: str
@@ -62,15 +67,13 @@ def one_of(*permissions: str) -> frozenset[str]:
     return frozenset(permissions)
 
 
-# The source (state) of each fulfilment step, so an allowed step really succeeds.
+# The order each step starts from, and what it sends, so an allowed step really succeeds.
 STEP_FROM = {
-    S.ALLOCATED: S.APPROVED,
-    S.PICKING: S.ALLOCATED,
-    S.PACKED: S.PICKING,
-    S.APPROVED: S.ALLOCATED,
-    S.SHIPPED: S.PACKED,
-    S.IN_TRANSIT: S.SHIPPED,
-    S.DELIVERED: S.SHIPPED,
+    S.ALLOCATED: order_in(S.APPROVED),
+    S.PICKING: order_in(S.ALLOCATED),
+    S.PACKED: order_in(S.PICKING),
+    S.APPROVED: order_in(S.ALLOCATED),
+    S.DELIVERED: shipped_order,  # by hand: an order with a parcel, and a reason
 }
 assert set(STEP_FROM) == set(actions.FULFILMENT_PERMISSIONS)
 
@@ -113,13 +116,20 @@ API_ACTIONS: dict[str, ApiAction] = {
     "mark-paid": ApiAction(
         "post", "/{number}/mark-paid", one_of(roles.PROCESS_ORDER), unpaid_order
     ),
+    "ship": ApiAction(
+        "post",
+        "/{number}/shipments",
+        one_of(roles.SHIP_ORDER),
+        order_in(S.PACKED),
+        {"carrier": "zto", "tracking_number": "75100000000009"},
+    ),
     **{
         f"transition:{target}": ApiAction(
             "post",
             "/{number}/transition",
             one_of(permission),
-            order_in(STEP_FROM[target]),
-            {"to_state": str(target)},
+            STEP_FROM[target],
+            {"to_state": str(target), "comment": "The customer confirmed receipt."},
         )
         for target, permission in actions.FULFILMENT_PERMISSIONS.items()
     },
@@ -142,6 +152,7 @@ def snapshot(order: Order) -> dict[str, Any]:
         "lines": OrderLine.objects.count(),
         "events": OrderEvent.objects.count(),
         "audit": AuditRecord.objects.count(),
+        "shipments": Shipment.objects.count(),
     }
 
 

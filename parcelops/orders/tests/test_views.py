@@ -2,6 +2,7 @@
 list, one order, the review queue and my orders."""
 
 import re
+from typing import Any
 
 import pytest
 from django.http import HttpResponse
@@ -9,6 +10,8 @@ from django.urls import include, path
 
 from parcelops.orders import actions
 from parcelops.orders.models import Order
+from parcelops.orders.states import OrderState
+from parcelops.orders.tests.factories import carrier_reports, ship
 from parcelops.orders.tests.pages import page_for, place, text
 
 # --- access ------------------------------------------------------------------------------------
@@ -397,6 +400,73 @@ def test_the_detail_page_offers_the_warehouse_the_next_steps(normal_order, peopl
     assert '<input type="hidden" name="to_state" value="allocated">' in html
     assert "Move to “Stock allocated”" in html
     assert "Cancel the order" not in html
+
+
+def packed(order: Order, admin: Any) -> Order:
+    order = actions.confirm_order(order, admin)
+    for step in ("allocated", "picking", "packed"):
+        order = actions.advance_order(order, OrderState(step), admin)
+    return order
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["warehouse", "logistics_staff", "admin"])
+def test_a_packed_order_offers_the_hand_over_and_no_move_to_shipped(normal_order, people, role):
+    order = packed(normal_order, people["admin"])
+
+    html = text(page_for(people[role]).get(f"/orders/{order.number}/"))
+
+    assert 'name="to_state" value="shipped"' not in html
+    assert "Move to “Shipped”" not in html
+    assert (
+        '<a class="btn btn-primary btn-block" href="#hand-over">Hand over to carrier…</a>' in html
+    )
+    assert '<div class="parcel-hand-over" id="hand-over">' in html
+    assert f'<form method="post" action="/tracking/hand-over/{order.number}/"' in html
+    assert "/advance/" not in html  # packed has no other step: the hand-over is the one way
+
+
+@pytest.mark.django_db
+def test_a_shipped_order_offers_only_a_delivery_confirmed_by_hand(normal_order, people):
+    order = ship(packed(normal_order, people["admin"]), people["warehouse"])
+
+    logistics = text(page_for(people["logistics_staff"]).get(f"/orders/{order.number}/"))
+    analyst = text(page_for(people["analyst"]).get(f"/orders/{order.number}/"))
+
+    for to_state in ("shipped", "in_transit"):
+        assert f'name="to_state" value="{to_state}"' not in logistics
+    assert "Move to “" not in logistics
+    assert "<summary>Confirm the delivery by hand…</summary>" in logistics
+    assert '<input type="hidden" name="to_state" value="delivered">' in logistics
+    assert (
+        '<textarea id="deliver-comment" name="comment" rows="2" required></textarea>' in logistics
+    )
+    assert "Hand over another parcel" in logistics
+    assert "Confirm the delivery by hand" not in analyst
+    # The timeline says which parcel shipped the order.
+    assert "Parcel 75123456789012, ZTO Express" in logistics
+
+
+@pytest.mark.django_db
+def test_an_order_shipped_without_a_parcel_offers_no_delivery_by_hand(normal_order, people):
+    # Shipped by hand before hand moves were refused: it gets its parcel first.
+    Order.objects.filter(pk=normal_order.pk).update(state=OrderState.SHIPPED)
+
+    html = text(page_for(people["logistics_staff"]).get(f"/orders/{normal_order.number}/"))
+
+    assert "Confirm the delivery by hand" not in html
+    assert '<h3 class="parcel-subtitle">Hand over to carrier</h3>' in html
+
+
+@pytest.mark.django_db
+def test_an_order_in_transit_says_it_follows_its_carrier(normal_order, people):
+    order = ship(packed(normal_order, people["admin"]), people["warehouse"])
+    carrier_reports("in_transit", "picked_up")
+
+    html = text(page_for(people["logistics_staff"]).get(f"/orders/{order.number}/"))
+
+    assert "Following the carrier’s events" in html
+    assert "<summary>Confirm the delivery by hand…</summary>" in html
 
 
 @pytest.mark.django_db

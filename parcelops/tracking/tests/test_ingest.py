@@ -35,7 +35,22 @@ def test_creating_a_shipment_ships_the_packed_order(packed, staff):
         1,
     )
     assert Order.objects.get(pk=packed.pk).state == OrderState.SHIPPED
+    shipped = Order.objects.get(pk=packed.pk).events.get(to_state=OrderState.SHIPPED)
+    assert (shipped.actor, shipped.data) == (
+        staff["warehouse"],
+        {"carrier": "zto", "tracking_number": "75123456789012"},
+    )
     assert verify_audit_chain() is None
+
+
+def test_a_second_parcel_of_a_shipped_order_leaves_its_state_alone(packed, staff):
+    ship(packed, actor=staff["warehouse"])
+    events = Order.objects.get(pk=packed.pk).events.count()
+
+    ship(packed, "75123456789013", actor=staff["warehouse"])
+
+    order = Order.objects.get(pk=packed.pk)
+    assert (order.state, order.events.count(), order.shipments.count()) == ("shipped", events, 2)
 
 
 def test_a_shipment_needs_a_known_carrier_and_a_sane_number(packed, staff, english):

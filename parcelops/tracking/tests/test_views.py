@@ -251,6 +251,8 @@ def test_handing_over_a_packed_order_creates_the_parcel_and_ships_the_order(pack
     )
 
     assert f'<form method="post" action="/tracking/hand-over/{packed.number}/"' in detail
+    assert 'href="#hand-over">Hand over to carrier…</a>' in detail  # the actions card points here
+    assert 'name="to_state" value="shipped"' not in detail  # the one way to ship is this form
     assert response.status_code == 302
     assert response["Location"] == f"/orders/{packed.number}/"
     assert messages_of(client.get(response["Location"])) == [

@@ -270,10 +270,12 @@ def record_tracking_events(
     result = IngestResult(outcomes=[""] * len(events))
     if not events:
         return result
+    # Hashes and the number set before the transaction: less time holding the write lock.
+    keys = [event.dedupe_key for event in events]
+    numbers = sorted({event.tracking_number for event in events})
     with transaction.atomic():
-        shipments = _find_shipments(sorted({e.tracking_number for e in events}))
-        # shipment id -> [(position in the chunk, event, dedupe key)]; the key is a hash,
-        # computed once here.
+        shipments = _find_shipments(numbers)
+        # shipment id -> [(position in the chunk, event, dedupe key)]
         matched: dict[int, list[tuple[int, ParsedEvent, str]]] = defaultdict(list)
         rows_by_id: dict[int, _ShipmentRow] = {}
         unmatched: list[tuple[int, ParsedEvent, str]] = []
@@ -286,10 +288,10 @@ def record_tracking_events(
             else:
                 shipment = _match(event, candidates)
             if shipment is None:
-                unmatched.append((index, event, event.dedupe_key))
+                unmatched.append((index, event, keys[index]))
             else:
                 rows_by_id[shipment.id] = shipment
-                matched[shipment.id].append((index, event, event.dedupe_key))
+                matched[shipment.id].append((index, event, keys[index]))
 
         seen = _stored_keys(
             sorted({(sid, key) for sid, items in matched.items() for _, _, key in items})
@@ -330,20 +332,18 @@ def _store_fresh(
     history = _history(needs_history)
     db_time = _time_adapter()
     cutoff = rules.future_cutoff(received)
-    facts_of = rules.EventFacts
-    dumps = orjson.dumps
-    outcomes = result.outcomes
     received_db = db_time(received)
+    outcomes = result.outcomes
     event_rows: list[tuple[Any, ...]] = []
     shipment_rows: list[tuple[Any, ...]] = []
     flag_rows: list[tuple[Any, ...]] = []
     for shipment_id, items in fresh.items():
         row = rows_by_id[shipment_id]
         new_facts = [
-            facts_of(key, e.occurred_at, e.status, e.substatus, e.occurred_at > cutoff)
+            rules.EventFacts(key, e.occurred_at, e.status, e.substatus, e.occurred_at > cutoff)
             for _, e, key in items
         ]
-        regressions: set[str]
+        regressions: set[str] | tuple[str, ...]
         if shipment_id in history:
             old = history[shipment_id]
             state, regressions = rules.fold_events([f for f, _ in old] + new_facts)
@@ -354,7 +354,7 @@ def _store_fresh(
             )
         elif len(new_facts) == 1:  # the common case: the next scan of a parcel, in order
             state, is_regression = rules.apply_event(row.state, new_facts[0])
-            regressions = {new_facts[0].key} if is_regression else set()
+            regressions = (new_facts[0].key,) if is_regression else ()
         else:
             state, regressions = rules.fold_events(new_facts, start=row.state)
         estimated = row.estimated_delivery
@@ -381,7 +381,7 @@ def _store_fresh(
                     is_regression,
                     facts.is_future,
                     key,
-                    dumps(event.raw).decode(),
+                    orjson.dumps(event.raw).decode(),
                 )
             )
         result.stored += len(items)

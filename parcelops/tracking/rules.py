@@ -88,19 +88,26 @@ def fold_events(
     return state, regressions
 
 
+_IN_TRANSIT_RANK = STATUS_RANK[TrackingStatus.IN_TRANSIT]
+
+
+def _is_on_its_way(status: str) -> bool:
+    return STATUS_RANK.get(status, _IN_TRANSIT_RANK) >= _IN_TRANSIT_RANK
+
+
 def order_state_for(statuses: list[str]) -> OrderState | None:
     """What an order's parcels say about it: all delivered, or at least one on its way."""
     if statuses and all(s == TrackingStatus.DELIVERED for s in statuses):
         return OrderState.DELIVERED
-    if any(STATUS_RANK.get(s, 2) >= STATUS_RANK[TrackingStatus.IN_TRANSIT] for s in statuses):
+    if any(_is_on_its_way(s) for s in statuses):
         return OrderState.IN_TRANSIT
     return None
 
 
 def may_move_order(order_state: str, new_status: str) -> bool:
     """Whether a parcel's new status can move its order on (shipped -> in transit ->
-    delivered); the engine asks the order's other parcels only when it can."""
-    target = order_state_for([new_status])
+    delivered); the engine asks the order's other parcels only when it can. The same as
+    order_state_for([new_status]) taking the order on, without building a list per parcel."""
     if order_state == OrderState.SHIPPED:
-        return target is not None
-    return order_state == OrderState.IN_TRANSIT and target == OrderState.DELIVERED
+        return new_status == TrackingStatus.DELIVERED or _is_on_its_way(new_status)
+    return order_state == OrderState.IN_TRANSIT and new_status == TrackingStatus.DELIVERED

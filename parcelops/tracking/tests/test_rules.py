@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from parcelops.orders.states import OrderState
 from parcelops.tracking.rules import (
     FUTURE_SKEW,
     INITIAL_STATE,
@@ -13,6 +14,8 @@ from parcelops.tracking.rules import (
     ShipmentState,
     fold_events,
     is_future_event,
+    may_move_order,
+    order_state_for,
 )
 from parcelops.tracking.status import STATUS_RANK, SUBSTATUSES
 from parcelops.tracking.status import TrackingStatus as T
@@ -136,3 +139,21 @@ def test_folding_in_two_steps_of_time_equals_folding_at_once(events):
 
 def test_every_status_has_a_rank_except_exception():
     assert set(STATUS_RANK) == set(T.values) - {T.EXCEPTION}
+
+
+@pytest.mark.parametrize("order_state", list(OrderState))
+@pytest.mark.parametrize("status", list(T))
+def test_may_move_order_agrees_with_what_the_parcels_say(order_state, status):
+    target = order_state_for([status])
+    moves = (order_state == OrderState.SHIPPED and target is not None) or (
+        order_state == OrderState.IN_TRANSIT and target == OrderState.DELIVERED
+    )
+    assert may_move_order(order_state, status) is moves
+
+
+def test_what_an_orders_parcels_say():
+    assert order_state_for([T.DELIVERED, T.DELIVERED]) == OrderState.DELIVERED
+    assert order_state_for([T.DELIVERED, T.OUT_FOR_DELIVERY]) == OrderState.IN_TRANSIT
+    assert order_state_for([T.INFO_RECEIVED, T.IN_TRANSIT]) == OrderState.IN_TRANSIT
+    assert order_state_for([T.INFO_RECEIVED]) is None
+    assert order_state_for([]) is None

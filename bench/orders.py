@@ -6,16 +6,13 @@ import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import Server, percentile, setup_django
 
 
 def order_document(index: int, rng: random.Random, placed_at: datetime) -> dict:
@@ -49,22 +46,6 @@ def order_document(index: int, rng: random.Random, placed_at: datetime) -> dict:
     }
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
-def _django(data_dir: str) -> None:
-    os.environ["PARCELOPS_DATA_DIR"] = data_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
 def bench_in_process(count: int) -> dict:
     """Intake through parcelops.orders.actions in this process (no HTTP)."""
     from parcelops.orders.actions import intake_order
@@ -87,34 +68,6 @@ def bench_in_process(count: int) -> dict:
         "orders_per_second": round(count / elapsed),
         "repeat_per_second": round(500 / repeat_elapsed),
     }
-
-
-class Server:
-    def __init__(self, data_dir: str, port: int):
-        self.port = port
-        env = dict(os.environ, PARCELOPS_DATA_DIR=data_dir, PORT=str(port), ACCESS_LOG="/dev/null")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "parcelops.cli", "serve", "--no-demo"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/api/v1/health")
-                if connection.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def load(
@@ -192,7 +145,7 @@ def bench_http(data_dir: str, count: int, seconds: float) -> dict:
 
 def main() -> dict:
     data_dir = tempfile.mkdtemp(prefix="parcelops-bench-")
-    _django(data_dir)
+    setup_django(data_dir)
     results = {"in_process_intake": bench_in_process(int(os.environ.get("BENCH_ORDERS", "2000")))}
     results["http"] = bench_http(
         data_dir, count=int(os.environ.get("BENCH_HTTP_REQUESTS", "4000")), seconds=20

@@ -1,35 +1,84 @@
-"""`parcelops bench ingest --events N`: the tracking ingestion benchmark (bench/ingest.py).
+"""`parcelops bench ingest|push|track|memory`: the tracking benchmarks (bench/ingest.py,
+bench/http_tracking.py), printed as JSON.
 
-Run it on an empty database (a fresh PARCELOPS_DATA_DIR or DATABASE_URL): it creates its
-own orders and shipments.
+- ingest --events N: the batch ingestion path in this process. Run it on an empty
+  database (a fresh PARCELOPS_DATA_DIR or DATABASE_URL): it creates its own orders and
+  shipments.
+- push: single-event pushes against `parcelops serve` on 127.0.0.1 (pushes/s, p50/p99,
+  nothing lost). track: GET /api/v1/track/{number} at a constant rate (p50/p99/max).
+  memory --events N: peak resident memory of `parcelops import-events` on an N-event file.
+  These three start their own server or importer on their own temporary data directory
+  (always SQLite), so they leave this one alone.
 """
 
 import json
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Benchmarks: 'ingest' pushes generated tracking events through the batch path."
+    help = (
+        "Benchmarks: 'ingest' pushes generated tracking events through the batch path; "
+        "'push' and 'track' load a real server over HTTP; 'memory' imports a large file."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("benchmark", choices=["ingest"])
-        parser.add_argument("--events", type=int, default=1_000_000)
-        parser.add_argument("--chunk-size", type=int, default=10_000)
+        parser.add_argument("benchmark", choices=["ingest", "push", "track", "memory"])
+        parser.add_argument(
+            "--events", type=int, default=None, help="ingest: 1,000,000; memory: 10,000,000"
+        )
+        parser.add_argument(
+            "--chunk-size", type=int, default=None, help="ingest: 10,000; memory: 5,000"
+        )
+        parser.add_argument(
+            "--seconds", type=float, default=None, help="push, track: BENCH_SECONDS or 20"
+        )
+        parser.add_argument(
+            "--workers", type=int, default=None, help="push, track: gunicorn workers"
+        )
+        parser.add_argument(
+            "--clients", type=int, default=None, help="push: concurrent clients (8)"
+        )
+        parser.add_argument("--rate", type=float, default=None, help="track: requests/s (500)")
+        parser.add_argument("--shipments", type=int, default=None, help="push, track: parcels")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        if options["events"] < 10 or options["chunk_size"] < 1:
+        benchmark = options["benchmark"]
+        defaults = {"ingest": (1_000_000, 10_000), "memory": (10_000_000, 5000)}
+        events, chunk_size = defaults.get(benchmark, (0, 1))
+        events = options["events"] if options["events"] is not None else events
+        chunk_size = options["chunk_size"] if options["chunk_size"] is not None else chunk_size
+        if benchmark in defaults and (events < 10 or chunk_size < 1):
             raise CommandError("--events must be at least 10 and --chunk-size at least 1")
-        from parcelops.tracking.models import Shipment
-
-        if Shipment.objects.exists():
-            raise CommandError(
-                "run the benchmark on an empty database (set PARCELOPS_DATA_DIR or DATABASE_URL)"
-            )
+        for name in ("seconds", "workers", "clients", "rate", "shipments"):
+            if options[name] is not None and options[name] <= 0:
+                raise CommandError(f"--{name} must be positive")
         sys.path.insert(0, str(settings.BASE_DIR))  # bench/ lives beside the package
-        from bench import ingest
+        report: dict[str, Any]
+        if benchmark == "ingest":
+            from parcelops.tracking.models import Shipment
 
-        report = ingest.main(events=options["events"], chunk_size=options["chunk_size"])
+            if Shipment.objects.exists():
+                raise CommandError(
+                    "run the benchmark on an empty database (set PARCELOPS_DATA_DIR or DATABASE_URL)"
+                )
+            from bench import ingest
+
+            report = ingest.main(events=events, chunk_size=chunk_size)
+        else:
+            from bench import http_tracking
+
+            if benchmark == "push":
+                report = http_tracking.bench_push(
+                    options["seconds"], options["clients"], options["workers"], options["shipments"]
+                )
+            elif benchmark == "track":
+                report = http_tracking.bench_track(
+                    options["seconds"], options["rate"], options["workers"], options["shipments"]
+                )
+            else:
+                report = http_tracking.bench_memory(events, chunk_size)
         self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))

@@ -1,11 +1,12 @@
-"""Sets of ids bound as one SQL parameter, for the set-based hot paths.
+"""Sets of ids bound as one SQL parameter, and bulk inserts, for the set-based hot paths.
 
 Django binds an IN list value by value: thousands of ids cost milliseconds to compile
 and SQLite allows at most 32,766 parameters. A JSON array (SQLite) or an array
 (PostgreSQL) is one parameter whatever its length: `filter(pk__in=id_set(ids))`.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import orjson
 from django.db import connection
@@ -17,3 +18,49 @@ def id_set(ids: Iterable[int]) -> RawSQL:
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::bigint[])", (values,))
     return RawSQL("SELECT value FROM json_each(%s)", (orjson.dumps(values).decode(),))
+
+
+def insert_rows(
+    table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], *, on_conflict: str = ""
+) -> None:
+    """Insert many rows with the cheapest statement each database has.
+
+    SQLite: one executemany. PostgreSQL: COPY into a session-local staging table of the
+    same columns, then one INSERT ... SELECT (executemany there costs a round trip per
+    row, about 70-100 µs; COPY about 10 µs). `on_conflict` is the statement's conflict
+    clause, e.g. "ON CONFLICT (shipment_id, dedupe_key) DO NOTHING" (decision 0010).
+    Values are passed as the database expects them (times adapted by the caller on SQLite).
+    """
+    if not rows:
+        return
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}",  # noqa: S608 (names from code)
+                rows,
+            )
+            return
+        stage = f"stage_{table}"
+        copy_into_stage(cursor, table, stage, names, rows)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} {on_conflict}"  # noqa: S608 (names from code)
+        )
+
+
+def copy_into_stage(
+    cursor: Any, table: str, stage: str, names: str, rows: list[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL: COPY rows into an empty session-local table shaped like `table`'s columns.
+
+    Created on first use, emptied at commit and before each use (a chunk may share its
+    transaction with another)."""
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608 (names from code)
+        f"SELECT {names} FROM {table} WITH NO DATA"
+    )
+    cursor.execute(f"TRUNCATE {stage}")
+    with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)

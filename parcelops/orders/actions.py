@@ -22,7 +22,7 @@ from parcelops.accounts.models import StaffProfile
 from parcelops.audit.actions import record_audit
 from parcelops.core import crypto
 from parcelops.core.clock import now
-from parcelops.core.sqlsets import id_set
+from parcelops.core.sqlsets import id_set, insert_rows
 from parcelops.orders import rules
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderLine, Product
 from parcelops.orders.states import (
@@ -817,26 +817,20 @@ def complete_delivered_orders() -> int:
 # --- following the parcels (R1.2, R8.2) ---------------------------------------------------
 
 
-# One statement for a chunk's timeline entries: bulk_create splits 10,000 of them into
-# batches of 124 (SQLite's parameter limit) and costs more than the rest of the chunk.
-FOLLOWED_EVENT_SQL = (
-    "INSERT INTO orders_orderevent (order_id, type, from_state, to_state, at, comment, data) "
-    "VALUES (%s, %s, %s, %s, %s, '', {data})"
-)
-
-
 def _add_followed_events(rows: list[tuple[int, str, str]], to_state: OrderState, at: Any) -> None:
+    """The timeline entries of orders that followed their parcels, in one bulk insert:
+    bulk_create splits 10,000 of them into batches of 124 rows (SQLite's parameter limit)
+    and cost more than the rest of an ingestion chunk."""
     at_value = connection.ops.adapt_datetimefield_value(at)
-    data = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     detail = orjson.dumps({"source": "tracking"}).decode()
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            FOLLOWED_EVENT_SQL.format(data=data),
-            [
-                (pk, OrderEventType.STATE_CHANGED, from_state, to_state, at_value, detail)
-                for pk, _number, from_state in rows
-            ],
-        )
+    insert_rows(
+        "orders_orderevent",
+        ("order_id", "type", "from_state", "to_state", "at", "comment", "data"),
+        [
+            (pk, OrderEventType.STATE_CHANGED, from_state, to_state, at_value, "", detail)
+            for pk, _number, from_state in rows
+        ],
+    )
 
 
 def follow_tracking(targets: dict[int, OrderState]) -> int:

@@ -1,5 +1,6 @@
 """The file reader of `parcelops import-events`: CSV, XLSX and JSON Lines, with mappings."""
 
+import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -595,3 +596,115 @@ def test_portal_style_times_with_slashes_are_read(tmp_path, written, utc):
 
     assert row.event is not None
     assert (row.event.occurred_at, row.event.offset_source) == (utc, "carrier_zone")
+
+
+# --- the import-events command ------------------------------------------------------------
+
+HEADER = "carrier,tracking_number,occurred_at,status,substatus,raw_code,text,location,event_id\n"
+PICKED_UP = "zto,75123456789012,2026-11-24T09:30:00+08:00,in_transit,picked_up,,揽收,杭州市,\n"
+UNKNOWN_CARRIER_REASON = (
+    "carrier: Unknown carrier 'nobody'.; "
+    "tracking_number: A tracking number has 6 to 40 letters and digits.; "
+    f"occurred_at: {TIME_FORMAT}; status: {STATUS_CHOICES}"
+)
+
+
+def import_events(path: Path, *args: str) -> tuple[int, str, list[str]]:
+    """Run the command: its exit status, its summary line and its stderr lines."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    status = 0
+    try:
+        call_command("import_events", str(path), "--quiet", *args, stdout=out, stderr=err)
+    except SystemExit as leaving:
+        status = int(leaving.code or 0)
+    return status, out.getvalue().strip(), err.getvalue().splitlines()
+
+
+def summary(stored: int, present: int, parked: int, rejected: int) -> str:
+    return (
+        f"{stored} events stored, {present} already present, "
+        f"{parked} parked for unknown tracking numbers, {rejected} rows rejected "
+        "(0 regressions, 0 in the future, 0 unmapped flagged)"
+    )
+
+
+def test_the_import_counts_every_kind_of_row_exactly_across_chunks(packed, staff, tmp_path):
+    from parcelops.tracking.actions import create_shipment
+    from parcelops.tracking.models import TrackingEvent, UnmatchedEvent
+
+    create_shipment(packed, "zto", "75123456789012", staff["warehouse"])
+    path = write(
+        tmp_path,
+        "events.csv",
+        HEADER
+        + PICKED_UP  # line 2: stored
+        + "nobody,ABC,not a time,flying,,,,,\n"  # line 3: rejected
+        + PICKED_UP  # line 4: a duplicate in the same chunk
+        + "zto,75000000000000,2026-11-24T10:00:00+08:00,in_transit,,,到达,上海市,\n"  # parked
+        + "zto,75123456789012,2026-11-24T20:00:00+08:00,out_for_delivery,,,派送中,上海市,\n"
+        + PICKED_UP  # line 7: a duplicate in a later chunk
+        + "zto,75123456789012,yesterday,in_transit,,,,,\n",  # line 8: rejected
+    )
+
+    status, output, errors = import_events(path, "--chunk-size", "2")
+
+    assert status == 3
+    assert output == summary(stored=2, present=2, parked=1, rejected=2)
+    assert errors == [f"row 3: {UNKNOWN_CARRIER_REASON}", f"row 8: occurred_at: {TIME_FORMAT}"]
+    assert TrackingEvent.objects.count() == 2
+    assert UnmatchedEvent.objects.count() == 1
+
+    status, output, errors = import_events(path, "--chunk-size", "2")
+
+    assert status == 3
+    assert output == summary(stored=0, present=4, parked=1, rejected=2)
+    assert len(errors) == 2
+    assert (TrackingEvent.objects.count(), UnmatchedEvent.objects.count()) == (2, 1)
+
+
+def test_every_rejected_row_is_reported_on_stderr_or_in_the_report(packed, tmp_path):
+    bad_rows = "".join(f"zto,75123456789012,day {n},in_transit,,,,,\n" for n in range(25))
+    path = write(tmp_path, "events.csv", HEADER + PICKED_UP + bad_rows)
+    every_reason = [(str(line), f"occurred_at: {TIME_FORMAT}") for line in range(3, 28)]
+
+    status, output, errors = import_events(path, "--chunk-size", "10")
+
+    assert status == 3
+    assert output == summary(stored=0, present=0, parked=1, rejected=25)
+    assert errors == [f"row {line}: {reason}" for line, reason in every_reason]
+
+    report = tmp_path / "rejected.csv"
+    status, output, errors = import_events(path, "--report", str(report))
+
+    assert status == 3
+    assert output == summary(stored=0, present=0, parked=1, rejected=25)
+    assert errors == [f"row {line}: {reason}" for line, reason in every_reason[:20]]
+    with report.open(encoding="utf-8", newline="") as written:
+        assert list(csv.reader(written)) == [["row", "reason"], *map(list, every_reason)]
+
+
+def test_a_clean_import_exits_0_and_its_report_has_only_the_header(packed, staff, tmp_path):
+    from parcelops.tracking.actions import create_shipment
+
+    create_shipment(packed, "zto", "75123456789012", staff["warehouse"])
+    path = write(tmp_path, "events.csv", HEADER + PICKED_UP)
+    report = tmp_path / "rejected.csv"
+
+    assert import_events(path, "--report", str(report)) == (0, summary(1, 0, 0, 0), [])
+    assert report.read_text(encoding="utf-8").splitlines() == ["row,reason"]
+
+
+def test_an_unwritable_report_stops_the_import_before_anything_is_stored(packed, tmp_path):
+    from django.core.management.base import CommandError
+
+    from parcelops.tracking.models import UnmatchedEvent
+
+    path = write(tmp_path, "events.csv", HEADER + PICKED_UP)
+
+    with pytest.raises(CommandError):
+        import_events(path, "--report", str(tmp_path / "missing" / "rejected.csv"))
+    assert UnmatchedEvent.objects.count() == 0

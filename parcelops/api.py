@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
-from parcelops.accounts.actions import user_for_token
+from parcelops.accounts.tokens import user_for_token
 from parcelops.orders.actions import OrderActionError, OrderPermissionError, OrderValidationError
 
 

@@ -1,17 +1,16 @@
 """Changes to staff accounts: roles, profiles and API tokens."""
 
 import secrets
-from datetime import timedelta
 
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
 from parcelops.accounts.models import ApiToken, StaffProfile, hash_token
 from parcelops.accounts.roles import DEFAULT_SKILLS, ROLE_PERMISSIONS, ROLES
+from parcelops.accounts.tokens import forget_tokens
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
 
-LAST_USED_PRECISION = timedelta(minutes=1)
 TOKEN_PREFIX = "pops_"  # noqa: S105 (a public prefix that makes leaked tokens greppable, not a secret)
 
 
@@ -26,6 +25,7 @@ def sync_role_groups() -> None:
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(wanted)
+    forget_tokens()
 
 
 def roles_of(user: User) -> list[str]:
@@ -39,6 +39,7 @@ def set_staff_roles(user: User, roles: list[str], actor: User | None = None) -> 
         raise ValueError(f"unknown role(s): {', '.join(unknown)}")
     before = roles_of(user)
     user.groups.set(Group.objects.filter(name__in=roles))
+    forget_tokens()  # the new permissions apply to this process's next request at once
     skills: list[str] = sorted({s for role in roles for s in DEFAULT_SKILLS.get(role, [])})
     StaffProfile.objects.get_or_create(user=user, defaults={"skills": skills})
     record_audit(
@@ -60,19 +61,5 @@ def create_api_token(user: User, name: str = "", actor: User | None = None) -> s
 @transaction.atomic
 def revoke_api_token(token: ApiToken, actor: User | None = None) -> None:
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=now())
+    forget_tokens()  # refused at once here; other processes within TOKEN_MEMORY
     record_audit(actor, "token.revoked", token)
-
-
-def user_for_token(raw_token: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(raw_token), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
-    moment = now()
-    # At most one write a minute per token: the API's hot path stays read-only.
-    if token.last_used_at is None or moment - token.last_used_at >= LAST_USED_PRECISION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
-    return token.user

@@ -22,7 +22,7 @@ from parcelops.orders.actions import require_permission
 from parcelops.tracking import actions
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
 from parcelops.tracking.models import InboundPush, Shipment
-from parcelops.tracking.presentation import public_tracking_view
+from parcelops.tracking.presentation import PUBLIC_SHIPMENT_FIELDS, public_view_of_row
 from parcelops.tracking.providers import aftership, batch, kuaidi100, seventeentrack
 from parcelops.tracking.secrets import provider_secret
 
@@ -201,9 +201,9 @@ def track(request: HttpRequest, tracking_number: str, carrier: str = "", tz: str
     shipments = Shipment.objects.filter(tracking_number=number)
     if carrier:
         shipments = shipments.filter(carrier=carrier)
-    found = list(shipments[:2])
+    found = list(shipments.values(*PUBLIC_SHIPMENT_FIELDS)[:2])
     if not found:
         raise HttpError(404, _("No parcel with this tracking number."))
     if len(found) > 1:
         raise HttpError(409, _("Several carriers use this number: add ?carrier= to choose one."))
-    return public_tracking_view(found[0], zone, get_language() or "zh-hans")
+    return _json(200, public_view_of_row(found[0], zone, get_language() or "zh-hans"))

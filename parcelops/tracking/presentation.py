@@ -2,8 +2,12 @@
 staff (with raw codes and flags)."""
 
 import re
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from django.utils.translation import get_language
 
 from parcelops.carriers import registry
 from parcelops.tracking.models import Shipment, TrackingEvent
@@ -17,8 +21,20 @@ def mask_phones(text: str) -> str:
     return PHONE.sub(r"\1****\2", text)
 
 
+# The labels of the statuses in each language, built on first use: a customer's view names
+# a status per event, and TextChoices builds its whole list on every lookup.
+_STATUS_LABELS: dict[str | None, dict[str, str]] = {}
+
+
 def status_label(status: str) -> str:
-    return str(TrackingStatus(status).label) if status in TrackingStatus.values else ""
+    """The status in the active language's words; "" for an unmapped event."""
+    language = get_language()
+    labels = _STATUS_LABELS.get(language)
+    if labels is None:
+        labels = _STATUS_LABELS[language] = {
+            value: str(label) for value, label in TrackingStatus.choices
+        }
+    return labels.get(status, "")
 
 
 def carrier_name(code: str, language: str) -> str:
@@ -28,26 +44,55 @@ def carrier_name(code: str, language: str) -> str:
     return info.name_en if language.startswith("en") else info.name_zh
 
 
+# What a customer's view reads of a shipment and of each of its events.
+PUBLIC_SHIPMENT_FIELDS = (
+    "id",
+    "tracking_number",
+    "carrier",
+    "status",
+    "substatus",
+    "estimated_delivery_date",
+    "promised_delivery_date",
+    "delivered_at",
+    "last_event_at",
+)
+PUBLIC_EVENT_FIELDS = ("occurred_at", "status", "raw_text", "location")
+
+
 def public_tracking_view(shipment: Shipment, zone: ZoneInfo, language: str) -> dict[str, Any]:
-    events = list(shipment.events.filter(is_future=False).order_by("-occurred_at", "-id"))
+    return public_view_of_row(
+        {name: getattr(shipment, name) for name in PUBLIC_SHIPMENT_FIELDS}, zone, language
+    )
+
+
+def public_view_of_row(
+    shipment: Mapping[str, Any], zone: ZoneInfo, language: str
+) -> dict[str, Any]:
+    """The customer's view of a shipment given as a row of PUBLIC_SHIPMENT_FIELDS: one
+    query for its events, plain rows rather than model objects."""
+    events = (
+        TrackingEvent.objects.filter(shipment_id=shipment["id"], is_future=False)
+        .order_by("-occurred_at", "-id")
+        .values_list(*PUBLIC_EVENT_FIELDS)
+    )
+    delivered_at, last_event_at = shipment["delivered_at"], shipment["last_event_at"]
     return {
-        "tracking_number": shipment.tracking_number,
-        "carrier": shipment.carrier,
-        "carrier_name": carrier_name(shipment.carrier, language),
-        "status": shipment.status,
-        "status_label": status_label(shipment.status),
-        "substatus": shipment.substatus,
+        "tracking_number": shipment["tracking_number"],
+        "carrier": shipment["carrier"],
+        "carrier_name": carrier_name(shipment["carrier"], language),
+        "status": shipment["status"],
+        "status_label": status_label(shipment["status"]),
+        "substatus": shipment["substatus"],
         "estimated_delivery_date": _date(
-            shipment.estimated_delivery_date or shipment.promised_delivery_date
+            shipment["estimated_delivery_date"] or shipment["promised_delivery_date"]
         ),
-        "delivered_at": shipment.delivered_at.astimezone(zone).isoformat()
-        if shipment.delivered_at
-        else None,
-        "last_event_at": shipment.last_event_at.astimezone(zone).isoformat()
-        if shipment.last_event_at
-        else None,
+        "delivered_at": delivered_at.astimezone(zone).isoformat() if delivered_at else None,
+        "last_event_at": last_event_at.astimezone(zone).isoformat() if last_event_at else None,
         "time_zone": str(zone),
-        "events": [_public_event(event, zone) for event in events],
+        "events": [
+            _event_view(occurred_at, status, text, location, zone)
+            for occurred_at, status, text, location in events
+        ],
     }
 
 
@@ -55,14 +100,21 @@ def _date(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-def _public_event(event: TrackingEvent, zone: ZoneInfo) -> dict[str, Any]:
+def _event_view(
+    occurred_at: datetime, status: str, text: str, location: str, zone: ZoneInfo
+) -> dict[str, Any]:
+    """One event as customers see it (the fields of PUBLIC_EVENT_FIELDS, in order)."""
     return {
-        "at": event.occurred_at.astimezone(zone).isoformat(),
-        "status": event.status,
-        "status_label": status_label(event.status),
-        "text": mask_phones(event.raw_text),
-        "location": event.location,
+        "at": occurred_at.astimezone(zone).isoformat(),
+        "status": status,
+        "status_label": status_label(status),
+        "text": mask_phones(text),
+        "location": location,
     }
+
+
+def _public_event(event: TrackingEvent, zone: ZoneInfo) -> dict[str, Any]:
+    return _event_view(event.occurred_at, event.status, event.raw_text, event.location, zone)
 
 
 def staff_event_view(event: TrackingEvent, zone: ZoneInfo) -> dict[str, Any]:

@@ -320,3 +320,23 @@ def test_customers_track_a_parcel_without_personal_data(packed, staff, client):
     assert "王小明" not in response.content.decode()
     assert client.get("/api/v1/track/UNKNOWN123").status_code == 404
     assert client.get("/api/v1/track/75123456789012?tz=Mars/Base").status_code == 422
+
+
+def test_a_customers_lookup_takes_two_queries_and_labels_in_the_asked_language(
+    packed, client, django_assert_num_queries
+):
+    ship(packed)
+    actions.record_tracking_events(
+        [
+            carrier_event("75123456789012", 1, T.IN_TRANSIT, "picked_up"),
+            carrier_event("75123456789012", 2, T.OUT_FOR_DELIVERY, "out_for_delivery"),
+        ]
+    )
+    url = "/api/v1/track/75123456789012"
+    with django_assert_num_queries(2):  # the shipment, its events
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+
+    assert [e["status_label"] for e in english["events"]] == ["Out for delivery", "In transit"]
+    assert english["status_label"] == "Out for delivery"
+    assert [e["status_label"] for e in chinese["events"]] == ["派送中", "运输中"]

@@ -21,6 +21,8 @@ USAGE = """usage: parcelops COMMAND [options]
   import-events FILE             import carrier tracking events (csv, xlsx, jsonl; --mapping)
   providers set-secret P SECRET  the signing secret of a push provider (kuaidi100, aftership, 17track)
   bench ingest --events N        the tracking ingestion benchmark (on an empty database)
+  bench push | track             HTTP pushes and customer lookups against a real server
+  bench memory --events N        peak memory of import-events on a generated file
   any other Django command       migrate, createsuperuser, changepassword, shell, ...
 """
 

@@ -466,6 +466,26 @@ def open_loop(
     }
 
 
+def _against_server(
+    data_dir: str, port: int, workers: int, load: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Start `parcelops serve` on data_dir, warm it up, run the load, stop it: the run's
+    figures and the CPU it cost (the public rate limit is raised: one address sends all)."""
+    env = _bench_env(
+        data_dir,
+        WEB_CONCURRENCY=str(workers),
+        PARCELOPS_PUBLIC_RATE_LIMIT=os.environ.get("BENCH_RATE_LIMIT", str(10**9)),
+    )
+    server = Server(data_dir, port, env)
+    try:
+        _warm_up_tracks(port)
+        meter = CpuMeter(server.process.pid)
+        run = load()
+        return run, meter.report(run["sent_including_warm_up"])
+    finally:
+        server.stop()
+
+
 def _warm_up_tracks(port: int) -> None:
     """Load each worker's code paths once (URL resolvers, routers) before anything counts."""
     import http.client
@@ -522,19 +542,9 @@ def bench_push(
         _request("POST", PUSH_PATH, port, headers, body)
         for body in staggered(push_order(shipments, start))
     )
-    env = _bench_env(
-        data_dir,
-        WEB_CONCURRENCY=str(workers),
-        PARCELOPS_PUBLIC_RATE_LIMIT=os.environ.get("BENCH_RATE_LIMIT", str(10**9)),
+    run, cpu = _against_server(
+        data_dir, port, workers, lambda: closed_loop(port, requests, clients, seconds)
     )
-    server = Server(data_dir, port, env)
-    try:
-        _warm_up_tracks(port)
-        meter = CpuMeter(server.process.pid)
-        run = closed_loop(port, requests, clients, seconds)
-        cpu = meter.report(run["sent_including_warm_up"])
-    finally:
-        server.stop()
     stored = _count(data_dir, "tracking_trackingevent") - setup["events_stored_before"]
     latencies = run.pop("latencies")
     elapsed = run.pop("elapsed")
@@ -576,19 +586,12 @@ def bench_track(
     rng = random.Random(3)
     numbers = [tracking_number(rng.randrange(shipments)) for _ in range(10_000)]
     requests = [_request("GET", TRACK_PATH + n, port, {}) for n in numbers]
-    env = _bench_env(
+    run, cpu = _against_server(
         data_dir,
-        WEB_CONCURRENCY=str(workers),
-        PARCELOPS_PUBLIC_RATE_LIMIT=os.environ.get("BENCH_RATE_LIMIT", str(10**9)),
+        port,
+        workers,
+        lambda: open_loop(port, lambda i: requests[i % len(requests)], rate, seconds, max_open=256),
     )
-    server = Server(data_dir, port, env)
-    try:
-        _warm_up_tracks(port)
-        meter = CpuMeter(server.process.pid)
-        run = open_loop(port, lambda i: requests[i % len(requests)], rate, seconds, max_open=256)
-        cpu = meter.report(run["sent_including_warm_up"])
-    finally:
-        server.stop()
     latencies = run.pop("latencies")
     elapsed = run.pop("elapsed")
     return {

@@ -1,10 +1,12 @@
 """The ingestion engine: stores parsed carrier events in sets and moves shipments.
 
 This is the hot path (ARCHITECTURE.md section 6): a chunk of events is matched to
-shipments with one query, checked against stored dedupe keys with one query, inserted
-with one executemany, and the shipments are updated with one executemany. Raw SQL is
-used only for those bulk statements, because the ORM's bulk_create and per-row updates
-reach a fraction of the database's speed. Everything else goes through the ORM.
+shipments (and their orders' states) with one query, checked against stored dedupe keys
+with one query, inserted in bulk (executemany on SQLite, COPY through a staging table on
+PostgreSQL: parcelops.core.sqlsets.insert_rows), and the shipments are updated in bulk
+the same way. Raw SQL is used only for those bulk statements, because the ORM's
+bulk_create and per-row updates reach a fraction of the database's speed (decisions 0008
+and 0010). Everything else goes through the ORM.
 """
 
 from collections import defaultdict

@@ -2,6 +2,7 @@
 orders following their parcels."""
 
 import pytest
+from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -162,6 +163,28 @@ def test_future_and_unmapped_events_are_stored_and_flagged(packed, frozen_now):
     assert list(TrackingEvent.objects.filter(is_future=True).values_list("status", flat=True)) == [
         T.DELIVERED
     ]
+
+
+def test_several_chunks_in_one_transaction_store_each_event_once(packed):
+    # On PostgreSQL each chunk goes through the same session staging tables; a chunk
+    # sharing its transaction with another must not see (or re-insert) the other's rows.
+    shipment = ship(packed)
+    events = [
+        carrier_event(shipment.tracking_number, 1, T.IN_TRANSIT, "picked_up"),
+        carrier_event(shipment.tracking_number, 2, T.IN_TRANSIT, "arrived_facility"),
+        carrier_event(shipment.tracking_number, 3, T.OUT_FOR_DELIVERY, "out_for_delivery"),
+        carrier_event("75999999999998", 3, T.IN_TRANSIT, "picked_up"),
+        carrier_event(shipment.tracking_number, 4, T.DELIVERED, "signed_by_recipient"),
+    ]
+    with transaction.atomic():
+        result = actions.record_tracking_events(events, chunk_size=2)
+
+    assert result.outcomes == ["stored", "stored", "stored", "unmatched", "stored"]
+    assert shipment.events.count() == 4
+    assert UnmatchedEvent.objects.count() == 1
+    shipment.refresh_from_db()
+    packed.refresh_from_db()
+    assert (shipment.status, packed.state) == (T.DELIVERED, OrderState.DELIVERED)
 
 
 def test_events_for_unknown_numbers_wait_in_the_inbox_and_attach_later(packed):

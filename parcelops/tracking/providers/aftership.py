@@ -20,7 +20,7 @@ from parcelops.carriers import registry
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
 from parcelops.tracking.keywords import classify_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, parse_local_time
+from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "aftership"
@@ -119,14 +119,6 @@ def map_checkpoint(subtag: str, tag: str, message: str) -> tuple[str, str]:
     return status, substatus
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""
-
-
 # Where AfterShip puts an estimated delivery, best first: (field, key inside it or "").
 _ESTIMATE_FIELDS = (
     ("latest_estimated_delivery", "datetime"),
@@ -142,7 +134,7 @@ def _expected_delivery(tracking: dict[str, Any]) -> date | None:
         path = f"msg.{name}"
         if key and isinstance(value, dict):
             value, path = value.get(key), f"{path}.{key}"
-        value = _text(value)
+        value = payload_text(value)
         if not value:
             continue
         try:
@@ -156,9 +148,9 @@ def _expected_delivery(tracking: dict[str, Any]) -> date | None:
 
 
 def _location(checkpoint: dict[str, Any]) -> str:
-    location = _text(checkpoint.get("location"))
+    location = payload_text(checkpoint.get("location"))
     if not location:
-        parts = (_text(checkpoint.get(key)) for key in ("city", "state", "country_iso3"))
+        parts = (payload_text(checkpoint.get(key)) for key in ("city", "state", "country_iso3"))
         location = ", ".join(part for part in parts if part)
     return location[:200]
 
@@ -176,10 +168,10 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
     tracking = document.get("msg")
     if not isinstance(tracking, dict):
         raise PayloadError(_("msg (the tracking object) is missing or not an object."))
-    number = normalise_tracking_number(_text(tracking.get("tracking_number")))
+    number = normalise_tracking_number(payload_text(tracking.get("tracking_number")))
     if not number:
         raise PayloadError(_("msg.tracking_number is missing."))
-    slug = _text(tracking.get("slug")).lower()
+    slug = payload_text(tracking.get("slug")).lower()
     if not slug:
         raise PayloadError(_("msg.slug (the carrier) is missing."))
     checkpoints = tracking.get("checkpoints")
@@ -195,16 +187,15 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
         path = f"msg.checkpoints[{index}]"
         if not isinstance(checkpoint, dict):
             raise PayloadError(_("%(path)s must be an object.") % {"path": path})
-        when = _text(checkpoint.get("checkpoint_time"))
+        when = payload_text(checkpoint.get("checkpoint_time"))
         if not when:
             raise PayloadError(_("%(path)s has no checkpoint_time.") % {"path": path})
-        try:
-            # Without an offset it is the carrier's local time (FORMATS.md), never UTC.
-            occurred_at, local_time, offset_source = parse_local_time(when, carrier)
-        except PayloadError as bad:
-            raise PayloadError(f"{path}.checkpoint_time: {bad}") from None
-        subtag, tag = _text(checkpoint.get("subtag")), _text(checkpoint.get("tag"))
-        message = _text(checkpoint.get("message"))
+        # Without an offset it is the carrier's local time (FORMATS.md), never UTC.
+        occurred_at, local_time, offset_source = local_time_at(
+            when, carrier, f"{path}.checkpoint_time"
+        )
+        subtag, tag = payload_text(checkpoint.get("subtag")), payload_text(checkpoint.get("tag"))
+        message = payload_text(checkpoint.get("message"))
         status, substatus = map_checkpoint(subtag, tag, message)
         events.append(
             ParsedEvent(
@@ -224,8 +215,8 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
             )
         )
     return AfterShipPush(
-        event=_text(document.get("event")),
-        event_id=_text(document.get("event_id")),
+        event=payload_text(document.get("event")),
+        event_id=payload_text(document.get("event_id")),
         carrier=carrier,
         tracking_number=number,
         expected_delivery=expected_delivery,

@@ -1,7 +1,9 @@
-"""Helpers every provider module shares: carrier-local times and signature comparison."""
+"""Helpers every provider module shares: payload text, carrier-local times and signature
+comparison."""
 
 import hmac
 from datetime import UTC, datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -40,6 +42,25 @@ def parse_local_time(value: str, carrier_code: str) -> tuple[datetime, str, str]
             OFFSET_FROM_CARRIER_ZONE,
         )
     return moment.astimezone(UTC), local, OFFSET_FROM_PAYLOAD
+
+
+def local_time_at(value: str, carrier_code: str, path: str) -> tuple[datetime, str, str]:
+    """parse_local_time for a value inside a payload: an error names where it was."""
+    try:
+        return parse_local_time(value, carrier_code)
+    except PayloadError as bad:
+        raise PayloadError(f"{path}: {bad}") from None
+
+
+def payload_text(value: Any, *, floats: bool = True) -> str:
+    """A payload field as stripped text: numbers (codes often arrive as numbers) become
+    their digits, anything else (missing, null, objects, booleans) is empty."""
+    if isinstance(value, str):
+        return value.strip()
+    number_types = (int, float) if floats else (int,)
+    if isinstance(value, number_types) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def constant_time_equals(a: str | bytes, b: str | bytes) -> bool:

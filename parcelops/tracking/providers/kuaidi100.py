@@ -16,7 +16,7 @@ from parcelops.carriers import registry
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
 from parcelops.tracking.keywords import classify_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, parse_local_time
+from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "kuaidi100"
@@ -133,11 +133,7 @@ def map_code(code: str, state_name: str, text: str) -> tuple[str, str]:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # codes sometimes arrive as numbers
-    return ""
+    return payload_text(value, floats=False)  # Kuaidi100 codes arrive as whole numbers
 
 
 def _events(
@@ -156,10 +152,7 @@ def _events(
         when = _text(item.get("ftime")) or _text(item.get("time"))
         if not when:
             raise PayloadError(_("%(path)s has no ftime or time.") % {"path": item_path})
-        try:
-            occurred_at, local_time, offset_source = parse_local_time(when, carrier)
-        except PayloadError as bad:
-            raise PayloadError(f"{item_path}.ftime: {bad}") from None
+        occurred_at, local_time, offset_source = local_time_at(when, carrier, f"{item_path}.ftime")
         code, state_name = _text(item.get("statusCode")), _text(item.get("status"))
         context = _text(item.get("context"))
         status, substatus = map_code(code, state_name, context)

@@ -21,7 +21,7 @@ from parcelops.tracking.events import (
 )
 from parcelops.tracking.keywords import classify_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, parse_local_time
+from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "17track"
@@ -132,14 +132,6 @@ def map_status(sub_status: str, stage: str, description: str) -> tuple[str, str]
     return classify_text(description) or ("", "")
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""
-
-
 def _utc(value: str, path: str) -> datetime:
     """time_utc is UTC even when it leaves out the "Z"."""
     try:
@@ -156,24 +148,19 @@ def _utc(value: str, path: str) -> datetime:
 def _raw_time(value: Any) -> str:
     """time_raw is a string, or {date, time, timezone} with timezone often null."""
     if isinstance(value, dict):
-        day, clock = _text(value.get("date")), _text(value.get("time"))
+        day, clock = payload_text(value.get("date")), payload_text(value.get("time"))
         if not day:
             return ""
-        return f"{day} {clock}".strip() + _text(value.get("timezone"))
-    return _text(value)
+        return f"{day} {clock}".strip() + payload_text(value.get("timezone"))
+    return payload_text(value)
 
 
 def _event_time(item: dict[str, Any], carrier: str, path: str) -> tuple[datetime, str, str]:
-    time_utc, time_iso = _text(item.get("time_utc")), _text(item.get("time_iso"))
+    time_utc, time_iso = payload_text(item.get("time_utc")), payload_text(item.get("time_iso"))
     time_raw = _raw_time(item.get("time_raw"))
     local: tuple[datetime, str, str] | None = None
-    try:
-        if time_iso:
-            local = parse_local_time(time_iso, carrier)
-        elif time_raw:
-            local = parse_local_time(time_raw, carrier)
-    except PayloadError as bad:
-        raise PayloadError(f"{path}: {bad}") from bad
+    if time_iso or time_raw:
+        local = local_time_at(time_iso or time_raw, carrier, path)
     if time_utc:
         # The UTC time is the one to trust; the local one only says how the carrier wrote it.
         occurred_at = _utc(time_utc, f"{path}.time_utc")
@@ -188,7 +175,7 @@ def _estimated_delivery(track_info: dict[str, Any]) -> date | None:
     window = metrics.get("estimated_delivery_date") if isinstance(metrics, dict) else None
     if not isinstance(window, dict):
         return None
-    value = _text(window.get("to")) or _text(window.get("from"))
+    value = payload_text(window.get("to")) or payload_text(window.get("from"))
     if not value:
         return None
     try:
@@ -232,15 +219,15 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
     if not isinstance(body.get("data"), dict):
         raise PayloadError(_("data is missing or not an object"))
     data = body["data"]
-    number = normalise_tracking_number(_text(data.get("number")))
+    number = normalise_tracking_number(payload_text(data.get("number")))
     if not number:
         raise PayloadError(_("data.number is missing"))
-    carrier = registry.from_provider_code(PROVIDER, _text(data.get("carrier"))) or ""
+    carrier = registry.from_provider_code(PROVIDER, payload_text(data.get("carrier"))) or ""
 
     track_info = _object(data.get("track_info"), "data.track_info")
     latest = _object(track_info.get("latest_status"), "data.track_info.latest_status")
     latest_status, latest_substatus = map_status(
-        _text(latest.get("sub_status")), _text(latest.get("status")), ""
+        payload_text(latest.get("sub_status")), payload_text(latest.get("status")), ""
     )
     estimated_delivery = _estimated_delivery(track_info)
     tracking = _object(track_info.get("tracking"), "data.track_info.tracking")
@@ -254,8 +241,11 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
             path = f"{provider_path}.events[{e_index}]"
             item = _object(item, path)
             occurred_at, local_time, offset_source = _event_time(item, carrier, path)
-            sub_status, stage = _text(item.get("sub_status")), _text(item.get("stage"))
-            description = _text(item.get("description"))
+            sub_status, stage = (
+                payload_text(item.get("sub_status")),
+                payload_text(item.get("stage")),
+            )
+            description = payload_text(item.get("description"))
             status, substatus = map_status(sub_status, stage, description)
             events.append(
                 ParsedEvent(
@@ -269,7 +259,7 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
                     substatus=substatus,
                     raw_code=sub_status or stage,
                     raw_text=description,
-                    location=_text(item.get("location"))[:200],
+                    location=payload_text(item.get("location"))[:200],
                     raw=item,
                     estimated_delivery=estimated_delivery,
                 )

@@ -10,7 +10,7 @@ and 0010). Everything else goes through the ORM.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -19,7 +19,7 @@ import orjson
 from django.db import connection, transaction
 
 from parcelops.core.clock import now
-from parcelops.core.sqlsets import copy_into_stage, insert_rows
+from parcelops.core.sqlsets import copy_into_stage, id_set, insert_rows
 from parcelops.tracking import rules
 from parcelops.tracking.events import ParsedEvent
 from parcelops.tracking.models import TrackingEvent
@@ -27,8 +27,6 @@ from parcelops.tracking.models import TrackingEvent
 STORED = "stored"
 DUPLICATE = "duplicate"
 UNMATCHED = "unmatched"
-
-IN_CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 
 
 @dataclass
@@ -71,11 +69,6 @@ class _ShipmentRow(NamedTuple):
     order_state: str
     state: rules.ShipmentState
     estimated_delivery: date | None
-
-
-def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _sqlite_time(value: datetime | None) -> Any:
@@ -198,11 +191,9 @@ def _history(shipment_ids: list[int]) -> dict[int, list[tuple[rules.EventFacts, 
         "is_future",
         "is_regression",
     )
-    for part in _chunks(shipment_ids):
-        for row in TrackingEvent.objects.filter(shipment_id__in=part).values_list(*fields):
-            history[row[0]].append(
-                (rules.EventFacts(row[1], row[2], row[3], row[4], row[5]), row[6])
-            )
+    events = TrackingEvent.objects.filter(shipment_id__in=id_set(shipment_ids))
+    for row in events.values_list(*fields):
+        history[row[0]].append((rules.EventFacts(row[1], row[2], row[3], row[4], row[5]), row[6]))
     return history
 
 

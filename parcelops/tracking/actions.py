@@ -126,7 +126,7 @@ def attach_unmatched_events(shipment: Shipment) -> int:
             received_at=min(row.received_at for row in rows),
         )
         UnmatchedEvent.objects.filter(pk__in=[row.pk for row in rows]).delete()
-        follow_shipments(result.changed_shipments)
+        follow_orders(result.changed_orders)
     return len(rows)
 
 
@@ -138,17 +138,18 @@ def record_tracking_events(
     for start in range(0, len(events), chunk_size):
         with transaction.atomic():
             result = ingest.record_tracking_events(events[start : start + chunk_size])
-            follow_shipments(result.changed_shipments)
+            follow_orders(result.changed_orders)
         total.add(result)
     return total
 
 
-def follow_shipments(shipment_ids: set[int]) -> int:
-    if not shipment_ids:
+def follow_orders(order_ids: set[int]) -> int:
+    """These orders follow all their parcels' statuses (the engine names the orders a
+    parcel's new status can move)."""
+    if not order_ids:
         return 0
-    order_ids = Shipment.objects.filter(pk__in=id_set(shipment_ids)).values("order_id")
     statuses: dict[int, list[str]] = defaultdict(list)
-    for order_id, status in Shipment.objects.filter(order_id__in=order_ids).values_list(
+    for order_id, status in Shipment.objects.filter(order_id__in=id_set(order_ids)).values_list(
         "order_id", "status"
     ):
         statuses[order_id].append(status)

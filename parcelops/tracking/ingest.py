@@ -10,18 +10,20 @@ and 0010). Everything else goes through the ORM.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import orjson
 from django.db import connection, transaction
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 
 from parcelops.core.clock import now
 from parcelops.core.sqlsets import copy_into_stage, id_set, insert_rows
 from parcelops.tracking import rules
-from parcelops.tracking.events import ParsedEvent
+from parcelops.tracking.events import ParsedEvent, as_utc_text
 from parcelops.tracking.models import TrackingEvent
 
 STORED = "stored"
@@ -38,7 +40,8 @@ class IngestResult:
     future: int = 0
     unmapped: int = 0
     outcomes: list[str] = field(default_factory=list)  # per input event, in order
-    changed_shipments: set[int] = field(default_factory=set)
+    changed_shipments: set[int] = field(default_factory=set)  # those that may move orders
+    changed_orders: set[int] = field(default_factory=set)  # the orders of those
 
     def add(self, other: "IngestResult") -> None:
         self.stored += other.stored
@@ -49,6 +52,7 @@ class IngestResult:
         self.unmapped += other.unmapped
         self.outcomes.extend(other.outcomes)
         self.changed_shipments |= other.changed_shipments
+        self.changed_orders |= other.changed_orders
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -61,39 +65,27 @@ class IngestResult:
         }
 
 
-class _ShipmentRow(NamedTuple):
-    id: int
-    carrier: str
-    tracking_number: str
-    order_id: int
-    order_state: str
-    state: rules.ShipmentState
-    estimated_delivery: date | None
+# A shipment as the engine reads it: (id, carrier, tracking_number, order_id, order_state,
+# status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date),
+# the cursor's own tuple. Building an object per row cost more than the query.
+_ID, _CARRIER, _ORDER, _ORDER_STATE, _ESTIMATE = 0, 1, 3, 4, 10
+_STATE = slice(5, 10)
 
 
-def _sqlite_time(value: datetime | None) -> Any:
-    """A UTC time as Django stores it on SQLite (its own adapter costs ~10 µs a call)."""
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ")[:-6]  # without "+00:00"
+def _moments_of(events: Sequence[ParsedEvent]) -> list[Any]:
+    """Each event's time as the database keeps it, the form the whole chunk is folded in.
+
+    SQLite keeps naive UTC text (events.as_utc_text), which sorts as the times do; reading
+    and comparing that text skips Django's converters and ~2 µs of datetime formatting per
+    value. PostgreSQL takes and gives aware datetimes.
+    """
+    if connection.vendor == "postgresql":
+        return [event.occurred_at for event in events]
+    return [event.occurred_text for event in events]
 
 
-def _same_time(value: datetime | None) -> Any:
-    return value
-
-
-def _time_adapter() -> Callable[[datetime | None], Any]:
-    return _sqlite_time if connection.vendor == "sqlite" else _same_time
-
-
-def _from_db_time(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite keeps naive UTC text
-        return datetime.fromisoformat(value + "+00:00")
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _moment(value: datetime) -> Any:
+    return value if connection.vendor == "postgresql" else as_utc_text(value)
 
 
 def _from_db_date(value: Any) -> date | None:
@@ -102,10 +94,10 @@ def _from_db_date(value: Any) -> date | None:
     return date.fromisoformat(value)
 
 
-def _find_shipments(numbers: list[str]) -> dict[str, list[_ShipmentRow]]:
+def _find_shipments(numbers: list[str]) -> dict[str, list[tuple[Any, ...]]]:
     """The shipments of these numbers, with their orders' states: one query (raw, as the
     ORM's row building costs more than the query itself for thousands of rows)."""
-    found: dict[str, list[_ShipmentRow]] = defaultdict(list)
+    found: dict[str, list[tuple[Any, ...]]] = {}
     parameter: list[str] | str
     if connection.vendor == "postgresql":
         # = ANY keeps PostgreSQL on the number index; a join to unnest() (estimated at 10
@@ -114,8 +106,7 @@ def _find_shipments(numbers: list[str]) -> dict[str, list[_ShipmentRow]]:
         numbers_match = "s.tracking_number = ANY(%s::text[])"
         parameter = numbers
     else:
-        # Times as text: sqlite3 would otherwise run Django's Python converter on each
-        # value, which costs more than datetime.fromisoformat.
+        # Times as their stored text (see _moments_of).
         times = "CAST(s.last_event_at AS TEXT), CAST(s.delivered_at AS TEXT)"
         numbers_match = "s.tracking_number IN (SELECT value FROM json_each(%s))"
         parameter = orjson.dumps(numbers).decode()
@@ -128,26 +119,19 @@ def _find_shipments(numbers: list[str]) -> dict[str, list[_ShipmentRow]]:
             [parameter],
         )
         rows = cursor.fetchall()
-    state = rules.ShipmentState
     for row in rows:
-        found[row[2]].append(
-            _ShipmentRow(
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                state(row[5], row[6], row[7], _from_db_time(row[8]), _from_db_time(row[9])),
-                _from_db_date(row[10]),
-            )
-        )
+        same_number = found.get(row[2])
+        if same_number is None:
+            found[row[2]] = [row]
+        else:
+            same_number.append(row)
     return found
 
 
-def _match(event: ParsedEvent, candidates: list[_ShipmentRow]) -> _ShipmentRow | None:
+def _match(event: ParsedEvent, candidates: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
     """The shipment among those with the event's number that the event belongs to."""
     if event.carrier:
-        return next((s for s in candidates if s.carrier == event.carrier), None)
+        return next((s for s in candidates if s[_CARRIER] == event.carrier), None)
     # No carrier given: the number alone decides only when it is unambiguous.
     return candidates[0] if len(candidates) == 1 else None
 
@@ -182,17 +166,13 @@ def _history(shipment_ids: list[int]) -> dict[int, list[tuple[rules.EventFacts, 
     history: dict[int, list[tuple[rules.EventFacts, bool]]] = defaultdict(list)
     if not shipment_ids:
         return history
-    fields = (
-        "shipment_id",
-        "dedupe_key",
-        "occurred_at",
-        "status",
-        "substatus",
-        "is_future",
-        "is_regression",
-    )
+    occurred: Any = F("occurred_at")
+    if connection.vendor != "postgresql":
+        occurred = Cast("occurred_at", TextField())  # the stored text (see _moments_of)
     events = TrackingEvent.objects.filter(shipment_id__in=id_set(shipment_ids))
-    for row in events.values_list(*fields):
+    for row in events.values_list(
+        "shipment_id", "dedupe_key", occurred, "status", "substatus", "is_future", "is_regression"
+    ):
         history[row[0]].append((rules.EventFacts(row[1], row[2], row[3], row[4], row[5]), row[6]))
     return history
 
@@ -212,7 +192,7 @@ UPDATE_SHIPMENT = (
     "last_event_at = %s, delivered_at = %s, estimated_delivery_date = %s WHERE id = %s"
 )
 # PostgreSQL: the same update from a COPYed staging table (decision 0010).
-SHIPMENT_COLUMNS = (
+SHIPMENT_COLUMNS = (  # a ShipmentState, then the estimate and the id
     "status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date, id"
 )
 UPDATE_STAGED_SHIPMENTS = (
@@ -232,78 +212,106 @@ def record_tracking_events(
     result = IngestResult(outcomes=[""] * len(events))
     if not events:
         return result
-    # Hashes and the number set before the transaction: less time holding the write lock.
+    # Times, keys and the number set before the transaction: less time holding the lock.
+    moments = _moments_of(events)
     keys = [event.dedupe_key for event in events]
-    numbers = sorted({event.tracking_number for event in events})
+    numbers = list({event.tracking_number for event in events})
     with transaction.atomic():
         shipments = _find_shipments(numbers)
-        # shipment id -> [(position in the chunk, event, dedupe key)]
-        matched: dict[int, list[tuple[int, ParsedEvent, str]]] = defaultdict(list)
-        rows_by_id: dict[int, _ShipmentRow] = {}
-        unmatched: list[tuple[int, ParsedEvent, str]] = []
+        positions_of: dict[int, list[int]] = {}  # shipment id -> positions in the chunk
+        rows_by_id: dict[int, tuple[Any, ...]] = {}
+        unmatched: list[int] = []
         for index, event in enumerate(events):
             candidates = shipments.get(event.tracking_number)
             if candidates is None:
-                shipment = None
-            elif len(candidates) == 1 and candidates[0].carrier == event.carrier:
-                shipment = candidates[0]  # the common case, decided without _match
+                unmatched.append(index)
+                continue
+            if len(candidates) == 1 and candidates[0][_CARRIER] == event.carrier:
+                row: tuple[Any, ...] | None = candidates[0]  # the common case
             else:
-                shipment = _match(event, candidates)
-            if shipment is None:
-                unmatched.append((index, event, keys[index]))
+                row = _match(event, candidates)
+            if row is None:
+                unmatched.append(index)
+                continue
+            positions = positions_of.get(row[_ID])
+            if positions is None:
+                positions_of[row[_ID]] = [index]
+                rows_by_id[row[_ID]] = row
             else:
-                rows_by_id[shipment.id] = shipment
-                matched[shipment.id].append((index, event, keys[index]))
+                positions.append(index)
 
         seen = _stored_keys(
-            sorted({(sid, key) for sid, items in matched.items() for _, _, key in items})
+            [(sid, keys[index]) for sid, positions in positions_of.items() for index in positions]
         )
-        fresh: dict[int, list[tuple[int, ParsedEvent, str]]] = {}
+        fresh: dict[int, list[int]] = {}
         outcomes = result.outcomes
-        for shipment_id, items in matched.items():
+        for shipment_id, positions in positions_of.items():
+            if len(positions) == 1:  # nothing in the chunk can repeat it
+                if seen and (shipment_id, keys[positions[0]]) in seen:
+                    outcomes[positions[0]] = DUPLICATE
+                    result.duplicates += 1
+                else:
+                    fresh[shipment_id] = positions
+                continue
             kept = []
-            for item in items:
-                pair = (shipment_id, item[2])
+            for index in positions:
+                pair = (shipment_id, keys[index])
                 if pair in seen:
-                    outcomes[item[0]] = DUPLICATE
+                    outcomes[index] = DUPLICATE
                     result.duplicates += 1
                     continue
                 seen.add(pair)
-                kept.append(item)
+                kept.append(index)
             if kept:
                 fresh[shipment_id] = kept
 
-        _store_fresh(fresh, rows_by_id, received, result)
-        _park_unmatched(unmatched, received, result)
+        chunk = _Chunk(events, moments, keys, _moment(received), result)
+        _store_fresh(chunk, fresh, rows_by_id, _moment(rules.future_cutoff(received)))
+        _park_unmatched(chunk, unmatched)
     return result
 
 
+class _Chunk(NamedTuple):
+    events: Sequence[ParsedEvent]
+    moments: list[Any]  # each event's time as the database keeps it
+    keys: list[str]  # each event's dedupe key
+    received: Any  # the arrival time as the database keeps it
+    result: IngestResult
+
+
 def _store_fresh(
-    fresh: dict[int, list[tuple[int, ParsedEvent, str]]],
-    rows_by_id: dict[int, _ShipmentRow],
-    received: datetime,
-    result: IngestResult,
+    chunk: _Chunk,
+    fresh: dict[int, list[int]],
+    rows_by_id: dict[int, tuple[Any, ...]],
+    cutoff: Any,
 ) -> None:
+    events, moments, keys, received, result = chunk
     # In-order arrival (every new event after the last one stored) continues the fold
     # from the shipment's row; anything else refolds that shipment's whole history.
     needs_history = []
-    for shipment_id, items in fresh.items():
-        last = rows_by_id[shipment_id].state.last_event_at
-        if last is None or min(item[1].occurred_at for item in items) <= last:
+    for shipment_id, positions in fresh.items():
+        last = rows_by_id[shipment_id][8]
+        if last is None or min(moments[index] for index in positions) <= last:
             needs_history.append(shipment_id)
     history = _history(needs_history)
-    db_time = _time_adapter()
-    cutoff = rules.future_cutoff(received)
-    received_db = db_time(received)
     outcomes = result.outcomes
     event_rows: list[tuple[Any, ...]] = []
     shipment_rows: list[tuple[Any, ...]] = []
     flag_rows: list[tuple[Any, ...]] = []
-    for shipment_id, items in fresh.items():
+    facts_of, state_of, dumps = rules.EventFacts, rules.ShipmentState._make, orjson.dumps
+    regression_count = future_count = unmapped_count = 0
+    for shipment_id, positions in fresh.items():
         row = rows_by_id[shipment_id]
+        before = state_of(row[_STATE])
         new_facts = [
-            rules.EventFacts(key, e.occurred_at, e.status, e.substatus, e.occurred_at > cutoff)
-            for _, e, key in items
+            facts_of(
+                keys[index],
+                moments[index],
+                events[index].status,
+                events[index].substatus,
+                moments[index] > cutoff,
+            )
+            for index in positions
         ]
         regressions: set[str] | tuple[str, ...]
         if shipment_id in history:
@@ -315,54 +323,53 @@ def _store_fresh(
                 if (facts.key in regressions) != was_regression
             )
         elif len(new_facts) == 1:  # the common case: the next scan of a parcel, in order
-            state, is_regression = rules.apply_event(row.state, new_facts[0])
+            state, is_regression = rules.apply_event(before, new_facts[0])
             regressions = (new_facts[0].key,) if is_regression else ()
         else:
-            state, regressions = rules.fold_events(new_facts, start=row.state)
-        estimated = row.estimated_delivery
-        for (index, event, key), facts in zip(items, new_facts, strict=True):
+            state, regressions = rules.fold_events(new_facts, start=before)
+        estimated = row[_ESTIMATE]
+        for index, facts in zip(positions, new_facts, strict=True):
+            event = events[index]
             outcomes[index] = STORED
+            key, moment, status, substatus, is_future = facts
             is_regression = key in regressions
-            result.regressions += is_regression
-            result.future += facts.is_future
-            result.unmapped += not event.status
-            estimated = event.estimated_delivery or estimated
+            regression_count += is_regression
+            future_count += is_future
+            unmapped_count += not status
+            if event.estimated_delivery is not None:
+                estimated = event.estimated_delivery
             event_rows.append(
                 (
                     shipment_id,
-                    db_time(event.occurred_at),
+                    moment,
                     event.local_time,
                     event.offset_source,
-                    received_db,
+                    received,
                     event.provider,
                     event.raw_code[:60],
                     event.raw_text,
                     event.location[:200],
-                    event.status,
-                    event.substatus[:60],
+                    status,
+                    substatus[:60],
                     is_regression,
-                    facts.is_future,
+                    is_future,
                     key,
-                    orjson.dumps(event.raw).decode(),
+                    dumps(event.raw).decode(),
                 )
             )
-        result.stored += len(items)
-        if state != row.state or estimated != row.estimated_delivery:
-            if state.status != row.state.status and rules.may_move_order(
-                row.order_state, state.status
+        if state != before or (
+            estimated is not row[_ESTIMATE] and estimated != _from_db_date(row[_ESTIMATE])
+        ):
+            if state.status != before.status and rules.may_move_order(
+                row[_ORDER_STATE], state.status
             ):
                 result.changed_shipments.add(shipment_id)
-            shipment_rows.append(
-                (
-                    state.status,
-                    state.substatus,
-                    state.rank,
-                    db_time(state.last_event_at),
-                    db_time(state.delivered_at),
-                    estimated,
-                    shipment_id,
-                )
-            )
+                result.changed_orders.add(row[_ORDER])
+            shipment_rows.append((*state, estimated, shipment_id))
+    result.stored += len(event_rows)
+    result.regressions += regression_count
+    result.future += future_count
+    result.unmapped += unmapped_count
     insert_rows(
         "tracking_trackingevent",
         EVENT_COLUMNS,
@@ -385,39 +392,37 @@ def _store_fresh(
             cursor.executemany(UPDATE_REGRESSION, flag_rows)
 
 
-def _park_unmatched(
-    unmatched: list[tuple[int, ParsedEvent, str]], received: datetime, result: IngestResult
-) -> None:
+def _park_unmatched(chunk: _Chunk, unmatched: list[int]) -> None:
     if not unmatched:
         return
-    db_time = _time_adapter()
-    received_db = db_time(received)
-    rows = [
-        (
-            event.carrier,
-            event.tracking_number,
-            db_time(event.occurred_at),
-            event.local_time,
-            event.offset_source,
-            received_db,
-            event.provider,
-            event.raw_code[:60],
-            event.raw_text,
-            event.location[:200],
-            event.status,
-            event.substatus[:60],
-            key,
-            event.event_id[:100],
-            orjson.dumps(event.raw).decode(),
+    events, moments, keys, received, result = chunk
+    rows = []
+    for index in unmatched:
+        event = events[index]
+        rows.append(
+            (
+                event.carrier,
+                event.tracking_number,
+                moments[index],
+                event.local_time,
+                event.offset_source,
+                received,
+                event.provider,
+                event.raw_code[:60],
+                event.raw_text,
+                event.location[:200],
+                event.status,
+                event.substatus[:60],
+                keys[index],
+                event.event_id[:100],
+                orjson.dumps(event.raw).decode(),
+            )
         )
-        for _, event, key in unmatched
-    ]
+        result.outcomes[index] = UNMATCHED
+    result.unmatched += len(unmatched)
     insert_rows(
         "tracking_unmatchedevent",
         UNMATCHED_COLUMNS,
         rows,
         on_conflict="ON CONFLICT (carrier, tracking_number, dedupe_key) DO NOTHING",
     )
-    for index, _, _ in unmatched:
-        result.outcomes[index] = UNMATCHED
-        result.unmatched += 1

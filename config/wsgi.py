@@ -2,10 +2,14 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+from parcelops.core.handlers import ParcelOpsWSGIHandler  # noqa: E402 (needs the set-up)
+
+application = ParcelOpsWSGIHandler()
 
 
 def _warm_up() -> None:

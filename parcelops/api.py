@@ -114,16 +114,18 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 
 def _mount_routers() -> None:
+    # The hot paths first: Django tries the API's routes in this order on every request,
+    # and the customers' lookups and the carriers' pushes outnumber everything else.
+    from parcelops.tracking.api import public_router as track_router
+    from parcelops.tracking.api import router as tracking_router
+
+    api.add_router("/track", track_router)
+    api.add_router("/tracking", tracking_router)
     from parcelops.orders.api import public_router
     from parcelops.orders.api import router as orders_router
 
     api.add_router("/orders", orders_router)
     api.add_router("/public", public_router)
-    from parcelops.tracking.api import public_router as track_router
-    from parcelops.tracking.api import router as tracking_router
-
-    api.add_router("/tracking", tracking_router)
-    api.add_router("/track", track_router)
     from parcelops.carriers.api import router as carriers_router
 
     api.add_router("/carriers", carriers_router)

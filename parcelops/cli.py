@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 USAGE = """usage: parcelops COMMAND [options]
@@ -62,6 +63,30 @@ def _print_banner(port: str) -> None:
     print(f"Data directory: {settings.DATA_DIR}   Stop with Ctrl-C.\n", flush=True)
 
 
+def gunicorn_command(host: str, port: str, env: Mapping[str, str]) -> list[str]:
+    """The web server's command line. Sync workers, one request at a time each: threads
+    or kept-alive connections cost more CPU per request on two cores, not less (the GIL,
+    and connections stuck to one busy worker; docs/benchmarks.md)."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        env.get("WEB_CONCURRENCY", "2"),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "60",
+    ]
+    access_log = env.get("ACCESS_LOG", "-")
+    if access_log:  # empty: no access log (one to /dev/null still formats every line)
+        command += ["--access-logfile", access_log]
+    return command
+
+
 def serve(args: list[str]) -> int:
     """Migrate, load the demo on first start, then run gunicorn and the Huey consumer."""
     port = _option(args, "--port", os.environ.get("PORT", "8000"))
@@ -79,25 +104,7 @@ def serve(args: list[str]) -> int:
         call_command("demo")
     _print_banner(port)
 
-    workers = os.environ.get("WEB_CONCURRENCY", "2")
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            workers,
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "60",
-            "--access-logfile",
-            os.environ.get("ACCESS_LOG", "-"),
-        ]
-    )
+    web = subprocess.Popen(gunicorn_command(host, port, os.environ))
     worker = subprocess.Popen([sys.executable, "-m", "parcelops.cli", "worker"])
     children = [web, worker]
 

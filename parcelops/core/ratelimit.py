@@ -51,7 +51,14 @@ def counter_file() -> Path | None:
     default = settings.CACHES["default"]
     if default["BACKEND"] != FILE_CACHE:
         return None
-    return Path(default["LOCATION"]) / COUNTER_FILE
+    location = default["LOCATION"]
+    path = _paths.get(location)
+    if path is None:  # one Path per directory: building it cost a fifth of a count
+        path = _paths[location] = Path(location) / COUNTER_FILE
+    return path
+
+
+_paths: dict[str, Path] = {}
 
 
 def _count_in_cache(key: str) -> int:

@@ -21,8 +21,8 @@ from parcelops.core.zones import zone_named
 from parcelops.orders.actions import require_permission
 from parcelops.tracking import actions
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
-from parcelops.tracking.models import InboundPush, Shipment
-from parcelops.tracking.presentation import PUBLIC_SHIPMENT_FIELDS, public_view_of_row
+from parcelops.tracking.models import InboundPush
+from parcelops.tracking.presentation import find_public_shipments, public_view_of_row
 from parcelops.tracking.providers import aftership, batch, kuaidi100, seventeentrack
 from parcelops.tracking.secrets import provider_secret
 
@@ -198,10 +198,7 @@ def track(request: HttpRequest, tracking_number: str, carrier: str = "", tz: str
         return too_many_requests_response()
     zone = _viewer_zone(tz)
     number = "".join(tracking_number.split()).upper()
-    shipments = Shipment.objects.filter(tracking_number=number)
-    if carrier:
-        shipments = shipments.filter(carrier=carrier)
-    found = list(shipments.values(*PUBLIC_SHIPMENT_FIELDS)[:2])
+    found = find_public_shipments(number, carrier)
     if not found:
         raise HttpError(404, _("No parcel with this tracking number."))
     if len(found) > 1:

@@ -23,6 +23,32 @@ def test_serve_refuses_a_port_that_is_not_a_number():
         cli.serve(["--port", "eighty"])
 
 
+def test_serve_runs_two_sync_workers_with_an_access_log_on_stdout_by_default():
+    command = cli.gunicorn_command("127.0.0.1", "8000", {})
+    assert command[1:] == [
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        "127.0.0.1:8000",
+        "--workers",
+        "2",
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "60",
+        "--access-logfile",
+        "-",
+    ]
+
+
+def test_an_empty_access_log_setting_turns_the_access_log_off():
+    command = cli.gunicorn_command("10.0.0.5", "9000", {"ACCESS_LOG": "", "WEB_CONCURRENCY": "4"})
+    assert "--access-logfile" not in command
+    assert command[command.index("--workers") + 1] == "4"
+    assert command[command.index("--bind") + 1] == "10.0.0.5:9000"
+
+
 def test_hyphenated_names_map_to_management_commands():
     assert cli.ALIASES["import-orders"] == "import_orders"
     assert cli.ALIASES["worker"] == "run_huey"

@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0002_customer_unique_phone_email'),
+        ("orders", "0002_customer_unique_phone_email"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='order',
-            name='state',
-            field=models.CharField(choices=[('awaiting_payment', 'Awaiting payment'), ('paid', 'Paid, being processed'), ('in_review', 'In review'), ('approved', 'Approved'), ('allocated', 'Stock allocated'), ('picking', 'Picking'), ('packed', 'Packed'), ('shipped', 'Shipped'), ('in_transit', 'In transit'), ('delivered', 'Delivered'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], max_length=20),
+            model_name="order",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("awaiting_payment", "Awaiting payment"),
+                    ("paid", "Paid, being processed"),
+                    ("in_review", "In review"),
+                    ("approved", "Approved"),
+                    ("allocated", "Stock allocated"),
+                    ("picking", "Picking"),
+                    ("packed", "Packed"),
+                    ("shipped", "Shipped"),
+                    ("in_transit", "In transit"),
+                    ("delivered", "Delivered"),
+                    ("completed", "Completed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -19,7 +19,7 @@ import orjson
 from django.db import connection, transaction
 
 from parcelops.core.clock import now
-from parcelops.core.sqlsets import copy_into_stage, insert_rows
+from parcelops.core.sqlsets import copy_into_stage, in_set, insert_rows
 from parcelops.tracking import rules
 from parcelops.tracking.events import ParsedEvent, as_utc_text
 
@@ -65,7 +65,7 @@ class IngestResult:
 # A shipment as the engine reads it: (id, carrier, tracking_number, order_id, order_state,
 # status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date),
 # the cursor's own tuple. Building an object per row cost more than the query.
-_ID, _CARRIER, _ORDER, _ORDER_STATE, _ESTIMATE = 0, 1, 3, 4, 10
+_ID, _CARRIER, _ORDER, _ORDER_STATE, _LAST_EVENT_AT, _ESTIMATE = 0, 1, 3, 4, 8, 10
 _STATE = slice(5, 10)
 
 
@@ -85,6 +85,12 @@ def _moment(value: datetime) -> Any:
     return value if connection.vendor == "postgresql" else as_utc_text(value)
 
 
+def _moment_column(column: str) -> str:
+    """A time column read in the same form as _moments_of gives (SQLite: its stored text,
+    without Django's converter)."""
+    return column if connection.vendor == "postgresql" else f"CAST({column} AS TEXT)"
+
+
 def _from_db_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -95,18 +101,8 @@ def _find_shipments(numbers: list[str]) -> dict[str, list[tuple[Any, ...]]]:
     """The shipments of these numbers, with their orders' states: one query (raw, as the
     ORM's row building costs more than the query itself for thousands of rows)."""
     found: dict[str, list[tuple[Any, ...]]] = {}
-    parameter: list[str] | str
-    if connection.vendor == "postgresql":
-        # = ANY keeps PostgreSQL on the number index; a join to unnest() (estimated at 10
-        # rows) made it scan every shipment for each chunk.
-        times = "s.last_event_at, s.delivered_at"
-        numbers_match = "s.tracking_number = ANY(%s::text[])"
-        parameter = numbers
-    else:
-        # Times as their stored text (see _moments_of).
-        times = "CAST(s.last_event_at AS TEXT), CAST(s.delivered_at AS TEXT)"
-        numbers_match = "s.tracking_number IN (SELECT value FROM json_each(%s))"
-        parameter = orjson.dumps(numbers).decode()
+    numbers_match, parameter = in_set("s.tracking_number", numbers, "text")
+    times = f"{_moment_column('s.last_event_at')}, {_moment_column('s.delivered_at')}"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.id, s.carrier, s.tracking_number, s.order_id, o.state, s.status, "  # noqa: S608 (no user input in the SQL)
@@ -166,19 +162,8 @@ def _history(shipment_ids: list[int]) -> dict[int, list[tuple[rules.EventFacts, 
     history: dict[int, list[tuple[rules.EventFacts, bool]]] = defaultdict(list)
     if not shipment_ids:
         return history
-    parameter: list[int] | str
-    if connection.vendor == "postgresql":
-        occurred, ids_match, parameter = (
-            "occurred_at",
-            "shipment_id = ANY(%s::bigint[])",
-            shipment_ids,
-        )
-    else:  # the stored text (see _moments_of)
-        occurred, ids_match, parameter = (
-            "CAST(occurred_at AS TEXT)",
-            "shipment_id IN (SELECT value FROM json_each(%s))",
-            orjson.dumps(shipment_ids).decode(),
-        )
+    ids_match, parameter = in_set("shipment_id", shipment_ids, "bigint")
+    occurred = _moment_column("occurred_at")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT shipment_id, dedupe_key, {occurred}, status, substatus, is_future, "  # noqa: S608 (no user input in the SQL)
@@ -304,7 +289,7 @@ def _store_fresh(
     # from the shipment's row; anything else refolds that shipment's whole history.
     needs_history = []
     for shipment_id, positions in fresh.items():
-        last = rows_by_id[shipment_id][8]
+        last = rows_by_id[shipment_id][_LAST_EVENT_AT]
         if last is None or min(moments[index] for index in positions) <= last:
             needs_history.append(shipment_id)
     history = _history(needs_history)

@@ -35,8 +35,9 @@ def in_set(column: str, values: list[Any], sql_type: str) -> tuple[str, Any]:
 
 def insert_rows(
     table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], *, on_conflict: str = ""
-) -> None:
-    """Insert many rows with the cheapest statement each database has.
+) -> int:
+    """Insert many rows with the cheapest statement each database has; the number inserted
+    (fewer than the rows when `on_conflict` skipped some).
 
     SQLite: one executemany. PostgreSQL: COPY into a session-local staging table of the
     same columns, then one INSERT ... SELECT (executemany there costs a round trip per
@@ -45,7 +46,7 @@ def insert_rows(
     Values are passed as the database expects them (times adapted by the caller on SQLite).
     """
     if not rows:
-        return
+        return 0
     names = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
@@ -54,12 +55,13 @@ def insert_rows(
                 f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}",  # noqa: S608 (names from code)
                 rows,
             )
-            return
+            return int(cursor.rowcount)
         stage = f"stage_{table}"
         copy_into_stage(cursor, table, stage, names, rows)
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} {on_conflict}"  # noqa: S608 (names from code)
         )
+        return int(cursor.rowcount)
 
 
 def copy_into_stage(

@@ -8,6 +8,7 @@ from datetime import date
 import orjson
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
@@ -136,11 +137,14 @@ def record_tracking_events(
     """Store carrier events (any number, in chunks) and let the orders follow."""
     total = ingest.IngestResult()
     for start in range(0, len(events), chunk_size):
-        with transaction.atomic():
-            result = ingest.record_tracking_events(events[start : start + chunk_size])
-            follow_orders(result.changed_orders)
-        total.add(result)
+        # The orders follow in the chunk's own transaction, which the engine opens only
+        # once the chunk is read and folded (SQLite's write lock is not held meanwhile).
+        total.add(ingest.record_tracking_events(events[start : start + chunk_size], then=_follow))
     return total
+
+
+def _follow(result: ingest.IngestResult) -> None:
+    follow_orders(result.changed_orders)
 
 
 def follow_orders(order_ids: set[int]) -> int:
@@ -166,5 +170,5 @@ def revise_estimated_delivery(carrier: str, tracking_number: str, estimated: dat
     if estimated is None or not carrier:
         return 0
     return Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).update(
-        estimated_delivery_date=estimated
+        estimated_delivery_date=estimated, version=F("version") + 1
     )

@@ -7,12 +7,18 @@ PostgreSQL: parcelops.core.sqlsets.insert_rows), and the shipments are updated i
 the same way. Every statement here is SQL, because the ORM's bulk_create and per-row
 updates reach a fraction of the database's speed, and building its queries cost more
 than running them (decisions 0008, 0010 and 0014); the rest of the product uses the ORM.
+
+A chunk is read and folded before the write transaction, and written with a
+compare-and-set on each shipment's version (decision 0015): on SQLite the write lock is
+held only while the rows go in, so several processes can ingest at once, and on
+PostgreSQL two ingestions touching one parcel can no longer overwrite each other's
+state. A chunk whose parcels changed in between is read again inside the transaction.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
@@ -39,6 +45,7 @@ class IngestResult:
     outcomes: list[str] = field(default_factory=list)  # per input event, in order
     changed_shipments: set[int] = field(default_factory=set)  # those that may move orders
     changed_orders: set[int] = field(default_factory=set)  # the orders of those
+    rereads: int = 0  # chunks read again because a parcel changed between read and write
 
     def add(self, other: "IngestResult") -> None:
         self.stored += other.stored
@@ -50,6 +57,7 @@ class IngestResult:
         self.outcomes.extend(other.outcomes)
         self.changed_shipments |= other.changed_shipments
         self.changed_orders |= other.changed_orders
+        self.rereads += other.rereads
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -63,9 +71,9 @@ class IngestResult:
 
 
 # A shipment as the engine reads it: (id, carrier, tracking_number, order_id, order_state,
-# status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date),
-# the cursor's own tuple. Building an object per row cost more than the query.
-_ID, _CARRIER, _ORDER, _ORDER_STATE, _LAST_EVENT_AT, _ESTIMATE = 0, 1, 3, 4, 8, 10
+# status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date,
+# version), the cursor's own tuple. Building an object per row cost more than the query.
+_ID, _CARRIER, _ORDER, _ORDER_STATE, _LAST_EVENT_AT, _ESTIMATE, _VERSION = 0, 1, 3, 4, 8, 10, 11
 _STATE = slice(5, 10)
 
 
@@ -91,24 +99,22 @@ def _moment_column(column: str) -> str:
     return column if connection.vendor == "postgresql" else f"CAST({column} AS TEXT)"
 
 
-def _from_db_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
-def _find_shipments(numbers: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+def _find_shipments(numbers: list[str], *, lock: bool = False) -> dict[str, list[tuple[Any, ...]]]:
     """The shipments of these numbers, with their orders' states: one query (raw, as the
-    ORM's row building costs more than the query itself for thousands of rows)."""
+    ORM's row building costs more than the query itself for thousands of rows).
+
+    `lock`: on PostgreSQL, lock the shipments' rows until the transaction ends (SQLite's
+    writer already holds the whole database)."""
     found: dict[str, list[tuple[Any, ...]]] = {}
     numbers_match, parameter = in_set("s.tracking_number", numbers, "text")
     times = f"{_moment_column('s.last_event_at')}, {_moment_column('s.delivered_at')}"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.id, s.carrier, s.tracking_number, s.order_id, o.state, s.status, "  # noqa: S608 (no user input in the SQL)
-            f"s.substatus, s.status_rank, {times}, s.estimated_delivery_date "
+            f"s.substatus, s.status_rank, {times}, s.estimated_delivery_date, s.version "
             "FROM tracking_shipment s JOIN orders_order o ON o.id = s.order_id "
-            f"WHERE {numbers_match}",
+            f"WHERE {numbers_match}"
+            + (" FOR UPDATE OF s" if lock and connection.vendor == "postgresql" else ""),
             [parameter],
         )
         rows = cursor.fetchall()
@@ -186,88 +192,29 @@ UNMATCHED_COLUMNS = (
     "provider", "raw_code", "raw_text", "location", "status", "substatus", "dedupe_key",
     "event_id", "raw",
 )  # fmt: skip
+# Compare-and-set: a shipment is written only if its version is still the one read.
 UPDATE_SHIPMENT = (
     "UPDATE tracking_shipment SET status = %s, substatus = %s, status_rank = %s, "
-    "last_event_at = %s, delivered_at = %s, estimated_delivery_date = %s WHERE id = %s"
+    "last_event_at = %s, delivered_at = %s, estimated_delivery_date = %s, "
+    "version = version + 1 WHERE id = %s AND version = %s"
 )
 # PostgreSQL: the same update from a COPYed staging table (decision 0010).
-SHIPMENT_COLUMNS = (  # a ShipmentState, then the estimate and the id
-    "status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date, id"
+SHIPMENT_COLUMNS = (  # a ShipmentState, then the estimate, the id and the version read
+    "status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date, "
+    "id, version"
 )
 UPDATE_STAGED_SHIPMENTS = (
     "UPDATE tracking_shipment AS s SET status = u.status, substatus = u.substatus, "
     "status_rank = u.status_rank, last_event_at = u.last_event_at, "
-    "delivered_at = u.delivered_at, estimated_delivery_date = u.estimated_delivery_date "
-    "FROM stage_tracking_shipment AS u WHERE s.id = u.id"
+    "delivered_at = u.delivered_at, estimated_delivery_date = u.estimated_delivery_date, "
+    "version = s.version + 1 "
+    "FROM stage_tracking_shipment AS u WHERE s.id = u.id AND s.version = u.version"
 )
 UPDATE_REGRESSION = "UPDATE tracking_trackingevent SET is_regression = %s WHERE shipment_id = %s AND dedupe_key = %s"
 
 
-def record_tracking_events(
-    events: Sequence[ParsedEvent], *, received_at: datetime | None = None
-) -> IngestResult:
-    """Store one chunk of events in one transaction; the answer says what became of each."""
-    received = received_at or now()
-    result = IngestResult(outcomes=[""] * len(events))
-    if not events:
-        return result
-    # Times, keys and the number set before the transaction: less time holding the lock.
-    moments = _moments_of(events)
-    keys = [event.dedupe_key for event in events]
-    numbers = list({event.tracking_number for event in events})
-    with transaction.atomic():
-        shipments = _find_shipments(numbers)
-        positions_of: dict[int, list[int]] = {}  # shipment id -> positions in the chunk
-        rows_by_id: dict[int, tuple[Any, ...]] = {}
-        unmatched: list[int] = []
-        for index, event in enumerate(events):
-            candidates = shipments.get(event.tracking_number)
-            if candidates is None:
-                unmatched.append(index)
-                continue
-            if len(candidates) == 1 and candidates[0][_CARRIER] == event.carrier:
-                row: tuple[Any, ...] | None = candidates[0]  # the common case
-            else:
-                row = _match(event, candidates)
-            if row is None:
-                unmatched.append(index)
-                continue
-            positions = positions_of.get(row[_ID])
-            if positions is None:
-                positions_of[row[_ID]] = [index]
-                rows_by_id[row[_ID]] = row
-            else:
-                positions.append(index)
-
-        seen = _stored_keys(
-            [(sid, keys[index]) for sid, positions in positions_of.items() for index in positions]
-        )
-        fresh: dict[int, list[int]] = {}
-        outcomes = result.outcomes
-        for shipment_id, positions in positions_of.items():
-            if len(positions) == 1:  # nothing in the chunk can repeat it
-                if seen and (shipment_id, keys[positions[0]]) in seen:
-                    outcomes[positions[0]] = DUPLICATE
-                    result.duplicates += 1
-                else:
-                    fresh[shipment_id] = positions
-                continue
-            kept = []
-            for index in positions:
-                pair = (shipment_id, keys[index])
-                if pair in seen:
-                    outcomes[index] = DUPLICATE
-                    result.duplicates += 1
-                    continue
-                seen.add(pair)
-                kept.append(index)
-            if kept:
-                fresh[shipment_id] = kept
-
-        chunk = _Chunk(events, moments, keys, _moment(received), result)
-        _store_fresh(chunk, fresh, rows_by_id, _moment(rules.future_cutoff(received)))
-        _park_unmatched(chunk, unmatched)
-    return result
+class _ChangedMeanwhileError(Exception):
+    """A parcel changed between the engine's reads and its write."""
 
 
 class _Chunk(NamedTuple):
@@ -275,28 +222,158 @@ class _Chunk(NamedTuple):
     moments: list[Any]  # each event's time as the database keeps it
     keys: list[str]  # each event's dedupe key
     received: Any  # the arrival time as the database keeps it
+    cutoff: Any  # events after this are in the future, in the same form
+
+
+@dataclass
+class _Plan:
+    """What a chunk will write, worked out from what was read."""
+
     result: IngestResult
+    checked: bool  # read outside the write transaction: the write checks nothing changed
+    event_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    shipment_rows: list[tuple[Any, ...]] = field(default_factory=list)  # UPDATE_SHIPMENT's
+    flag_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    unmatched_rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _store_fresh(
+def record_tracking_events(
+    events: Sequence[ParsedEvent],
+    *,
+    received_at: datetime | None = None,
+    then: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Store one chunk of events in one transaction; the answer says what became of each.
+
+    `then` runs inside that transaction once the events are stored (the orders follow).
+    The chunk is read and folded before the transaction (SQLite's write lock is not held
+    meanwhile), then written only if none of its parcels changed since; if one did, it is
+    read, folded and written again inside the transaction, where nothing can change it.
+    """
+    received = received_at or now()
+    if not events:
+        return IngestResult()
+    chunk = _Chunk(
+        events,
+        _moments_of(events),
+        [event.dedupe_key for event in events],
+        _moment(received),
+        _moment(rules.future_cutoff(received)),
+    )
+    try:
+        plan = _prepare(chunk, checked=True)
+        with transaction.atomic():
+            _write(chunk, plan)
+            if then is not None:
+                then(plan.result)
+        return plan.result
+    except _ChangedMeanwhileError:
+        pass
+    # SQLite: the write lock is held from BEGIN. PostgreSQL: the parcels' rows are locked.
+    with transaction.atomic():
+        plan = _prepare(chunk, checked=False)
+        plan.result.rereads = 1
+        _write(chunk, plan)
+        if then is not None:
+            then(plan.result)
+    return plan.result
+
+
+def _prepare(chunk: _Chunk, *, checked: bool) -> _Plan:
+    """Match the chunk to shipments, drop what is stored already, and fold the rest."""
+    events, moments, keys = chunk.events, chunk.moments, chunk.keys
+    plan = _Plan(IngestResult(outcomes=[""] * len(events)), checked)
+    result = plan.result
+    shipments = _find_shipments(list({event.tracking_number for event in events}), lock=not checked)
+    positions_of: dict[int, list[int]] = {}  # shipment id -> positions in the chunk
+    rows_by_id: dict[int, tuple[Any, ...]] = {}
+    unmatched: list[int] = []
+    for index, event in enumerate(events):
+        candidates = shipments.get(event.tracking_number)
+        if candidates is None:
+            unmatched.append(index)
+            continue
+        if len(candidates) == 1 and candidates[0][_CARRIER] == event.carrier:
+            row: tuple[Any, ...] | None = candidates[0]  # the common case
+        else:
+            row = _match(event, candidates)
+        if row is None:
+            unmatched.append(index)
+            continue
+        positions = positions_of.get(row[_ID])
+        if positions is None:
+            positions_of[row[_ID]] = [index]
+            rows_by_id[row[_ID]] = row
+        else:
+            positions.append(index)
+
+    # Which keys are stored already. When checked, a parcel whose new events all come
+    # after its last one is not asked: a key is made of the event's time, so none of them
+    # can be stored. A provider's id resent with a new time, or a future event resent, is
+    # the exception; the insert then stores fewer rows than planned, and the chunk is
+    # prepared again without this shortcut.
+    first_new = {
+        sid: moments[positions[0]] if len(positions) == 1 else min(moments[i] for i in positions)
+        for sid, positions in positions_of.items()
+    }
+    seen = _stored_keys(
+        [
+            (sid, keys[index])
+            for sid, positions in positions_of.items()
+            if not checked
+            or rows_by_id[sid][_LAST_EVENT_AT] is None
+            or first_new[sid] <= rows_by_id[sid][_LAST_EVENT_AT]
+            for index in positions
+        ]
+    )
+    fresh: dict[int, list[int]] = {}
+    outcomes = result.outcomes
+    for shipment_id, positions in positions_of.items():
+        if len(positions) == 1:  # nothing in the chunk can repeat it
+            if seen and (shipment_id, keys[positions[0]]) in seen:
+                outcomes[positions[0]] = DUPLICATE
+                result.duplicates += 1
+            else:
+                fresh[shipment_id] = positions
+            continue
+        kept = []
+        for index in positions:
+            pair = (shipment_id, keys[index])
+            if pair in seen:
+                outcomes[index] = DUPLICATE
+                result.duplicates += 1
+                continue
+            seen.add(pair)
+            kept.append(index)
+        if kept:
+            fresh[shipment_id] = kept
+
+    _fold_fresh(chunk, plan, fresh, rows_by_id, first_new)
+    _plan_unmatched(chunk, plan, unmatched)
+    return plan
+
+
+def _fold_fresh(
     chunk: _Chunk,
+    plan: _Plan,
     fresh: dict[int, list[int]],
     rows_by_id: dict[int, tuple[Any, ...]],
-    cutoff: Any,
+    first_new: dict[int, Any],
 ) -> None:
-    events, moments, keys, received, result = chunk
+    events, moments, keys, received, cutoff = chunk
     # In-order arrival (every new event after the last one stored) continues the fold
     # from the shipment's row; anything else refolds that shipment's whole history.
-    needs_history = []
-    for shipment_id, positions in fresh.items():
-        last = rows_by_id[shipment_id][_LAST_EVENT_AT]
-        if last is None or min(moments[index] for index in positions) <= last:
-            needs_history.append(shipment_id)
-    history = _history(needs_history)
+    history = _history(
+        [
+            sid
+            for sid in fresh
+            if rows_by_id[sid][_LAST_EVENT_AT] is None
+            or first_new[sid] <= rows_by_id[sid][_LAST_EVENT_AT]
+        ]
+    )
+    result = plan.result
     outcomes = result.outcomes
-    event_rows: list[tuple[Any, ...]] = []
-    shipment_rows: list[tuple[Any, ...]] = []
-    flag_rows: list[tuple[Any, ...]] = []
+    event_rows, shipment_rows, flag_rows = plan.event_rows, plan.shipment_rows, plan.flag_rows
     facts_of, state_of, dumps = rules.EventFacts, rules.ShipmentState._make, orjson.dumps
     regression_count = future_count = unmapped_count = 0
     for shipment_id, positions in fresh.items():
@@ -356,46 +433,20 @@ def _store_fresh(
                     dumps(event.raw).decode(),
                 )
             )
-        if state != before or (
-            estimated is not row[_ESTIMATE] and estimated != _from_db_date(row[_ESTIMATE])
-        ):
-            if state.status != before.status and rules.may_move_order(
-                row[_ORDER_STATE], state.status
-            ):
-                result.changed_shipments.add(shipment_id)
-                result.changed_orders.add(row[_ORDER])
-            shipment_rows.append((*state, estimated, shipment_id))
+        if state.status != before.status and rules.may_move_order(row[_ORDER_STATE], state.status):
+            result.changed_shipments.add(shipment_id)
+            result.changed_orders.add(row[_ORDER])
+        # Written even when its state stays: the version says its events changed.
+        shipment_rows.append((*state, estimated, shipment_id, row[_VERSION]))
     result.stored += len(event_rows)
     result.regressions += regression_count
     result.future += future_count
     result.unmapped += unmapped_count
-    insert_rows(
-        "tracking_trackingevent",
-        EVENT_COLUMNS,
-        event_rows,
-        on_conflict="ON CONFLICT (shipment_id, dedupe_key) DO NOTHING",
-    )
-    with connection.cursor() as cursor:
-        if shipment_rows and connection.vendor == "postgresql":
-            copy_into_stage(
-                cursor,
-                "tracking_shipment",
-                "stage_tracking_shipment",
-                SHIPMENT_COLUMNS,
-                shipment_rows,
-            )
-            cursor.execute(UPDATE_STAGED_SHIPMENTS)
-        elif shipment_rows:
-            cursor.executemany(UPDATE_SHIPMENT, shipment_rows)
-        if flag_rows:
-            cursor.executemany(UPDATE_REGRESSION, flag_rows)
 
 
-def _park_unmatched(chunk: _Chunk, unmatched: list[int]) -> None:
-    if not unmatched:
-        return
-    events, moments, keys, received, result = chunk
-    rows = []
+def _plan_unmatched(chunk: _Chunk, plan: _Plan, unmatched: list[int]) -> None:
+    events, moments, keys, received, _cutoff = chunk
+    rows = plan.unmatched_rows
     for index in unmatched:
         event = events[index]
         rows.append(
@@ -417,11 +468,60 @@ def _park_unmatched(chunk: _Chunk, unmatched: list[int]) -> None:
                 orjson.dumps(event.raw).decode(),
             )
         )
-        result.outcomes[index] = UNMATCHED
-    result.unmatched += len(unmatched)
-    insert_rows(
-        "tracking_unmatchedevent",
-        UNMATCHED_COLUMNS,
-        rows,
-        on_conflict="ON CONFLICT (carrier, tracking_number, dedupe_key) DO NOTHING",
+        plan.result.outcomes[index] = UNMATCHED
+    plan.result.unmatched += len(unmatched)
+
+
+def _write(chunk: _Chunk, plan: _Plan) -> None:
+    """Write a plan. One read outside this transaction is checked as it is written: a
+    parcel changed since (its version), an event stored since, or a shipment appeared for
+    a parked event raise _ChangedMeanwhileError, and the savepoint is rolled back."""
+    checked, updated = plan.checked, 0
+    with connection.cursor() as cursor:
+        # Shipments first: on PostgreSQL their row locks then order every writer of a
+        # parcel's events, so two of them never wait on each other's event keys.
+        if plan.shipment_rows and connection.vendor == "postgresql":
+            copy_into_stage(
+                cursor,
+                "tracking_shipment",
+                "stage_tracking_shipment",
+                SHIPMENT_COLUMNS,
+                plan.shipment_rows,
+            )
+            cursor.execute(UPDATE_STAGED_SHIPMENTS)
+            updated = cursor.rowcount
+        elif plan.shipment_rows:
+            cursor.executemany(UPDATE_SHIPMENT, plan.shipment_rows)
+            updated = cursor.rowcount
+        if checked and plan.shipment_rows and updated != len(plan.shipment_rows):
+            raise _ChangedMeanwhileError
+    stored = insert_rows(
+        "tracking_trackingevent",
+        EVENT_COLUMNS,
+        plan.event_rows,
+        on_conflict="ON CONFLICT (shipment_id, dedupe_key) DO NOTHING",
+    )
+    if checked and stored != len(plan.event_rows):
+        raise _ChangedMeanwhileError
+    if plan.flag_rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(UPDATE_REGRESSION, plan.flag_rows)
+    if plan.unmatched_rows:
+        if checked and _now_matched(chunk, plan):
+            raise _ChangedMeanwhileError
+        insert_rows(
+            "tracking_unmatchedevent",
+            UNMATCHED_COLUMNS,
+            plan.unmatched_rows,
+            on_conflict="ON CONFLICT (carrier, tracking_number, dedupe_key) DO NOTHING",
+        )
+
+
+def _now_matched(chunk: _Chunk, plan: _Plan) -> bool:
+    """Whether a shipment appeared, since the chunk was read, for an event to be parked."""
+    parked = [i for i, outcome in enumerate(plan.result.outcomes) if outcome == UNMATCHED]
+    shipments = _find_shipments(list({chunk.events[i].tracking_number for i in parked}))
+    return any(
+        _match(chunk.events[i], shipments.get(chunk.events[i].tracking_number, [])) is not None
+        for i in parked
     )

@@ -22,6 +22,10 @@ class Shipment(models.Model):
     promised_delivery_date = models.DateField(null=True, blank=True)
     estimated_delivery_date = models.DateField(null=True, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # One more each time ingestion writes the shipment: its writes compare and set it, so
+    # events read and folded outside the write lock are never written over newer ones
+    # (decision 0015).
+    version = models.IntegerField(default=0)
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

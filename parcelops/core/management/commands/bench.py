@@ -1,7 +1,8 @@
 """`parcelops bench ingest|push|track|memory`: the tracking benchmarks (bench/ingest.py,
 bench/http_tracking.py), printed as JSON.
 
-- ingest --events N: the batch ingestion path in this process. Run it on an empty
+- ingest --events N: the batch ingestion path, in --workers processes (one per CPU)
+  at once, each taking whole request bodies as a web worker would. Run it on an empty
   database (a fresh PARCELOPS_DATA_DIR or DATABASE_URL): it creates its own orders and
   shipments.
 - push: single-event pushes against `parcelops serve` on 127.0.0.1 (pushes/s, p50/p99,
@@ -37,7 +38,10 @@ class Command(BaseCommand):
             "--seconds", type=float, default=None, help="push, track: BENCH_SECONDS or 20"
         )
         parser.add_argument(
-            "--workers", type=int, default=None, help="push, track: gunicorn workers"
+            "--workers",
+            type=int,
+            default=None,
+            help="ingest: ingesting processes (one per CPU); push, track: gunicorn workers",
         )
         parser.add_argument(
             "--clients", type=int, default=None, help="push: concurrent clients (8)"
@@ -67,7 +71,9 @@ class Command(BaseCommand):
                 )
             from bench import ingest
 
-            report = ingest.main(events=events, chunk_size=chunk_size)
+            report = ingest.main(
+                events=events, chunk_size=chunk_size, workers=options["workers"] or 0
+            )
         else:
             from bench import http_tracking
 

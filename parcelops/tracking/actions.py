@@ -7,7 +7,7 @@ from datetime import date
 
 import orjson
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from parcelops.audit.actions import record_audit
 from parcelops.carriers import registry
 from parcelops.carriers.detection import guess_is_valid_format, normalise_tracking_number
 from parcelops.core.clock import now
-from parcelops.core.sqlsets import id_set
+from parcelops.core.sqlsets import in_set
 from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order
 from parcelops.orders.rules import FieldError
@@ -153,10 +153,16 @@ def follow_orders(order_ids: set[int]) -> int:
     if not order_ids:
         return 0
     statuses: dict[int, list[str]] = defaultdict(list)
-    for order_id, status in Shipment.objects.filter(order_id__in=id_set(order_ids)).values_list(
-        "order_id", "status"
-    ):
-        statuses[order_id].append(status)
+    # Raw, like the engine: the ORM's query cost ten times the statement on every push
+    # that moves an order.
+    orders_match, parameter = in_set("order_id", list(order_ids), "bigint")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT order_id, status FROM tracking_shipment WHERE {orders_match}",  # noqa: S608 (no user input in the SQL)
+            [parameter],
+        )
+        for order_id, status in cursor.fetchall():
+            statuses[order_id].append(status)
     targets = {}
     for order_id, order_statuses in statuses.items():
         target = rules.order_state_for(order_statuses)

@@ -853,13 +853,18 @@ def follow_tracking(targets: dict[int, OrderState]) -> int:
             if not ids:
                 continue
             ids_match, parameter = in_set("id", ids, "bigint")
+            # SQLite would take the (state, received_at) index and test every order in
+            # the state against the ids; NOT INDEXED keeps it on the ids (the rowid).
+            table = (
+                "orders_order" if connection.vendor == "postgresql" else "orders_order NOT INDEXED"
+            )
             for from_state in (OrderState.SHIPPED, OrderState.IN_TRANSIT):
                 if not can_transition(from_state, to_state):
                     continue
                 # One statement moves them and names them: a locking read first cost as
                 # much again on PostgreSQL (decision 0015).
                 cursor.execute(
-                    f"UPDATE orders_order SET state = %s, updated_at = %s "  # noqa: S608 (no user input in the SQL)
+                    f"UPDATE {table} SET state = %s, updated_at = %s "  # noqa: S608 (no user input in the SQL)
                     f"WHERE {ids_match} AND state = %s AND NOT is_deleted RETURNING id, number",
                     [str(to_state.value), at_value, parameter, str(from_state.value)],
                 )

@@ -847,7 +847,8 @@ def follow_tracking(targets: dict[int, OrderState]) -> int:
     moved: list[str] = []
     at = now()
     at_value = connection.ops.adapt_datetimefield_value(at)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint: it runs inside the ingestion's transaction, which a failure here undoes.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for to_state in (OrderState.IN_TRANSIT, OrderState.DELIVERED):
             ids = [order_id for order_id, target in targets.items() if target == to_state]
             if not ids:

@@ -11,7 +11,7 @@ import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
 from parcelops.core.filelock import FileLock
-from parcelops.core.sqlite_backend.base import DatabaseWrapper, lock_path_for
+from parcelops.core.sqlite_backend.base import DatabaseWrapper, LockingCursorWrapper, lock_path_for
 
 ALIAS = "writers_lock_test"
 
@@ -206,3 +206,11 @@ def test_an_unopenable_lock_file_leaves_the_writers_to_sqlite(tmp_path):
     assert (lock.is_held, lock.is_broken) == (False, True)
     lock.release()
     lock.close()
+
+
+def test_statements_convert_to_sqlite_placeholders_as_djangos_wrapper_does():
+    convert = LockingCursorWrapper.convert_query
+    cursor = object.__new__(LockingCursorWrapper)  # conversion needs no connection
+    assert convert(cursor, "SELECT %s, '100%%' WHERE a = %s") == "SELECT ?, '100%' WHERE a = ?"
+    assert convert(cursor, "SELECT %s, '100%%' WHERE a = %s") == "SELECT ?, '100%' WHERE a = ?"
+    assert convert(cursor, "SELECT %(a)s", param_names=["a"]) == "SELECT :a"

@@ -2,7 +2,7 @@
 the ingestion engine), attaching parked events, and letting orders follow their parcels."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import orjson
@@ -132,9 +132,27 @@ def attach_unmatched_events(shipment: Shipment) -> int:
 
 
 def record_tracking_events(
-    events: Sequence[ParsedEvent], *, chunk_size: int = 5000
+    events: Sequence[ParsedEvent],
+    *,
+    chunk_size: int = 5000,
+    then: Callable[[], None] | None = None,
 ) -> ingest.IngestResult:
-    """Store carrier events (any number, in chunks) and let the orders follow."""
+    """Store carrier events (any number, in chunks) and let the orders follow.
+
+    `then` is written in the same transaction as the events (the push they came in):
+    events that fill more than one chunk then share one transaction."""
+    if then is not None and len(events) <= chunk_size:
+        after_store = then
+
+        def follow_then(result: ingest.IngestResult) -> None:
+            _follow(result)
+            after_store()
+
+        return ingest.record_tracking_events(events, then=follow_then)
+    if then is not None:
+        with transaction.atomic():
+            then()
+            return record_tracking_events(events, chunk_size=chunk_size)
     total = ingest.IngestResult()
     for start in range(0, len(events), chunk_size):
         # The orders follow in the chunk's own transaction, which the engine opens only

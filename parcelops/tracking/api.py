@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -42,17 +42,22 @@ def _receive(
     ok: Callable[[], Any],
     error: Callable[[str], Any],
 ) -> HttpResponse:
-    """Store the push and its events in one transaction; a repeated delivery is a no-op."""
+    """Store the push and its events in one transaction; a repeated delivery is a no-op.
+
+    The push row is written with the events, once the engine has read and folded them
+    (SQLite's write lock is not held meanwhile; decision 0015)."""
+
+    def store_push() -> None:
+        InboundPush.objects.create(
+            provider=provider,
+            push_id=push_id,
+            body=body,
+            received_at=now(),
+            outcome=InboundPush.Outcome.PROCESSED,
+        )
+
     try:
-        with transaction.atomic():
-            InboundPush.objects.create(
-                provider=provider,
-                push_id=push_id,
-                body=body,
-                received_at=now(),
-                outcome=InboundPush.Outcome.PROCESSED,
-            )
-            actions.record_tracking_events(events)
+        actions.record_tracking_events(events, then=store_push)
     except IntegrityError:
         if push_id and InboundPush.objects.filter(provider=provider, push_id=push_id).exists():
             return _json(200, ok())  # the sender retried a push we already have

@@ -252,7 +252,11 @@ def record_tracking_events(
     """
     received = received_at or now()
     if not events:
-        return IngestResult()
+        result = IngestResult()
+        if then is not None:
+            with transaction.atomic():
+                then(result)
+        return result
     chunk = _Chunk(
         events,
         _moments_of(events),

@@ -129,3 +129,36 @@ def test_a_revised_estimate_meanwhile_is_kept(packed, preparations):
 
     shipment.refresh_from_db()
     assert (shipment.status, shipment.estimated_delivery_date) == (T.IN_TRANSIT, date(2026, 11, 30))
+
+
+class RefusedError(Exception):
+    pass
+
+
+def refuse() -> None:
+    raise RefusedError
+
+
+@pytest.mark.parametrize("chunk_size", [5000, 1])  # one chunk; chunks sharing a transaction
+def test_what_is_written_with_the_events_fails_with_them(packed, chunk_size):
+    shipment = actions.create_shipment(packed, "zto", NUMBER, None)
+    events = [carrier_event(NUMBER, 1, T.IN_TRANSIT), carrier_event(NUMBER, 2, T.DELIVERED)]
+
+    with pytest.raises(RefusedError):
+        actions.record_tracking_events(events, chunk_size=chunk_size, then=refuse)
+
+    shipment.refresh_from_db()
+    assert (TrackingEvent.objects.count(), shipment.status, shipment.version) == (
+        0,
+        T.INFO_RECEIVED,
+        0,
+    )
+    assert Order.objects.get(pk=packed.pk).state == OrderState.SHIPPED
+
+
+def test_what_is_written_with_no_events_is_still_written(db):
+    written = []
+
+    result = actions.record_tracking_events([], then=lambda: written.append(True))
+
+    assert (written, result.stored) == ([True], 0)

@@ -11,6 +11,14 @@ Autocommit writes (an UPDATE or INSERT outside any atomic block) take the same l
 their one statement. SQLite's own lock still guards the data: a writer outside this
 backend (the sqlite3 shell, another program) is still correct, it just queues the old way.
 An in-memory database (the tests' default) has no file and no lock.
+
+Checkpoints (copying the write-ahead log into the database file, with an fsync) run
+after the lock is let go, not inside COMMIT: SQLite's automatic checkpoint runs in the
+committing call, which here still holds the lock, so every writer waited for each
+checkpoint's disk flush (decision 0015). A connection checkpoints (PASSIVE: it never
+waits for readers or writers) once it has changed `checkpoint_every_changes` rows since
+its last one; SQLite's own automatic checkpoint stays as a backstop at a much larger log
+(`PRAGMA wal_autocheckpoint` in config/settings.py).
 """
 
 import functools
@@ -86,6 +94,8 @@ class LockingCursorWrapper(sqlite3_base.SQLiteCursorWrapper):
 
 class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
     writers_lock: FileLock | None = None
+    checkpoint_every_changes = 5000  # rows changed by this connection between checkpoints
+    _changes_at_checkpoint = 0
 
     def get_new_connection(self, conn_params: Any) -> Any:
         connection = super().get_new_connection(conn_params)
@@ -118,6 +128,7 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
             return super()._commit()  # type: ignore[misc]
         finally:
             self._release_after_transaction()
+            self._checkpoint_if_due()
 
     def _rollback(self) -> Any:
         try:
@@ -131,6 +142,15 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
         finally:
             if self.writers_lock is not None:
                 self.writers_lock.close()
+
+    def _checkpoint_if_due(self) -> None:
+        connection = self.connection
+        if self.writers_lock is None or connection is None or connection.in_transaction:
+            return
+        changes = connection.total_changes
+        if changes - self._changes_at_checkpoint >= self.checkpoint_every_changes:
+            self._changes_at_checkpoint = changes
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _release_after_transaction(self) -> None:
         # A COMMIT that failed leaves the transaction open: the lock goes with its ROLLBACK.

@@ -214,3 +214,39 @@ def test_statements_convert_to_sqlite_placeholders_as_djangos_wrapper_does():
     assert convert(cursor, "SELECT %s, '100%%' WHERE a = %s") == "SELECT ?, '100%' WHERE a = ?"
     assert convert(cursor, "SELECT %s, '100%%' WHERE a = %s") == "SELECT ?, '100%' WHERE a = ?"
     assert convert(cursor, "SELECT %(a)s", param_names=["a"]) == "SELECT :a"
+
+
+def test_a_connection_checkpoints_the_log_after_enough_changes_with_the_lock_free(
+    file_database, monkeypatch
+):
+    wrapper, lock_path = file_database
+    with wrapper.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA wal_autocheckpoint=0")  # only the backend's own checkpoints
+    monkeypatch.setattr(wrapper, "checkpoint_every_changes", 500)
+    checkpoints = []
+    real_execute = wrapper.connection.execute
+
+    class Spy:  # sqlite3.Connection's methods cannot be replaced on the object itself
+        def __getattr__(self, name):
+            return getattr(real_execute.__self__, name)
+
+        def execute(self, sql, *args):
+            if sql.startswith("PRAGMA wal_checkpoint"):
+                checkpoints.append((sql, is_taken(lock_path)))
+            return real_execute(sql, *args)
+
+    def write(rows: int) -> None:
+        with transaction.atomic(using=ALIAS), wrapper.cursor() as cursor:
+            cursor.executemany("INSERT INTO parcel (note) VALUES (%s)", [["x"]] * rows)
+
+    write(10)  # the first commit: 10 rows is not enough
+    monkeypatch.setattr(wrapper, "connection", Spy())
+    write(100)
+    assert checkpoints == []
+    write(400)  # 510 rows since the connection opened
+    assert checkpoints == [("PRAGMA wal_checkpoint(PASSIVE)", False)]
+    write(499)
+    assert len(checkpoints) == 1
+    write(1)
+    assert len(checkpoints) == 2

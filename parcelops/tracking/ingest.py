@@ -379,40 +379,51 @@ def _fold_fresh(
     outcomes = result.outcomes
     event_rows, shipment_rows, flag_rows = plan.event_rows, plan.shipment_rows, plan.flag_rows
     facts_of, state_of, dumps = rules.EventFacts, rules.ShipmentState._make, orjson.dumps
+    apply_event = rules.apply_event
     regression_count = future_count = unmapped_count = 0
+    new: Sequence[tuple[int, rules.EventFacts, bool]]  # position, facts, is a regression
     for shipment_id, positions in fresh.items():
         row = rows_by_id[shipment_id]
         before = state_of(row[_STATE])
-        new_facts = [
-            facts_of(
-                keys[index],
-                moments[index],
-                events[index].status,
-                events[index].substatus,
-                moments[index] > cutoff,
-            )
-            for index in positions
-        ]
-        regressions: set[str] | tuple[str, ...]
-        if shipment_id in history:
-            old = history[shipment_id]
-            state, regressions = rules.fold_events([f for f, _ in old] + new_facts)
-            flag_rows.extend(
-                (facts.key in regressions, shipment_id, facts.key)
-                for facts, was_regression in old
-                if (facts.key in regressions) != was_regression
-            )
-        elif len(new_facts) == 1:  # the common case: the next scan of a parcel, in order
-            state, is_regression = rules.apply_event(before, new_facts[0])
-            regressions = (new_facts[0].key,) if is_regression else ()
+        if len(positions) == 1 and shipment_id not in history:
+            # The common case: the next scan of a parcel, in order.
+            index = positions[0]
+            event = events[index]
+            moment = moments[index]
+            facts = facts_of(keys[index], moment, event.status, event.substatus, moment > cutoff)
+            state, is_regression = apply_event(before, facts)
+            new = ((index, facts, is_regression),)
         else:
-            state, regressions = rules.fold_events(new_facts, start=before)
+            new_facts = [
+                facts_of(
+                    keys[index],
+                    moments[index],
+                    events[index].status,
+                    events[index].substatus,
+                    moments[index] > cutoff,
+                )
+                for index in positions
+            ]
+            regressions: set[str]
+            if shipment_id in history:
+                old = history[shipment_id]
+                state, regressions = rules.fold_events([f for f, _ in old] + new_facts)
+                flag_rows.extend(
+                    (facts.key in regressions, shipment_id, facts.key)
+                    for facts, was_regression in old
+                    if (facts.key in regressions) != was_regression
+                )
+            else:
+                state, regressions = rules.fold_events(new_facts, start=before)
+            new = [
+                (index, facts, facts.key in regressions)
+                for index, facts in zip(positions, new_facts, strict=True)
+            ]
         estimated = row[_ESTIMATE]
-        for index, facts in zip(positions, new_facts, strict=True):
+        for index, facts, is_regression in new:
             event = events[index]
             outcomes[index] = STORED
             key, moment, status, substatus, is_future = facts
-            is_regression = key in regressions
             regression_count += is_regression
             future_count += is_future
             unmapped_count += not status

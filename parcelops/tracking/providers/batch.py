@@ -41,6 +41,7 @@ FIELDS = (
     "event_id",
 )
 REQUIRED_FIELDS = ("carrier", "tracking_number", "occurred_at")
+_NO_FIELDS = dict.fromkeys(FIELDS, "")  # every field empty until the event gives it
 _NUMBER_FIELDS = frozenset({"tracking_number", "raw_code", "event_id"})  # JSON numbers allowed
 _STATUSES = frozenset(TrackingStatus.values)  # the enum's .values builds a new list each call
 
@@ -104,26 +105,27 @@ def build_event(
     times (a file's mapping says which zone its portal exports in).
     """
     problems: list[tuple[str, str]] = []
-    cleaned: dict[str, str] = {}
-    get = values.get
-    for name in FIELDS:  # the hot path of every import: plain type checks, no helpers
-        value = get(name)
+    cleaned = dict(_NO_FIELDS)
+    # The hot path of every import: plain type checks, no helpers, and only the fields
+    # the event has (other keys are kept in the raw payload, not read).
+    for name, value in values.items():
+        if name not in cleaned:
+            continue
         if type(value) is str:
             text = value.strip()
         elif value is None:
-            text = ""
+            continue
         elif name in _NUMBER_FIELDS and type(value) is int:
             text = str(value)
         else:
-            problems.append((name, _("Must be text.")))
-            cleaned[name] = ""
+            problems.append((name, _("Must be text.")))  # and read as empty
             continue
-        if not text:
-            if name in REQUIRED_FIELDS:
-                problems.append((name, _("This field is required.")))
-        elif name in MAX_LENGTHS and len(text) > MAX_LENGTHS[name]:
+        if text and name in MAX_LENGTHS and len(text) > MAX_LENGTHS[name]:
             problems.append((name, _("At most %(n)d characters.") % {"n": MAX_LENGTHS[name]}))
         cleaned[name] = text
+    for name in REQUIRED_FIELDS:
+        if not cleaned[name] and all(field != name for field, _message in problems):
+            problems.append((name, _("This field is required.")))
 
     carrier = ""
     if cleaned["carrier"]:

@@ -21,7 +21,7 @@ USAGE = """usage: parcelops COMMAND [options]
   export-orders -o FILE.xlsx     export orders to Excel
   import-events FILE             import carrier tracking events (csv, xlsx, jsonl; --mapping)
   providers set-secret P SECRET  the signing secret of a push provider (kuaidi100, aftership, 17track)
-  bench ingest --events N        the tracking ingestion benchmark (on an empty database)
+  bench ingest --events N        the tracking ingestion benchmark (empty database; --workers W)
   bench push | track             HTTP pushes and customer lookups against a real server
   bench memory --events N        peak memory of import-events on a generated file
   any other Django command       migrate, createsuperuser, changepassword, shell, ...

@@ -68,6 +68,15 @@ def copy_into_stage(
         f"SELECT {names} FROM {table} WITH NO DATA"
     )
     cursor.execute(f"TRUNCATE {stage}")
-    with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+    copy_rows(cursor, stage, names, rows)
+
+
+def copy_rows(cursor: Any, table: str, names: str, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY rows straight into a table (its WAL written in batches).
+
+    There is no ON CONFLICT: a row that breaks a constraint fails the whole COPY with the
+    driver's own IntegrityError (the caller's savepoint or transaction is then rolled back).
+    """
+    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)

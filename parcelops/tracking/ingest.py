@@ -22,10 +22,11 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
+import psycopg
 from django.db import connection, transaction
 
 from parcelops.core.clock import now
-from parcelops.core.sqlsets import copy_into_stage, in_set, insert_rows
+from parcelops.core.sqlsets import copy_into_stage, copy_rows, in_set, insert_rows
 from parcelops.tracking import rules
 from parcelops.tracking.events import ParsedEvent, as_utc_text
 
@@ -510,12 +511,25 @@ def _write(chunk: _Chunk, plan: _Plan) -> None:
             updated = cursor.rowcount
         if checked and plan.shipment_rows and updated != len(plan.shipment_rows):
             raise _ChangedMeanwhileError
-    stored = insert_rows(
-        "tracking_trackingevent",
-        EVENT_COLUMNS,
-        plan.event_rows,
-        on_conflict="ON CONFLICT (shipment_id, dedupe_key) DO NOTHING",
-    )
+    if checked and plan.event_rows and connection.vendor == "postgresql":
+        # Checked, none of the keys is stored (looked up, or newer than the parcel's last
+        # event): COPY straight into the table, 4-5 µs of server time an event less than
+        # staging it for INSERT ... ON CONFLICT. A key stored meanwhile fails the COPY.
+        try:
+            with connection.cursor() as cursor:
+                copy_rows(
+                    cursor, "tracking_trackingevent", ", ".join(EVENT_COLUMNS), plan.event_rows
+                )
+        except psycopg.IntegrityError:  # the driver's own: COPY bypasses Django's cursor
+            raise _ChangedMeanwhileError from None
+        stored = len(plan.event_rows)
+    else:
+        stored = insert_rows(
+            "tracking_trackingevent",
+            EVENT_COLUMNS,
+            plan.event_rows,
+            on_conflict="ON CONFLICT (shipment_id, dedupe_key) DO NOTHING",
+        )
     if checked and stored != len(plan.event_rows):
         raise _ChangedMeanwhileError
     if plan.flag_rows:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parcelops.orders.states import OrderState
+from parcelops.orders.states import ALLOWED_TRANSITIONS, OrderState
 from parcelops.tracking.rules import (
     FUTURE_SKEW,
     INITIAL_STATE,
@@ -149,6 +149,34 @@ def test_may_move_order_agrees_with_what_the_parcels_say(order_state, status):
         order_state == OrderState.IN_TRANSIT and target == OrderState.DELIVERED
     )
     assert may_move_order(order_state, status) is moves
+
+
+def _reachable(state: OrderState) -> set[OrderState]:
+    seen, todo = {state}, [state]
+    while todo:
+        for after in ALLOWED_TRANSITIONS[todo.pop()]:
+            if after not in seen:
+                seen.add(after)
+                todo.append(after)
+    return seen
+
+
+def test_an_order_read_before_it_moved_on_never_hides_a_follow():
+    # The engine decides from the order's state as read before its write (decision 0015).
+    # An order with a parcel is shipped or later, and from there it only moves forward,
+    # where a parcel can move it in fewer cases: so a state read too early can only ask
+    # for a follow that the write then finds unneeded, never miss one.
+    assert _reachable(OrderState.SHIPPED) == {
+        OrderState.SHIPPED,
+        OrderState.IN_TRANSIT,
+        OrderState.DELIVERED,
+        OrderState.COMPLETED,
+    }
+    for read in _reachable(OrderState.SHIPPED):
+        for now in _reachable(read):
+            for status in T:
+                if may_move_order(now, status):
+                    assert may_move_order(read, status), (read, now, status)
 
 
 def test_what_an_orders_parcels_say():

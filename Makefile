@@ -40,7 +40,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	@$(BIN)/python -m bench
 
 # Collects every app's strings into parcelops/locale (settings.LOCALE_PATHS) and compiles
 # them. The .mo files are committed, so a machine without GNU gettext still shows Chinese.

@@ -15,6 +15,7 @@ PostgreSQL two ingestions touching one parcel can no longer overwrite each other
 state. A chunk whose parcels changed in between is read again inside the transaction.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Any, NamedTuple
 
 import orjson
 import psycopg
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from parcelops.core.clock import now
 from parcelops.core.sqlsets import copy_into_stage, copy_rows, in_set, insert_rows
@@ -115,7 +116,11 @@ def _find_shipments(numbers: list[str], *, lock: bool = False) -> dict[str, list
             f"s.substatus, s.status_rank, {times}, s.estimated_delivery_date, s.version "
             "FROM tracking_shipment s JOIN orders_order o ON o.id = s.order_id "
             f"WHERE {numbers_match}"
-            + (" FOR UPDATE OF s" if lock and connection.vendor == "postgresql" else ""),
+            + (
+                " ORDER BY s.id FOR UPDATE OF s"
+                if lock and connection.vendor == "postgresql"
+                else ""
+            ),
             [parameter],
         )
         rows = cursor.fetchall()
@@ -214,6 +219,13 @@ UPDATE_STAGED_SHIPMENTS = (
 UPDATE_REGRESSION = "UPDATE tracking_trackingevent SET is_regression = %s WHERE shipment_id = %s AND dedupe_key = %s"
 
 
+logger = logging.getLogger(__name__)
+
+# Tries of a chunk that PostgreSQL picks to break a deadlock (another writer locked some
+# of the same parcels in another order) before the error reaches the caller.
+DEADLOCK_ATTEMPTS = 3
+
+
 class _ChangedMeanwhileError(Exception):
     """A parcel changed between the engine's reads and its write."""
 
@@ -265,6 +277,7 @@ def record_tracking_events(
         _moment(received),
         _moment(rules.future_cutoff(received)),
     )
+    attempts = 1
     try:
         plan = _prepare(chunk, checked=True)
         with transaction.atomic():
@@ -274,14 +287,37 @@ def record_tracking_events(
         return plan.result
     except _ChangedMeanwhileError:
         pass
-    # SQLite: the write lock is held from BEGIN. PostgreSQL: the parcels' rows are locked.
-    with transaction.atomic():
-        plan = _prepare(chunk, checked=False)
-        plan.result.rereads = 1
-        _write(chunk, plan)
-        if then is not None:
-            then(plan.result)
-    return plan.result
+    except (DatabaseError, psycopg.Error) as error:
+        if not _is_deadlock(error):
+            raise
+        logger.info(
+            "a chunk of %d events deadlocked with another writer; trying again", len(events)
+        )
+    # SQLite: the write lock is held from BEGIN. PostgreSQL: the parcels' rows are locked,
+    # in the order of their ids, so two chunks read again never deadlock each other.
+    while True:
+        attempts += 1
+        try:
+            with transaction.atomic():
+                plan = _prepare(chunk, checked=False)
+                plan.result.rereads = 1
+                _write(chunk, plan)
+                if then is not None:
+                    then(plan.result)
+            return plan.result
+        except (DatabaseError, psycopg.Error) as error:
+            if attempts >= DEADLOCK_ATTEMPTS or not _is_deadlock(error):
+                raise
+            logger.info("a chunk of %d events deadlocked again; trying again", len(events))
+
+
+def _is_deadlock(error: BaseException) -> bool:
+    """PostgreSQL rolled this transaction back to break a cycle of writers waiting for
+    each other's row locks (SQLSTATE 40P01): nothing of it was stored, and trying again
+    succeeds once the other writer is through. Django's errors carry the driver's as
+    their cause."""
+    cause = error if isinstance(error, psycopg.Error) else error.__cause__
+    return isinstance(cause, psycopg.errors.DeadlockDetected)
 
 
 def _prepare(chunk: _Chunk, *, checked: bool) -> _Plan:

@@ -3,9 +3,11 @@ none of its parcels changed meanwhile (decision 0015). Each test makes something
 between the read and the write, as another process would, and checks that the result is
 the one a single writer would have reached."""
 
+import logging
 from datetime import date
 
 import pytest
+from django.db import OperationalError, connection
 
 from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
@@ -162,3 +164,87 @@ def test_what_is_written_with_no_events_is_still_written(db):
     result = actions.record_tracking_events([], then=lambda: written.append(True))
 
     assert (written, result.stored) == ([True], 0)
+
+
+def deadlock_in_writes(monkeypatch, times: int) -> list[bool]:
+    """The next `times` writes end in a real PostgreSQL deadlock error (SQLSTATE 40P01,
+    raised by the server inside the transaction, as when another writer locked the same
+    parcels in the other order). Returns the `checked` flag of every write attempted."""
+    attempts: list[bool] = []
+    real = ingest._write
+
+    def write(chunk, plan):
+        attempts.append(plan.checked)
+        real(chunk, plan)
+        if len(attempts) <= times:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"
+                )
+
+    monkeypatch.setattr(ingest, "_write", write)
+    return attempts
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has one writer at a time: no deadlocks"
+)
+
+
+@on_postgresql
+def test_a_chunk_chosen_to_break_a_deadlock_is_written_again(packed, monkeypatch, caplog):
+    shipment = actions.create_shipment(packed, "zto", NUMBER, None)
+    attempts = deadlock_in_writes(monkeypatch, times=2)
+    events = [carrier_event(NUMBER, 1, T.IN_TRANSIT), carrier_event(NUMBER, 2, T.DELIVERED)]
+
+    with caplog.at_level(logging.INFO, logger="parcelops.tracking.ingest"):
+        result = actions.record_tracking_events(events)
+
+    # checked, then under the lock twice: nothing of the rolled-back attempts remains
+    assert attempts == [True, False, False]
+    assert (result.outcomes, result.rereads) == (["stored", "stored"], 1)
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.version) == (T.DELIVERED, 1)
+    assert TrackingEvent.objects.count() == 2
+    assert Order.objects.get(pk=packed.pk).state == OrderState.DELIVERED
+    assert caplog.messages == [
+        "a chunk of 2 events deadlocked with another writer; trying again",
+        "a chunk of 2 events deadlocked again; trying again",
+    ]
+
+
+@on_postgresql
+def test_a_chunk_that_keeps_deadlocking_fails_and_stores_nothing(packed, monkeypatch):
+    shipment = actions.create_shipment(packed, "zto", NUMBER, None)
+    attempts = deadlock_in_writes(monkeypatch, times=99)
+
+    with pytest.raises(OperationalError):
+        actions.record_tracking_events([carrier_event(NUMBER, 1, T.IN_TRANSIT)])
+
+    assert len(attempts) == ingest.DEADLOCK_ATTEMPTS
+    shipment.refresh_from_db()
+    assert (TrackingEvent.objects.count(), shipment.status, shipment.version) == (
+        0,
+        T.INFO_RECEIVED,
+        0,
+    )
+
+
+@on_postgresql
+def test_other_database_errors_are_not_retried(packed, monkeypatch):
+    actions.create_shipment(packed, "zto", NUMBER, None)
+    attempts: list[bool] = []
+
+    def write(chunk, plan):
+        attempts.append(plan.checked)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DO $$ BEGIN RAISE EXCEPTION 'disk full' USING ERRCODE = '53100'; END $$"
+            )
+
+    monkeypatch.setattr(ingest, "_write", write)
+
+    with pytest.raises(OperationalError):
+        actions.record_tracking_events([carrier_event(NUMBER, 1, T.IN_TRANSIT)])
+
+    assert attempts == [True]

@@ -294,7 +294,7 @@ def record_tracking_events(
             "a chunk of %d events deadlocked with another writer; trying again", len(events)
         )
     # SQLite: the write lock is held from BEGIN. PostgreSQL: the parcels' rows are locked,
-    # in the order of their ids, so two chunks read again never deadlock each other.
+    # in the order of their ids, so two chunks read again do not deadlock over them.
     while True:
         attempts += 1
         try:

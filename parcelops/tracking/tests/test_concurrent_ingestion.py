@@ -7,17 +7,25 @@ Both processes send either every event (their inserts collide) or alternate chun
 This is the end-to-end check: nothing lost, nothing twice, the same final state. Each
 individual check is pinned, and mutation-tested, in test_ingest_checked_writes.py; the
 final state here is robust enough that races in a run this size rarely corrupt it even
-without them."""
+without them.
+
+It runs on a SQLite file always, and on PostgreSQL in the suite's PostgreSQL pass
+(DATABASE_URL set), there on databases of its own that it drops afterwards: the
+processes must see each other's commits, which the test database's transaction hides.
+"""
 
 import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
-from parcelops.tracking.tests.test_import_crash import ROOT, run
+from parcelops.tracking.tests.test_import_crash import ROOT
 
 SHIPMENTS = 300
 CHUNK = 100
@@ -38,47 +46,48 @@ INGEST = (
     "    rereads += record_tracking_events(parsed).rereads\n"
     "print(rereads)"
 )
+OUTCOME = (
+    "SELECT id, status, substatus, status_rank, last_event_at, delivered_at "
+    "FROM tracking_shipment ORDER BY id",
+    "SELECT id, state FROM orders_order ORDER BY id",
+    "SELECT shipment_id, dedupe_key, is_regression FROM tracking_trackingevent "
+    "ORDER BY shipment_id, dedupe_key",
+)
+POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+SHARES = pytest.mark.parametrize(
+    "shares", [("all", "all"), ("0", "1")], ids=["same-events", "alternate-chunks"]
+)
+
+Query = Callable[[str], list[tuple[Any, ...]]]
 
 
-def prepare(data_dir: Path) -> None:
-    data_dir.mkdir()
-    run(data_dir, "manage.py", "migrate", "-v0")
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+
+
+def prepare(env: dict[str, str]) -> None:
+    run(env, "manage.py", "migrate", "-v0")
     run(
-        data_dir,
+        env,
         "-c",
         "import django, sys; django.setup(); sys.path.insert(0, '.');"
         f"from bench import ingest; ingest.create_shipments({SHIPMENTS})",
     )
 
 
-def outcome(data_dir: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    with sqlite3.connect(data_dir / "parcelops.sqlite3") as db:
-        shipments = db.execute(
-            "SELECT id, status, substatus, status_rank, last_event_at, delivered_at "
-            "FROM tracking_shipment ORDER BY id"
-        ).fetchall()
-        orders = db.execute("SELECT id, state FROM orders_order ORDER BY id").fetchall()
-        events = db.execute(
-            "SELECT shipment_id, dedupe_key, is_regression FROM tracking_trackingevent "
-            "ORDER BY shipment_id, dedupe_key"
-        ).fetchall()
-    return shipments, orders, events
-
-
-@pytest.mark.parametrize(
-    "shares", [("all", "all"), ("0", "1")], ids=["same-events", "alternate-chunks"]
-)
-def test_two_processes_on_the_same_parcels_end_as_one_in_order(tmp_path, shares):
-    alone, together = tmp_path / "alone", tmp_path / "together"
+def ingest_alone_and_together(
+    alone: dict[str, str], together: dict[str, str], shares: tuple[str, str]
+) -> None:
     prepare(alone)
     prepare(together)
     run(alone, "-c", INGEST, "all", "forwards")
-
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", INGEST, share, direction],
             cwd=ROOT,
-            env=_environment(together),
+            env=together,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -89,18 +98,80 @@ def test_two_processes_on_the_same_parcels_end_as_one_in_order(tmp_path, shares)
         _out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
 
-    expected, got = outcome(alone), outcome(together)
+
+def assert_same_outcome(alone: Query, together: Query) -> None:
+    expected = [alone(sql) for sql in OUTCOME]
+    got = [together(sql) for sql in OUTCOME]
     assert len(got[2]) == SHIPMENTS * 10  # every event once
     assert got == expected
     assert {state for _id, state in got[1]} == {"delivered"}
 
 
-def _environment(data_dir: Path) -> dict[str, str]:
-    """The environment run() gives its subprocesses: the file database, never PostgreSQL."""
+def sqlite_environment(data_dir: Path) -> dict[str, str]:
+    data_dir.mkdir()
     env = {
         **os.environ,
         "PARCELOPS_DATA_DIR": str(data_dir),
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
-    env.pop("DATABASE_URL", None)
+    env.pop("DATABASE_URL", None)  # the file database the processes share
     return env
+
+
+def sqlite_query(data_dir: Path) -> Query:
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(data_dir / "parcelops.sqlite3") as db:
+            return db.execute(sql).fetchall()
+
+    return query
+
+
+@SHARES
+def test_two_processes_on_the_same_parcels_end_as_one_in_order(tmp_path, shares):
+    alone, together = tmp_path / "alone", tmp_path / "together"
+    ingest_alone_and_together(sqlite_environment(alone), sqlite_environment(together), shares)
+
+    assert_same_outcome(sqlite_query(alone), sqlite_query(together))
+
+
+@pytest.fixture
+def postgres_databases(tmp_path) -> Iterator[tuple[str, str]]:
+    """Two new databases on the suite's PostgreSQL server, dropped afterwards."""
+    server = POSTGRES_URL.rsplit("/", 1)[0]
+    names = [f"parcelops_concurrent_{os.getpid()}_{which}" for which in ("alone", "together")]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        for name in names:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        try:
+            yield f"{server}/{names[0]}", f"{server}/{names[1]}"
+        finally:
+            for name in names:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def postgres_environment(tmp_path: Path, url: str) -> dict[str, str]:
+    env = sqlite_environment(tmp_path / url.rsplit("/", 1)[1])  # its own data directory
+    env["DATABASE_URL"] = url
+    return env
+
+
+def postgres_query(url: str) -> Query:
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(url) as db:
+            return db.execute(sql).fetchall()
+
+    return query
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL.startswith("postgres"), reason="the suite's PostgreSQL pass runs this"
+)
+@SHARES
+def test_two_processes_on_postgresql_end_as_one_in_order(tmp_path, postgres_databases, shares):
+    alone, together = postgres_databases
+    ingest_alone_and_together(
+        postgres_environment(tmp_path, alone), postgres_environment(tmp_path, together), shares
+    )
+
+    assert_same_outcome(postgres_query(alone), postgres_query(together))

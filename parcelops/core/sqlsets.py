@@ -31,11 +31,14 @@ def insert_rows(
     """Insert many rows with the cheapest statement each database has; the number inserted
     (fewer than the rows when `on_conflict` skipped some).
 
-    SQLite: one executemany. PostgreSQL: COPY into a session-local staging table of the
-    same columns, then one INSERT ... SELECT (executemany there costs a round trip per
-    row, about 70-100 µs; COPY about 10 µs). `on_conflict` is the statement's conflict
-    clause, e.g. "ON CONFLICT (shipment_id, dedupe_key) DO NOTHING" (decision 0010).
-    Values are passed as the database expects them (times adapted by the caller on SQLite).
+    SQLite: one executemany. PostgreSQL: COPY (executemany there costs a round trip per
+    row, about 70-100 µs; COPY about 10 µs), straight into the table, or, with an
+    `on_conflict` clause, which COPY cannot take, into a session-local staging table of
+    the same columns and then one INSERT ... SELECT (decision 0010). `on_conflict` is the
+    statement's conflict clause, e.g. "ON CONFLICT (shipment_id, dedupe_key) DO NOTHING";
+    without one, a row that breaks a constraint fails the whole insert with Django's
+    IntegrityError. Values are passed as the database expects them (times adapted by the
+    caller on SQLite).
     """
     if not rows:
         return 0
@@ -48,6 +51,9 @@ def insert_rows(
                 rows,
             )
             return int(cursor.rowcount)
+        if not on_conflict:
+            copy_rows(cursor, table, names, rows)
+            return len(rows)
         stage = f"stage_{table}"
         copy_into_stage(cursor, table, stage, names, rows)
         cursor.execute(
@@ -74,9 +80,12 @@ def copy_into_stage(
 def copy_rows(cursor: Any, table: str, names: str, rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL: COPY rows straight into a table (its WAL written in batches).
 
-    There is no ON CONFLICT: a row that breaks a constraint fails the whole COPY with the
-    driver's own IntegrityError (the caller's savepoint or transaction is then rolled back).
-    """
-    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+    COPY goes to the driver's cursor, past Django's wrapper, so its errors are translated
+    here as Django translates every other statement's (IntegrityError, OperationalError
+    with the driver's error as the cause)."""
+    with (
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)

@@ -848,17 +848,15 @@ def follow_tracking(targets: dict[int, OrderState]) -> int:
     at = now()
     at_value = connection.ops.adapt_datetimefield_value(at)
     # No savepoint: it runs inside the ingestion's transaction, which a failure here undoes.
+    # SQLite would take the (state, received_at) index and test every order in the state
+    # against the ids; NOT INDEXED keeps it on the ids (the rowid).
+    table = "orders_order" if connection.vendor == "postgresql" else "orders_order NOT INDEXED"
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for to_state in (OrderState.IN_TRANSIT, OrderState.DELIVERED):
             ids = [order_id for order_id, target in targets.items() if target == to_state]
             if not ids:
                 continue
             ids_match, parameter = in_set("id", ids, "bigint")
-            # SQLite would take the (state, received_at) index and test every order in
-            # the state against the ids; NOT INDEXED keeps it on the ids (the rowid).
-            table = (
-                "orders_order" if connection.vendor == "postgresql" else "orders_order NOT INDEXED"
-            )
             for from_state in (OrderState.SHIPPED, OrderState.IN_TRANSIT):
                 if not can_transition(from_state, to_state):
                     continue

@@ -24,10 +24,10 @@ from typing import Any, NamedTuple
 
 import orjson
 import psycopg
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from parcelops.core.clock import now
-from parcelops.core.sqlsets import copy_into_stage, copy_rows, in_set, insert_rows
+from parcelops.core.sqlsets import copy_into_stage, in_set, insert_rows
 from parcelops.tracking import rules
 from parcelops.tracking.events import ParsedEvent, as_utc_text
 
@@ -221,8 +221,9 @@ UPDATE_REGRESSION = "UPDATE tracking_trackingevent SET is_regression = %s WHERE 
 
 logger = logging.getLogger(__name__)
 
-# Tries of a chunk that PostgreSQL picks to break a deadlock (another writer locked some
-# of the same parcels in another order) before the error reaches the caller.
+# Tries of a chunk in all (the first included) when PostgreSQL keeps picking it to break a
+# deadlock (another writer locked some of the same parcels in another order), before the
+# error reaches the caller.
 DEADLOCK_ATTEMPTS = 3
 
 
@@ -277,38 +278,34 @@ def record_tracking_events(
         _moment(received),
         _moment(rules.future_cutoff(received)),
     )
-    attempts = 1
-    try:
-        plan = _prepare(chunk, checked=True)
-        with transaction.atomic():
-            _write(chunk, plan)
-            if then is not None:
-                then(plan.result)
-        return plan.result
-    except _ChangedMeanwhileError:
-        pass
-    except (DatabaseError, psycopg.Error) as error:
-        if not _is_deadlock(error):
-            raise
-        logger.info(
-            "a chunk of %d events deadlocked with another writer; trying again", len(events)
-        )
-    # SQLite: the write lock is held from BEGIN. PostgreSQL: the parcels' rows are locked,
-    # in the order of their ids, so two chunks read again do not deadlock over them.
+    checked, tries = True, 0
     while True:
-        attempts += 1
+        tries += 1
         try:
+            if checked:
+                plan = _prepare(chunk, checked=True)
             with transaction.atomic():
-                plan = _prepare(chunk, checked=False)
-                plan.result.rereads = 1
+                if not checked:
+                    # SQLite: the write lock is held from BEGIN. PostgreSQL: the parcels'
+                    # rows are locked, in the order of their ids, so two chunks read again
+                    # do not deadlock over them.
+                    plan = _prepare(chunk, checked=False)
+                    plan.result.rereads = 1
                 _write(chunk, plan)
                 if then is not None:
                     then(plan.result)
             return plan.result
-        except (DatabaseError, psycopg.Error) as error:
-            if attempts >= DEADLOCK_ATTEMPTS or not _is_deadlock(error):
+        except _ChangedMeanwhileError:
+            pass  # raised by a checked write only
+        except DatabaseError as error:
+            if tries >= DEADLOCK_ATTEMPTS or not _is_deadlock(error):
                 raise
-            logger.info("a chunk of %d events deadlocked again; trying again", len(events))
+            logger.info(
+                "a chunk of %d events deadlocked %s; trying again",
+                len(events),
+                "with another writer" if tries == 1 else "again",
+            )
+        checked = False
 
 
 def _is_deadlock(error: BaseException) -> bool:
@@ -316,8 +313,7 @@ def _is_deadlock(error: BaseException) -> bool:
     each other's row locks (SQLSTATE 40P01): nothing of it was stored, and trying again
     succeeds once the other writer is through. Django's errors carry the driver's as
     their cause."""
-    cause = error if isinstance(error, psycopg.Error) else error.__cause__
-    return isinstance(cause, psycopg.errors.DeadlockDetected)
+    return isinstance(error.__cause__, psycopg.errors.DeadlockDetected)
 
 
 def _prepare(chunk: _Chunk, *, checked: bool) -> _Plan:
@@ -547,25 +543,22 @@ def _write(chunk: _Chunk, plan: _Plan) -> None:
             updated = cursor.rowcount
         if checked and plan.shipment_rows and updated != len(plan.shipment_rows):
             raise _ChangedMeanwhileError
-    if checked and plan.event_rows and connection.vendor == "postgresql":
-        # Checked, none of the keys is stored (looked up, or newer than the parcel's last
-        # event): COPY straight into the table, 4-5 µs of server time an event less than
-        # staging it for INSERT ... ON CONFLICT. A key stored meanwhile fails the COPY.
-        try:
-            with connection.cursor() as cursor:
-                copy_rows(
-                    cursor, "tracking_trackingevent", ", ".join(EVENT_COLUMNS), plan.event_rows
-                )
-        except psycopg.IntegrityError:  # the driver's own: COPY bypasses Django's cursor
-            raise _ChangedMeanwhileError from None
-        stored = len(plan.event_rows)
-    else:
+    # Checked on PostgreSQL, none of the keys is stored (looked up, or newer than the
+    # parcel's last event): without a conflict clause the rows are COPYed straight into
+    # the table, 4-5 µs of server time an event less than staging them, and a key stored
+    # meanwhile fails the insert.
+    straight = checked and connection.vendor == "postgresql"
+    try:
         stored = insert_rows(
             "tracking_trackingevent",
             EVENT_COLUMNS,
             plan.event_rows,
-            on_conflict="ON CONFLICT (shipment_id, dedupe_key) DO NOTHING",
+            on_conflict="" if straight else "ON CONFLICT (shipment_id, dedupe_key) DO NOTHING",
         )
+    except IntegrityError:
+        if not straight:
+            raise
+        raise _ChangedMeanwhileError from None
     if checked and stored != len(plan.event_rows):
         raise _ChangedMeanwhileError
     if plan.flag_rows:

@@ -16,13 +16,27 @@ def in_set(column: str, values: list[Any], sql_type: str) -> tuple[str, Any]:
     """SQL saying `column` is one of `values`, and its one parameter, for raw statements.
 
     PostgreSQL: `= ANY(array)`, which keeps the planner on the column's index (a join to
-    unnest() is estimated at 10 rows and made it scan the table). SQLite: IN a JSON array.
-    `sql_type` is PostgreSQL's element type, e.g. "bigint" or "text".
+    unnest() is estimated at 10 rows and made it scan the table), the array sent as its
+    text (array_literal). SQLite: IN a JSON array. `sql_type` is PostgreSQL's element
+    type, "bigint" or "text".
     """
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::{sql_type}[])", values
+        return f"{column} = ANY(%s::{sql_type}[])", array_literal(values)
     member = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (names from code)
     return member, orjson.dumps(values).decode()
+
+
+def array_literal(values: list[Any]) -> str:
+    """PostgreSQL's text of an array of ints or strings, e.g. '{"a","b \\"c\\""}'.
+
+    psycopg adapts a list element by element in Python, about 1 µs each; a chunk's ten
+    thousand tracking numbers cost 9 ms that way and 0.3 ms as one string. Strings are
+    always quoted (so "NULL" or "a,b" stay strings), a quote or backslash escaped."""
+    if not values or not isinstance(values[0], str):
+        return "{" + ",".join([str(int(value)) for value in values]) + "}"
+    if any('"' in value or "\\" in value for value in values):
+        values = [value.replace("\\", "\\\\").replace('"', '\\"') for value in values]
+    return '{"' + '","'.join(values) + '"}'
 
 
 def insert_rows(

@@ -1,10 +1,11 @@
-"""Bulk inserts through the cheapest statement each database has (parcelops.core.sqlsets):
-the same rows stored, the same count, the same errors, on SQLite and PostgreSQL."""
+"""Sets bound as one parameter and bulk inserts through the cheapest statement each database
+has (parcelops.core.sqlsets): the same rows matched and stored, the same count, the same
+errors, on SQLite and PostgreSQL."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from parcelops.core.sqlsets import insert_rows
+from parcelops.core.sqlsets import array_literal, in_set, insert_rows
 from parcelops.orders.models import Channel
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +45,44 @@ def test_a_conflict_clause_skips_the_rows_it_names_and_counts_the_rest():
 
     assert stored == 2
     assert sorted(Channel.objects.values_list("code", flat=True)) == ["a", "b", "c"]
+
+
+TRICKY = ["plain", "a,b", "NULL", 'say "hi"', "back\\slash", "{braces}", " spaced ", "", "中文"]
+
+
+def test_a_set_of_strings_matches_exactly_its_members_whatever_they_hold():
+    insert_rows("orders_channel", COLUMNS, rows(*TRICKY, "other", "null"))
+    member, parameter = in_set("code", TRICKY, "text")
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT code FROM orders_channel WHERE {member}", [parameter])  # noqa: S608
+        found = sorted(row[0] for row in cursor.fetchall())
+
+    assert found == sorted(TRICKY)
+
+
+def test_a_set_of_ids_matches_exactly_its_members():
+    insert_rows("orders_channel", COLUMNS, rows("a", "b", "c"))
+    ids = sorted(Channel.objects.values_list("id", flat=True))
+    member, parameter = in_set("id", [ids[0], ids[2]], "bigint")
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT code FROM orders_channel WHERE {member}", [parameter])  # noqa: S608
+        found = sorted(row[0] for row in cursor.fetchall())
+
+    assert found == ["a", "c"]
+
+
+def test_an_empty_set_matches_nothing():
+    insert_rows("orders_channel", COLUMNS, rows("a"))
+    member, parameter = in_set("code", [], "text")
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT code FROM orders_channel WHERE {member}", [parameter])  # noqa: S608
+        assert cursor.fetchall() == []
+
+
+def test_postgresqls_array_text_quotes_every_string_and_escapes_quotes_and_backslashes():
+    assert array_literal(['a "b"', "c\\d", "NULL"]) == '{"a \\"b\\"","c\\\\d","NULL"}'
+    assert array_literal([3, 14]) == "{3,14}"
+    assert array_literal([]) == "{}"

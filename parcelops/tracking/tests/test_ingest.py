@@ -1,8 +1,11 @@
 """The ingestion engine and shipments: storing, deduplicating, ordering, parking, and
 orders following their parcels."""
 
+import dataclasses
+from datetime import timedelta
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -10,10 +13,10 @@ from parcelops.audit.actions import verify_audit_chain
 from parcelops.orders.actions import OrderActionError, OrderValidationError
 from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
-from parcelops.tracking import actions
+from parcelops.tracking import actions, ingest
 from parcelops.tracking.models import Shipment, TrackingEvent, UnmatchedEvent
 from parcelops.tracking.status import TrackingStatus as T
-from parcelops.tracking.tests.conftest import carrier_event, packed_order
+from parcelops.tracking.tests.conftest import T0, carrier_event, packed_order
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +150,36 @@ def test_a_late_older_event_refolds_and_flags_only_real_regressions(packed):
     assert flags == {"out_for_delivery": False, "picked_up": False, "arrived_facility": True}
     shipment.refresh_from_db()
     assert shipment.status == T.OUT_FOR_DELIVERY
+
+
+def test_times_keep_their_microseconds_and_the_engine_reads_them_as_it_writes_them(packed):
+    # The engine folds times as UTC text on both databases (ingest._moments_of); a time
+    # read back in another form would compare wrongly with the events it is folded with.
+    shipment = ship(packed)
+    number = shipment.tracking_number
+    half_past = carrier_event(number, 2, T.OUT_FOR_DELIVERY, "out_for_delivery")
+    half_past = dataclasses.replace(half_past, occurred_at=T0 + timedelta(hours=2, seconds=0.5))
+    actions.record_tracking_events([half_past])
+
+    result = actions.record_tracking_events(
+        [carrier_event(number, 2, T.IN_TRANSIT, "arrived_facility")]  # half a second before
+    )
+
+    assert result.regressions == 0
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.last_event_at) == (
+        T.OUT_FOR_DELIVERY,
+        T0 + timedelta(hours=2, seconds=0.5),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {ingest._moment_column('occurred_at')} FROM tracking_trackingevent "  # noqa: S608
+            "ORDER BY occurred_at"
+        )
+        assert [row[0] for row in cursor.fetchall()] == [
+            "2026-11-24 02:00:00",
+            "2026-11-24 02:00:00.500000",
+        ]
 
 
 def test_future_and_unmapped_events_are_stored_and_flagged(packed, frozen_now):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 
 from conftest import FIXED_NOW
 from parcelops.audit.actions import verify_audit_chain
@@ -174,6 +175,17 @@ def test_the_same_external_id_in_another_channel_is_another_order():
 
     assert first.pk != second.pk
     assert Order.objects.count() == 2
+
+
+def test_two_orders_never_share_a_number():
+    # Unique by a constraint, not unique=True (decision 0016): it must hold all the same.
+    first = place_order()
+    second = place_order(external_id="W-OTHER")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Order.all_objects.filter(pk=second.pk).update(number=first.number)
+
+    assert Order.all_objects.filter(number=first.number).count() == 1
 
 
 def test_a_known_customer_is_found_by_phone_and_reused():

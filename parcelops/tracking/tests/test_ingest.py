@@ -182,6 +182,34 @@ def test_times_keep_their_microseconds_and_the_engine_reads_them_as_it_writes_th
         ]
 
 
+def _parallel_workers() -> str | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return str(cursor.fetchone()[0])
+
+
+def test_a_chunk_of_many_parcels_is_read_alone_and_leaves_the_connection_as_it_was(
+    packed, monkeypatch
+):
+    # Large chunks are read without PostgreSQL's parallel workers, for that read's
+    # transaction only (ingest.SERIAL_LOOKUP_FROM, decision 0016).
+    monkeypatch.setattr(ingest, "SERIAL_LOOKUP_FROM", 3)
+    numbers = [f"7512345678{i:04d}" for i in range(4)]
+    for number in numbers:
+        ship(packed, number)
+    before = _parallel_workers()
+
+    result = actions.record_tracking_events(
+        [carrier_event(number, 1, T.IN_TRANSIT, "picked_up") for number in numbers]
+    )
+
+    assert (result.outcomes, result.rereads) == (["stored"] * 4, 0)
+    assert list(Shipment.objects.values_list("status", flat=True).distinct()) == [T.IN_TRANSIT]
+    assert _parallel_workers() == before
+
+
 def test_future_and_unmapped_events_are_stored_and_flagged(packed, frozen_now):
     shipment = ship(packed)
     result = actions.record_tracking_events(

@@ -146,11 +146,14 @@ def ingest(events: int, chunk_size: int, start: datetime, workers: int) -> dict[
     worker would take concurrent batch requests), timed from the first chunk to the last."""
     from django.db import connections
 
+    from parcelops.core.runtime import settle_after_startup
+
     _BODIES[:] = [
         orjson.dumps({"events": chunk})
         for chunk in chunks(generate_events(events // len(STEPS), start), chunk_size)
     ]  # generating the carriers' events is not timed
     totals = {"stored": 0, "duplicates": 0, "unmatched": 0, "rejected": 0, "chunks_reread": 0}
+    settle_after_startup()  # as each web worker does after its warm-up (config/wsgi.py)
     cpu = 0.0  # the workers' CPU time (SQLite's included; not PostgreSQL's server's)
     if workers == 1:
         started = time.perf_counter()

@@ -8,6 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup(set_prefix=False)
 
 from parcelops.core.handlers import ParcelOpsWSGIHandler  # noqa: E402 (needs the set-up)
+from parcelops.core.runtime import settle_after_startup  # noqa: E402
 
 application = ParcelOpsWSGIHandler()
 
@@ -28,3 +29,4 @@ def _warm_up() -> None:
 
 
 _warm_up()
+settle_after_startup()  # after the warm-up: what it loaded lives as long as the worker

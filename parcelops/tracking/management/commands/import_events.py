@@ -39,7 +39,10 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        from parcelops.core.runtime import settle_after_startup
         from parcelops.tracking.providers import files
+
+        settle_after_startup()
 
         path = Path(options["file"])
         chunk_size = options["chunk_size"]

@@ -146,14 +146,11 @@ def ingest(events: int, chunk_size: int, start: datetime, workers: int) -> dict[
     worker would take concurrent batch requests), timed from the first chunk to the last."""
     from django.db import connections
 
-    from parcelops.core.runtime import settle_after_startup
-
     _BODIES[:] = [
         orjson.dumps({"events": chunk})
         for chunk in chunks(generate_events(events // len(STEPS), start), chunk_size)
     ]  # generating the carriers' events is not timed
     totals = {"stored": 0, "duplicates": 0, "unmatched": 0, "rejected": 0, "chunks_reread": 0}
-    settle_after_startup()  # as each web worker does after its warm-up (config/wsgi.py)
     cpu = 0.0  # the workers' CPU time (SQLite's included; not PostgreSQL's server's)
     if workers == 1:
         started = time.perf_counter()
@@ -234,6 +231,7 @@ def main(events: int = 1_000_000, chunk_size: int = 10_000, workers: int = 0) ->
     """`workers`: ingesting processes, 0 for one per CPU."""
     from django.db import connection
 
+    from parcelops.core.runtime import settle_after_startup
     from parcelops.tracking.models import TrackingEvent
 
     shipments = events // len(STEPS)
@@ -241,6 +239,9 @@ def main(events: int = 1_000_000, chunk_size: int = 10_000, workers: int = 0) ->
     setup_started = time.perf_counter()
     create_shipments(shipments)
     setup = round(time.perf_counter() - setup_started, 1)
+    # Once, as each web worker does after its warm-up (config/wsgi.py); the ingesting
+    # workers are forked from this process and inherit it.
+    settle_after_startup()
     workers = workers or os.cpu_count() or 1
     first = ingest(events, chunk_size, start, workers)
     stored_after_first = TrackingEvent.objects.count()

@@ -92,10 +92,6 @@ def _moments_of(events: Sequence[ParsedEvent]) -> list[Any]:
     return [event.occurred_text for event in events]
 
 
-def _moment(value: datetime) -> str:
-    return as_utc_text(value)
-
-
 # PostgreSQL's text of a time in the form of events.as_utc_text: microseconds only when
 # there are some ("%s" is the column; '.000000' can only be the end of this text).
 _PG_UTC_TEXT = "replace(to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '.000000', '')"
@@ -310,8 +306,8 @@ def record_tracking_events(
         events,
         _moments_of(events),
         [event.dedupe_key for event in events],
-        _moment(received),
-        _moment(rules.future_cutoff(received)),
+        as_utc_text(received),
+        as_utc_text(rules.future_cutoff(received)),
     )
     checked, tries = True, 0
     while True:

@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from parcelops.accounts.tokens import user_for_token
-from parcelops.orders.actions import OrderActionError, OrderPermissionError, OrderValidationError
+from parcelops.core.errors import ActionError, InputError, NotPermittedError
 
 
 class BearerToken(HttpBearer):
@@ -67,18 +67,18 @@ def on_schema_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return errors_response(request, 422, errors)
 
 
-@api.exception_handler(OrderValidationError)
-def on_validation_error(request: HttpRequest, exc: OrderValidationError) -> HttpResponse:
+@api.exception_handler(InputError)
+def on_validation_error(request: HttpRequest, exc: InputError) -> HttpResponse:
     return errors_response(request, 422, [e.as_dict() for e in exc.errors])
 
 
-@api.exception_handler(OrderActionError)
-def on_action_error(request: HttpRequest, exc: OrderActionError) -> HttpResponse:
+@api.exception_handler(ActionError)
+def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
     return errors_response(request, 409, [{"field": "", "message": str(exc)}])
 
 
-@api.exception_handler(OrderPermissionError)
-def on_permission_error(request: HttpRequest, exc: OrderPermissionError) -> HttpResponse:
+@api.exception_handler(NotPermittedError)
+def on_permission_error(request: HttpRequest, exc: NotPermittedError) -> HttpResponse:
     return errors_response(request, 403, [{"field": "", "message": str(exc)}])
 
 

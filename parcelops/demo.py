@@ -33,6 +33,7 @@ from parcelops.accounts import roles
 from parcelops.accounts.actions import set_staff_roles, sync_role_groups
 from parcelops.accounts.models import StaffProfile
 from parcelops.core.clock import now
+from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.demo_data import (
     APPROVAL_COMMENTS,
     CATALOGUE,
@@ -561,9 +562,9 @@ def _telling(planned: PlannedOrder) -> Iterator[None]:
     try:
         yield
     except (
-        actions.OrderValidationError,
-        actions.OrderActionError,
-        actions.OrderPermissionError,
+        InputError,
+        ActionError,
+        NotPermittedError,
     ) as error:
         raise DemoError(
             _("Demo order %(channel)s/%(id)s could not be loaded: %(error)s")

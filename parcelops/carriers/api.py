@@ -8,14 +8,14 @@ from django.utils.translation import get_language
 from ninja import Router
 
 from parcelops.accounts import roles
+from parcelops.accounts.permissions import require_permission
 from parcelops.carriers.detection import (
     detect_carriers,
     normalise_tracking_number,
     tracking_number_error,
 )
 from parcelops.carriers.registry import BY_CODE, CARRIERS, CarrierInfo
-from parcelops.orders.actions import OrderValidationError, require_permission
-from parcelops.orders.rules import FieldError
+from parcelops.core.errors import FieldError, InputError
 
 router = Router(tags=["carriers"])
 
@@ -53,7 +53,7 @@ def detect(request: HttpRequest, number: str = "") -> dict[str, Any]:
     normalised = normalise_tracking_number(number)
     error = tracking_number_error(normalised)
     if error is not None:
-        raise OrderValidationError([FieldError("number", error)])
+        raise InputError([FieldError("number", error)])
     return {
         "number": normalised,
         "candidates": [

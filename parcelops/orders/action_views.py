@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from parcelops.accounts.permissions import ViewFunction, staff_page
+from parcelops.core.errors import ActionError, FieldError, InputError, NotPermittedError
 from parcelops.orders import actions
 from parcelops.orders.models import Order
-from parcelops.orders.rules import FieldError
 from parcelops.orders.states import OrderState
-from parcelops.orders.views import ViewFunction, order_or_404, staff_page
+from parcelops.orders.views import order_or_404
 
 FIELD_LABELS = {
     "comment": gettext_lazy("Comment"),
@@ -50,10 +51,10 @@ def _perform(
     order = order_or_404(number)
     try:
         order = action(order)
-    except actions.OrderValidationError as error:
+    except InputError as error:
         for field_error in error.errors:
             messages.error(request, _field_message(field_error))
-    except (actions.OrderActionError, actions.OrderPermissionError) as error:
+    except (ActionError, NotPermittedError) as error:
         messages.error(request, str(error))
     else:
         label = OrderState(order.state).label

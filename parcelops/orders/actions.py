@@ -12,16 +12,17 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
 from parcelops.accounts.models import StaffProfile
+from parcelops.accounts.permissions import Actor, require_permission
 from parcelops.audit.actions import record_audit
 from parcelops.core import crypto
 from parcelops.core.clock import now
+from parcelops.core.errors import ActionError, FieldError, InputError
 from parcelops.core.sqlsets import in_set, insert_rows
 from parcelops.orders import rules
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderLine, Product
@@ -34,31 +35,6 @@ from parcelops.orders.states import (
     ReviewState,
     can_transition,
 )
-
-Actor = User | AnonymousUser | None
-
-
-class OrderActionError(Exception):
-    """The action is not allowed for this order now (HTTP 409)."""
-
-
-class OrderPermissionError(Exception):
-    """The actor's role does not allow the action (HTTP 403)."""
-
-
-class OrderValidationError(Exception):
-    """Input failed validation; carries the per-field errors (HTTP 422)."""
-
-    def __init__(self, errors: list[rules.FieldError]):
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = errors
-
-
-def require_permission(actor: Actor, permission: str) -> None:
-    if actor is None:
-        return  # the system itself
-    if not actor.is_authenticated or not actor.has_perm(permission):
-        raise OrderPermissionError(_("Your role does not allow this action."))
 
 
 def order_snapshot(order: Order, lines: list[list[Any]] | None = None) -> dict[str, Any]:
@@ -120,7 +96,7 @@ def _move(
     **data: Any,
 ) -> None:
     if not can_transition(order.state, to_state):
-        raise OrderActionError(
+        raise ActionError(
             _("An order in state “%(state)s” cannot move to “%(to)s”.")
             % {"state": OrderState(order.state).label, "to": to_state.label}
         )
@@ -167,7 +143,7 @@ def _new_order_number() -> str:
         number = f"PO{stamp}{secrets.randbelow(10**8):08d}"
         if not Order.all_objects.filter(number=number).exists():
             return number
-    raise OrderActionError("could not find a free order number")  # pragma: no cover
+    raise ActionError("could not find a free order number")  # pragma: no cover
 
 
 def find_customer(phone: str = "", email: str = "") -> Customer | None:
@@ -231,10 +207,10 @@ def intake_order(data: Any, actor: Actor = None) -> IntakeResult:
         data, now=now(), max_age=timedelta(days=settings.PARCELOPS_MAX_ORDER_AGE_DAYS)
     )
     if intake is None:
-        raise OrderValidationError(errors)
+        raise InputError(errors)
     channel = Channel.objects.filter(code=intake.channel, is_active=True).first()
     if channel is None:
-        raise OrderValidationError([rules.FieldError("channel", _("Unknown channel."))])
+        raise InputError([FieldError("channel", _("Unknown channel."))])
     existing = Order.all_objects.filter(channel=channel, external_id=intake.external_id).first()
     if existing is not None:
         return IntakeResult(existing, created=False)
@@ -384,11 +360,11 @@ def reassign_order(order: Order, assignee_username: str, actor: Actor) -> Order:
     order = _locked(order)
     assignee = get_user_model().objects.filter(username=assignee_username, is_active=True).first()
     if assignee is None or not assignee.has_perm(roles.PROCESS_ORDER):  # type: ignore[union-attr]
-        raise OrderValidationError(
-            [rules.FieldError("assignee", _("No active order processor with this username."))]
+        raise InputError(
+            [FieldError("assignee", _("No active order processor with this username."))]
         )
     if order.state in (OrderState.COMPLETED, OrderState.CANCELLED):
-        raise OrderActionError(_("A finished order cannot be reassigned."))
+        raise ActionError(_("A finished order cannot be reassigned."))
     before = order_snapshot(order)
     previous = order.assignee.get_username() if order.assignee else ""
     order.assignee = assignee  # type: ignore[assignment]
@@ -411,7 +387,7 @@ def mark_paid(order: Order, actor: Actor) -> Order:
     order = _locked(order)
     # The table also allows IN_REVIEW -> PAID, but that move is a rejection, not a payment.
     if order.state != OrderState.AWAITING_PAYMENT:
-        raise OrderActionError(_("Only an order awaiting payment can be marked paid."))
+        raise ActionError(_("Only an order awaiting payment can be marked paid."))
     before = order_snapshot(order)
     _move(order, OrderState.PAID, actor, OrderEventType.PAID)
     _save(order, actor, "order.paid", before)
@@ -426,12 +402,12 @@ def confirm_order(order: Order, actor: Actor) -> Order:
     order = _locked(order)
     # Other moves into APPROVED (a review decision, stock released) have their own actions.
     if order.state != OrderState.PAID:
-        raise OrderActionError(_("Only a paid order being processed can be confirmed."))
+        raise ActionError(_("Only a paid order being processed can be confirmed."))
     if (
         order.review_state != ReviewState.NOT_REQUIRED
         and order.review_state != ReviewState.APPROVED
     ):
-        raise OrderActionError(_("This order needs a reviewer's approval: submit it for review."))
+        raise ActionError(_("This order needs a reviewer's approval: submit it for review."))
     before = order_snapshot(order)
     order.processed_by = actor if actor is not None and actor.is_authenticated else None  # type: ignore[assignment]
     _move(order, OrderState.APPROVED, actor, OrderEventType.CONFIRMED)
@@ -444,7 +420,7 @@ def submit_for_review(order: Order, actor: Actor, comment: str = "") -> Order:
     require_permission(actor, roles.PROCESS_ORDER)
     order = _locked(order)
     if order.review_state == ReviewState.NOT_REQUIRED:
-        raise OrderActionError(_("This order does not need review: confirm it instead."))
+        raise ActionError(_("This order does not need review: confirm it instead."))
     before = order_snapshot(order)
     order.processed_by = actor if actor is not None and actor.is_authenticated else None  # type: ignore[assignment]
     order.review_state = ReviewState.SUBMITTED
@@ -456,13 +432,13 @@ def submit_for_review(order: Order, actor: Actor, comment: str = "") -> Order:
 def _check_reviewer(order: Order, actor: Actor) -> None:
     require_permission(actor, roles.REVIEW_ORDER)
     if order.state != OrderState.IN_REVIEW:
-        raise OrderActionError(_("Only an order in review can be approved or rejected."))
+        raise ActionError(_("Only an order in review can be approved or rejected."))
     if (
         actor is not None
         and order.processed_by_id is not None
         and order.processed_by_id == actor.pk
     ):
-        raise OrderActionError(_("You processed this order: another reviewer must decide on it."))
+        raise ActionError(_("You processed this order: another reviewer must decide on it."))
 
 
 @transaction.atomic
@@ -481,9 +457,9 @@ def reject_order(order: Order, actor: Actor, comment: str) -> Order:
     order = _locked(order)
     _check_reviewer(order, actor)
     if not comment.strip():
-        raise OrderValidationError(
+        raise InputError(
             [
-                rules.FieldError(
+                FieldError(
                     "comment", _("Say why the order is rejected, so the processor can correct it.")
                 )
             ]
@@ -512,29 +488,27 @@ def _apply_line_changes(
     shipping_fee_cents: int | None,
 ) -> dict[str, Any]:
     lines = {line.pk: line for line in order.lines.all()}
-    errors: list[rules.FieldError] = []
+    errors: list[FieldError] = []
     for index, change in enumerate(changes):
         if change.line_id not in lines:
-            errors.append(rules.FieldError(f"lines[{index}].id", _("No such line on this order.")))
+            errors.append(FieldError(f"lines[{index}].id", _("No such line on this order.")))
         if change.quantity is not None and change.quantity < 1:
-            errors.append(rules.FieldError(f"lines[{index}].quantity", _("Must be at least 1.")))
+            errors.append(FieldError(f"lines[{index}].quantity", _("Must be at least 1.")))
         elif change.quantity is not None and change.quantity > rules.MAX_LINE_QUANTITY:
             errors.append(
-                rules.FieldError(
+                FieldError(
                     f"lines[{index}].quantity",
                     _("Must be at most %(n)d.") % {"n": rules.MAX_LINE_QUANTITY},
                 )
             )
         if change.unit_price_cents is not None and change.unit_price_cents < 0:
-            errors.append(
-                rules.FieldError(f"lines[{index}].unit_price", _("Must not be negative."))
-            )
+            errors.append(FieldError(f"lines[{index}].unit_price", _("Must not be negative.")))
     if discount_cents is not None and discount_cents < 0:
-        errors.append(rules.FieldError("discount", _("Must not be negative.")))
+        errors.append(FieldError("discount", _("Must not be negative.")))
     if shipping_fee_cents is not None and shipping_fee_cents < 0:
-        errors.append(rules.FieldError("shipping_fee", _("Must not be negative.")))
+        errors.append(FieldError("shipping_fee", _("Must not be negative.")))
     if errors:
-        raise OrderValidationError(errors)
+        raise InputError(errors)
     changed: dict[str, Any] = {}
     for change in changes:
         line = lines[change.line_id]
@@ -557,9 +531,7 @@ def _apply_line_changes(
     order.subtotal_cents = sum(line.line_total_cents for line in lines.values())
     total = order.subtotal_cents - order.discount_cents + order.shipping_fee_cents
     if total < 0:
-        raise OrderValidationError(
-            [rules.FieldError("discount", _("The discount is larger than the order."))]
-        )
+        raise InputError([FieldError("discount", _("The discount is larger than the order."))])
     if total != order.total_cents:
         changed["total_cents"] = [order.total_cents, total]
     order.total_cents = total
@@ -607,11 +579,11 @@ def edit_order(
         require_permission(actor, roles.PROCESS_ORDER)
     order = _locked(order)
     if order.state == OrderState.IN_REVIEW:
-        raise OrderActionError(_("The order is locked while in review."))
+        raise ActionError(_("The order is locked while in review."))
     if not is_admin_edit and order.state not in EDITABLE_STATES:
-        raise OrderActionError(_("Only an administrator can change an order in this state."))
+        raise ActionError(_("Only an administrator can change an order in this state."))
     if order.state == OrderState.CANCELLED:
-        raise OrderActionError(_("A cancelled order cannot be edited."))
+        raise ActionError(_("A cancelled order cannot be edited."))
     before = order_snapshot(order)
     changed = _apply_line_changes(order, changes, discount_cents, shipping_fee_cents)
     if not changed:
@@ -634,10 +606,10 @@ def delete_invalid_order(order: Order, actor: Actor, reason: str) -> Order:
     """Administrators remove an invalid order: hidden from lists, kept for the audit trail."""
     require_permission(actor, roles.DELETE_ORDER)
     if not reason.strip():
-        raise OrderValidationError([rules.FieldError("reason", _("Say why the order is invalid."))])
+        raise InputError([FieldError("reason", _("Say why the order is invalid."))])
     order = Order.all_objects.select_for_update().get(pk=order.pk)
     if order.is_deleted:
-        raise OrderActionError(_("The order was already deleted."))
+        raise ActionError(_("The order was already deleted."))
     before = order_snapshot(order)
     order.is_deleted = True
     order.deleted_at = now()
@@ -651,9 +623,7 @@ def delete_invalid_order(order: Order, actor: Actor, reason: str) -> Order:
 def cancel_order(order: Order, actor: Actor, reason: str) -> Order:
     require_permission(actor, roles.CANCEL_ORDER)
     if not reason.strip():
-        raise OrderValidationError(
-            [rules.FieldError("reason", _("Say why the order is cancelled."))]
-        )
+        raise InputError([FieldError("reason", _("Say why the order is cancelled."))])
     order = _locked(order)
     before = order_snapshot(order)
     _move(order, OrderState.CANCELLED, actor, OrderEventType.CANCELLED, comment=reason.strip())
@@ -697,14 +667,14 @@ def advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str
     """Move an approved order along the warehouse steps, or confirm its delivery by hand."""
     if to_state in PARCEL_STEPS:
         require_permission(actor, roles.SHIP_ORDER)
-        raise OrderActionError(_parcel_step_refusal(to_state))
+        raise ActionError(_parcel_step_refusal(to_state))
     require_permission(actor, FULFILMENT_PERMISSIONS.get(to_state, roles.FULFIL_ORDER))
     if to_state not in FULFILMENT_PERMISSIONS:
-        raise OrderActionError(_("Use the dedicated action for this step."))
+        raise ActionError(_("Use the dedicated action for this step."))
     if to_state == OrderState.DELIVERED and not comment.strip():
-        raise OrderValidationError(
+        raise InputError(
             [
-                rules.FieldError(
+                FieldError(
                     "comment",
                     _("Say how the delivery was confirmed, e.g. the customer confirmed receipt."),
                 )
@@ -713,7 +683,7 @@ def advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str
     order = _locked(order)
     # Without this, "approved" as a warehouse step would skip the review of a paid order.
     if order.state not in FULFILMENT_STATES:
-        raise OrderActionError(_("Use the dedicated action for this step."))
+        raise ActionError(_("Use the dedicated action for this step."))
     if to_state == OrderState.DELIVERED:
         return _confirm_delivery_by_hand(order, actor, comment.strip())
     before = order_snapshot(order)
@@ -729,7 +699,7 @@ def _confirm_delivery_by_hand(order: Order, actor: Actor, reason: str) -> Order:
     carrier does not. The parcels keep the status their carrier last reported.
     """
     if not order.shipments.exists():
-        raise OrderActionError(
+        raise ActionError(
             _(
                 "This order has no parcel, so it cannot be marked delivered: hand its parcel "
                 "over to a carrier first."
@@ -759,7 +729,7 @@ def ship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: str
     require_permission(actor, roles.SHIP_ORDER)
     order = _locked(order)
     if not order.shipments.filter(carrier=carrier, tracking_number=tracking_number).exists():
-        raise OrderActionError(_parcel_step_refusal(OrderState.SHIPPED))
+        raise ActionError(_parcel_step_refusal(OrderState.SHIPPED))
     before = order_snapshot(order)
     _move(
         order,
@@ -808,7 +778,7 @@ def complete_delivered_orders() -> int:
     for order in Order.objects.filter(pk__in=list(due)):
         try:
             complete_order(order, None)
-        except OrderActionError:
+        except ActionError:
             continue  # moved on meanwhile
         count += 1
     return count

@@ -13,13 +13,14 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from parcelops.accounts import roles
+from parcelops.accounts.permissions import require_permission
+from parcelops.core.errors import FieldError, InputError
 from parcelops.core.money import MoneyFormatError, parse_cents
 from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
 from parcelops.orders import actions
 from parcelops.orders.models import Order
 from parcelops.orders.presentation import order_view, phone_last4_matches, public_order_view
 from parcelops.orders.queries import OrderFilters, filter_orders, parse_day
-from parcelops.orders.rules import FieldError
 from parcelops.orders.states import OrderState
 
 router = Router(tags=["orders"])
@@ -135,14 +136,14 @@ def list_orders(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
-    actions.require_permission(request.user, roles.VIEW_ORDER)
+    require_permission(request.user, roles.VIEW_ORDER)
     bad_dates = [
         FieldError(key, _("Must be a date such as 2026-12-01."))
         for key, value in (("date_from", date_from), ("date_to", date_to))
         if value.strip() and parse_day(value) is None
     ]
     if bad_dates:
-        raise actions.OrderValidationError(bad_dates)
+        raise InputError(bad_dates)
     filters = OrderFilters.from_mapping(request.GET)
     orders = filter_orders(filters).prefetch_related("lines")
     page = list(orders[offset : offset + limit])
@@ -151,7 +152,7 @@ def list_orders(
 
 @router.get("/{number}", response=dict, summary="One order with its timeline")
 def get_order(request: HttpRequest, number: str) -> dict[str, Any]:
-    actions.require_permission(request.user, roles.VIEW_ORDER)
+    require_permission(request.user, roles.VIEW_ORDER)
     return order_view(_order(number), request.user, with_events=True)
 
 
@@ -160,7 +161,7 @@ def _line_changes(body: dict[str, Any]) -> tuple[list[actions.LineChange], int |
     changes: list[actions.LineChange] = []
     raw_lines = body.get("lines", [])
     if not isinstance(raw_lines, list):
-        raise actions.OrderValidationError([FieldError("lines", _("Must be a list."))])
+        raise InputError([FieldError("lines", _("Must be a list."))])
     for index, raw in enumerate(raw_lines):
         line_id = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(line_id, int) or isinstance(line_id, bool):
@@ -202,7 +203,7 @@ def _line_changes(body: dict[str, Any]) -> tuple[list[actions.LineChange], int |
                     )
                 )
     if errors:
-        raise actions.OrderValidationError(errors)
+        raise InputError(errors)
     return changes, amounts["discount"], amounts["shipping_fee"]
 
 
@@ -394,5 +395,5 @@ def create_shipment(request: HttpRequest, number: str, payload: ShipmentIn) -> S
     summary="An order's parcels with their tracking events (raw codes)",
 )
 def list_shipments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
-    actions.require_permission(request.user, roles.VIEW_ORDER)
+    require_permission(request.user, roles.VIEW_ORDER)
     return _shipments_view(_order(number))

@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from parcelops.core.errors import FieldError
 from parcelops.core.money import MoneyFormatError, format_cents, parse_cents
 from parcelops.orders.actions import LineChange
 from parcelops.orders.models import Channel, Order
-from parcelops.orders.rules import CURRENCIES, FieldError
+from parcelops.orders.rules import CURRENCIES
 from parcelops.orders.states import CustomerTier, OrderState, OrderType, ReviewState
 
 WHOLE_NUMBER = re.compile(r"^-?\d+$")

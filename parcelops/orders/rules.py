@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from parcelops.core.errors import FieldError
 from parcelops.core.money import MoneyFormatError, format_cents, parse_cents
 from parcelops.orders.states import SPECIAL_PRODUCT_TYPES, CustomerTier, OrderType
 
@@ -17,15 +18,6 @@ FUTURE_SKEW = timedelta(minutes=5)
 # Far above any real order line, far below the database's integer column (2**31 - 1).
 MAX_LINE_QUANTITY = 1_000_000
 CURRENCIES = ("CNY", "USD", "EUR", "HKD")
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
 
 
 @dataclass

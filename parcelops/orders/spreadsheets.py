@@ -18,7 +18,9 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from parcelops.accounts.permissions import Actor
 from parcelops.core.clock import now
+from parcelops.core.errors import ActionError, FieldError, InputError
 from parcelops.orders import actions, rules
 from parcelops.orders.models import Channel, Order
 from parcelops.orders.spreadsheet_cells import CellError, convert_cell, is_blank
@@ -286,7 +288,7 @@ class OrderImport:
         mapping: ColumnMapping,
         *,
         dry_run: bool,
-        actor: actions.Actor = None,
+        actor: Actor = None,
     ) -> None:
         self.path = Path(path)
         self.mapping = mapping
@@ -501,9 +503,9 @@ class OrderImport:
         else:
             try:
                 result = actions.intake_order(document, self.actor)
-            except actions.OrderValidationError as error:
+            except InputError as error:
                 problems += self._locate(pending, error.errors, problems)
-            except actions.OrderActionError as error:
+            except ActionError as error:
                 problems.append(_Problem(pending.first_row, "", str(error)))
             else:
                 outcome.order_number = result.order.number
@@ -516,7 +518,7 @@ class OrderImport:
         return outcome
 
     def _locate(
-        self, pending: _PendingOrder, errors: list[rules.FieldError], known: list[_Problem]
+        self, pending: _PendingOrder, errors: list[FieldError], known: list[_Problem]
     ) -> list[_Problem]:
         """Intake errors moved to the row and field they came from. A cell that could not be
         converted reached the intake as blank and already has its own error: the intake's

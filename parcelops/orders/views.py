@@ -6,14 +6,13 @@ parcelops.orders.actions, and renders. The buttons are in action_views, the cust
 lookup page in public_views.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OuterRef, QuerySet, Subquery
@@ -23,6 +22,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
+from parcelops.accounts.permissions import staff_page
+from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.core.money import format_cents
 from parcelops.orders import actions, forms
 from parcelops.orders.models import Order, OrderEvent
@@ -43,13 +44,6 @@ from parcelops.tracking.presentation import carrier_name
 
 PAGE_SIZE = 25
 STATE_ORDER = list(OrderState)
-
-ViewFunction = Callable[..., HttpResponse]
-
-
-def staff_page(view: ViewFunction) -> ViewFunction:
-    """Signed in (else the login page) and allowed to see orders (else 403)."""
-    return login_required(permission_required(roles.VIEW_ORDER, raise_exception=True)(view))
 
 
 def order_or_404(number: str) -> Order:
@@ -363,14 +357,14 @@ def new_order(request: HttpRequest) -> HttpResponse:
             result = actions.intake_order(
                 form.intake_document([f.intake_line() for f in filled]), request.user
             )
-        except actions.OrderValidationError as error:
+        except InputError as error:
             for leftover in forms.show_field_errors(
                 error.errors, form, filled, forms.NewOrderForm.FIELD_FOR_PATH
             ):
                 (line_errors if leftover.field == "lines" else other_errors).append(
                     leftover.message
                 )
-        except actions.OrderPermissionError as error:
+        except NotPermittedError as error:
             raise PermissionDenied(str(error)) from error
         else:
             order = result.order
@@ -429,14 +423,14 @@ def edit_order(request: HttpRequest, number: str) -> HttpResponse:
                 shipping_fee_cents=amounts.cleaned_data["shipping_fee"],
                 comment=amounts.cleaned_data["comment"],
             )
-        except actions.OrderValidationError as error:
+        except InputError as error:
             other_errors = [
                 e.message
                 for e in forms.show_field_errors(
                     error.errors, amounts, line_forms.forms, forms.EditAmountsForm.FIELD_FOR_PATH
                 )
             ]
-        except (actions.OrderActionError, actions.OrderPermissionError) as error:
+        except (ActionError, NotPermittedError) as error:
             messages.error(request, str(error))
             return redirect("orders:detail", number=order.number)
         else:

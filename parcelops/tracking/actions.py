@@ -6,26 +6,24 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 import orjson
-from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
+from parcelops.accounts.permissions import Actor, require_permission
 from parcelops.audit.actions import record_audit
 from parcelops.carriers import registry
 from parcelops.carriers.detection import guess_is_valid_format, normalise_tracking_number
 from parcelops.core.clock import now
+from parcelops.core.errors import ActionError, FieldError, InputError
 from parcelops.core.sqlsets import in_set
 from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order
-from parcelops.orders.rules import FieldError
 from parcelops.orders.states import OrderState
 from parcelops.tracking import ingest, rules
 from parcelops.tracking.events import ParsedEvent
 from parcelops.tracking.models import Shipment, UnmatchedEvent
-
-Actor = User | AnonymousUser | None
 
 # States in which an order can get (another) parcel.
 SHIPPABLE_STATES = frozenset({OrderState.PACKED, OrderState.SHIPPED, OrderState.IN_TRANSIT})
@@ -41,7 +39,7 @@ def create_shipment(
     promised_delivery_date: date | None = None,
 ) -> Shipment:
     """Hand a packed order's parcel to a carrier: the order becomes shipped (R3.2, R4.2)."""
-    order_actions.require_permission(actor, roles.SHIP_ORDER)
+    require_permission(actor, roles.SHIP_ORDER)
     number = normalise_tracking_number(tracking_number)
     errors = []
     if carrier not in registry.BY_CODE:
@@ -51,16 +49,14 @@ def create_shipment(
             FieldError("tracking_number", _("A tracking number has 6 to 40 letters and digits."))
         )
     if errors:
-        raise order_actions.OrderValidationError(errors)
+        raise InputError(errors)
     try:
         with transaction.atomic():
             # Its state now, not as the caller read it: of two hand-overs at once, the second
             # adds a parcel to a shipped order.
             order = Order.objects.select_for_update().get(pk=order.pk)
             if order.state not in SHIPPABLE_STATES:
-                raise order_actions.OrderActionError(
-                    _("Only a packed or shipped order can get a parcel.")
-                )
+                raise ActionError(_("Only a packed or shipped order can get a parcel."))
             shipment = Shipment.objects.create(
                 order=order,
                 carrier=carrier,
@@ -83,7 +79,7 @@ def create_shipment(
             if order.state == OrderState.PACKED:
                 order_actions.ship_order(order, actor, carrier=carrier, tracking_number=number)
     except IntegrityError as error:
-        raise order_actions.OrderValidationError(
+        raise InputError(
             [
                 FieldError(
                     "tracking_number", _("This carrier already has a shipment with this number.")

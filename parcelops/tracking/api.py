@@ -15,10 +15,11 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from parcelops.accounts import roles
+from parcelops.accounts.permissions import require_permission
 from parcelops.core.clock import now
+from parcelops.core.errors import errors_body
 from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
 from parcelops.core.zones import zone_named
-from parcelops.orders.actions import require_permission
 from parcelops.tracking import actions
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
 from parcelops.tracking.models import InboundPush
@@ -101,10 +102,6 @@ def kuaidi100_push(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _webhook_error(message: str) -> dict[str, Any]:
-    return {"errors": [{"field": "", "message": message}]}
-
-
 def _webhook_ok() -> dict[str, Any]:
     return {"ok": True}
 
@@ -119,14 +116,14 @@ def aftership_push(request: HttpRequest) -> HttpResponse:
             request.body, request.headers.get("aftership-hmac-sha256"), secret
         )
     except SignatureError as refused:
-        return _refuse_signature(_webhook_error(f"signature: {refused}"))
+        return _refuse_signature(errors_body(f"signature: {refused}"))
     try:
         push = aftership.parse_webhook(request.body)
     except PayloadError as bad:
-        return _json(400, _webhook_error(str(bad)))
+        return _json(400, errors_body(str(bad)))
     events = push.events
     response = _receive(
-        "aftership", request.body.decode(), push.event_id or "", events, _webhook_ok, _webhook_error
+        "aftership", request.body.decode(), push.event_id or "", events, _webhook_ok, errors_body
     )
     if response.status_code == 200:  # edd_revise pushes carry a new estimate and no checkpoints
         actions.revise_estimated_delivery(
@@ -143,12 +140,12 @@ def seventeentrack_push(request: HttpRequest) -> HttpResponse:
             raise SignatureError("no secret is configured for 17track")
         seventeentrack.verify_signature(request.body, request.headers.get("sign"), key)
     except SignatureError as refused:
-        return _refuse_signature(_webhook_error(f"signature: {refused}"))
+        return _refuse_signature(errors_body(f"signature: {refused}"))
     try:
         push = seventeentrack.parse_push(request.body)
     except PayloadError as bad:
-        return _json(400, _webhook_error(str(bad)))
-    return _receive("17track", request.body.decode(), "", push.events, _webhook_ok, _webhook_error)
+        return _json(400, errors_body(str(bad)))
+    return _receive("17track", request.body.decode(), "", push.events, _webhook_ok, errors_body)
 
 
 @router.post("/events", summary="Our batch format: a list of events (token auth)")
@@ -163,7 +160,7 @@ def batch_events(request: HttpRequest) -> HttpResponse:
     try:
         events, errors = batch.parse_batch(body)
     except PayloadError as bad:
-        return _json(400, _webhook_error(str(bad)))
+        raise HttpError(400, str(bad)) from bad
     result = actions.record_tracking_events(events)
     rejected = [
         {

@@ -19,9 +19,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
+from parcelops.accounts.permissions import staff_page
 from parcelops.core.clock import now
-from parcelops.orders import actions as order_actions
-from parcelops.orders.views import order_or_404, staff_page
+from parcelops.core.errors import ActionError, InputError, NotPermittedError
+from parcelops.orders.views import order_or_404
 from parcelops.tracking import actions, order_parcels, scans
 from parcelops.tracking.forms import ScanForm
 from parcelops.tracking.models import TrackingEvent, UnmatchedEvent
@@ -54,16 +55,16 @@ def hand_over(request: HttpRequest, number: str) -> HttpResponse:
                 request.user,
                 service=form.cleaned_data["service"].strip(),
             )
-        except order_actions.OrderValidationError as error:
+        except InputError as error:
             for field_error in error.errors:
                 form.add_error(
                     field_error.field if field_error.field in form.fields else None,
                     field_error.message,
                 )
-        except order_actions.OrderActionError as error:
+        except ActionError as error:
             messages.error(request, str(error))
             return redirect("orders:detail", number=order.number)
-        except order_actions.OrderPermissionError as error:
+        except NotPermittedError as error:
             raise PermissionDenied(str(error)) from error
         else:
             messages.success(

@@ -12,15 +12,10 @@ from django.db import IntegrityError, transaction
 from conftest import FIXED_NOW
 from parcelops.audit.actions import verify_audit_chain
 from parcelops.audit.models import AuditRecord
+from parcelops.core.errors import ActionError, FieldError, InputError, NotPermittedError
 from parcelops.orders import actions
-from parcelops.orders.actions import (
-    LineChange,
-    OrderActionError,
-    OrderPermissionError,
-    OrderValidationError,
-)
+from parcelops.orders.actions import LineChange
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderLine, Product
-from parcelops.orders.rules import FieldError
 from parcelops.orders.states import ALLOWED_TRANSITIONS, OrderState, ReviewState
 from parcelops.orders.tests.factories import (
     PARCEL_NUMBER,
@@ -213,7 +208,7 @@ def test_intake_from_an_unknown_or_inactive_channel_is_refused_and_writes_nothin
     Channel.objects.filter(code="web").update(is_active=is_active)
     before = counts()
 
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.intake_order(intake_payload(channel=code))
 
     assert refused.value.errors == [FieldError("channel", "Unknown channel.")]
@@ -223,7 +218,7 @@ def test_intake_from_an_unknown_or_inactive_channel_is_refused_and_writes_nothin
 def test_invalid_intake_names_every_bad_field_and_writes_nothing():
     before = counts()
 
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.intake_order(intake_payload({"lines[0].quantity": 0}, total="1.00"))
 
     # The total is only checked once every line is readable.
@@ -234,7 +229,7 @@ def test_invalid_intake_names_every_bad_field_and_writes_nothing():
 def test_intake_needs_the_permission_to_add_orders(staff):
     before = counts()
 
-    with pytest.raises(OrderPermissionError):
+    with pytest.raises(NotPermittedError):
         actions.intake_order(intake_payload(), staff["analyst"])
 
     assert counts() == before
@@ -399,7 +394,7 @@ def test_an_order_can_only_be_reassigned_to_an_active_processor(staff, assignee)
     order = place_order()
     before = state_of(order)
 
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.reassign_order(order, assignee, staff["order_reviewer"])
 
     assert refused.value.errors == [
@@ -451,7 +446,7 @@ def test_a_rejection_needs_a_comment(staff, comment):
     actions.submit_for_review(order, staff["order_processor"])
     before = state_of(order)
 
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.reject_order(order, staff["order_reviewer"], comment)
 
     assert refused.value.errors == [
@@ -475,7 +470,7 @@ def test_a_rejected_order_goes_back_to_the_processor_who_corrects_and_resubmits(
         "in_review",
         "paid",
     )
-    with pytest.raises(OrderActionError):
+    with pytest.raises(ActionError):
         actions.confirm_order(order, processor)  # still needs a reviewer
 
     actions.edit_order(order, processor, [], discount_cents=1000)
@@ -506,7 +501,7 @@ def test_a_reviewer_cannot_approve_an_order_they_processed(make_staff, staff):
         lambda: actions.approve_order(order, both),
         lambda: actions.reject_order(order, both, "looks wrong"),
     ):
-        with pytest.raises(OrderActionError, match="another reviewer must decide"):
+        with pytest.raises(ActionError, match="another reviewer must decide"):
             decide()
         assert state_of(order) == before
 
@@ -522,7 +517,7 @@ def test_lines_and_amounts_are_locked_in_review(staff):
     before = state_of(order)
 
     for editor in (staff["order_processor"], staff["admin"]):
-        with pytest.raises(OrderActionError, match="locked while in review"):
+        with pytest.raises(ActionError, match="locked while in review"):
             actions.edit_order(order, editor, [LineChange(line.pk, quantity=3)])
 
     assert state_of(order) == before
@@ -534,7 +529,7 @@ def test_an_order_needing_review_cannot_be_confirmed(staff, review_state):
     order = put_in_state(place_order(), S.PAID, review_state)
     before = state_of(order)
 
-    with pytest.raises(OrderActionError) as refused:
+    with pytest.raises(ActionError) as refused:
         actions.confirm_order(order, staff["order_processor"])
 
     assert str(refused.value) == "This order needs a reviewer's approval: submit it for review."
@@ -543,7 +538,7 @@ def test_an_order_needing_review_cannot_be_confirmed(staff, review_state):
 
 def test_an_order_without_review_is_confirmed_and_cannot_be_submitted(staff):
     order = place_order()
-    with pytest.raises(OrderActionError) as refused:
+    with pytest.raises(ActionError) as refused:
         actions.submit_for_review(order, staff["order_processor"])
     assert str(refused.value) == "This order does not need review: confirm it instead."
 
@@ -686,7 +681,7 @@ def test_an_action_outside_the_table_is_refused_and_changes_nothing(staff, from_
     order = put_in_state(place_order(), from_state, review_state)
     before = state_of(order)
 
-    with pytest.raises(OrderActionError):
+    with pytest.raises(ActionError):
         move(order, staff["admin"])
 
     assert state_of(order) == before
@@ -715,7 +710,7 @@ def test_the_warehouse_cannot_approve_an_order_waiting_for_review(staff):
     actions.submit_for_review(order, staff["order_processor"])
     before = state_of(order)
 
-    with pytest.raises(OrderActionError):
+    with pytest.raises(ActionError):
         actions.advance_order(order, S.APPROVED, staff["warehouse"])
 
     assert state_of(order) == before
@@ -725,7 +720,7 @@ def test_the_warehouse_cannot_approve_an_order_waiting_for_review(staff):
 def test_advancing_refuses_the_steps_that_have_their_own_action(staff, target):
     order = put_in_state(place_order(), S.DELIVERED)
 
-    with pytest.raises(OrderActionError) as refused:
+    with pytest.raises(ActionError) as refused:
         actions.advance_order(order, target, staff["admin"])
 
     assert str(refused.value) == "Use the dedicated action for this step."
@@ -746,7 +741,7 @@ def test_nobody_ships_an_order_by_hand(staff, role):
     order = put_in_state(place_order(), S.PACKED, ReviewState.APPROVED)
     before = state_of(order)
 
-    with pytest.raises(OrderActionError) as refused:
+    with pytest.raises(ActionError) as refused:
         actions.advance_order(order, S.SHIPPED, staff[role], "handed to the courier")
 
     assert str(refused.value) == HAND_OVER_FIRST
@@ -757,7 +752,7 @@ def test_an_order_goes_in_transit_only_when_its_carrier_scans_the_parcel(staff):
     order = ship(put_in_state(place_order(), S.PACKED, ReviewState.APPROVED), staff["warehouse"])
     before = state_of(order)
 
-    with pytest.raises(OrderActionError) as refused:
+    with pytest.raises(ActionError) as refused:
         actions.advance_order(order, S.IN_TRANSIT, staff["logistics_staff"])
     assert str(refused.value) == CARRIER_SCANS_FIRST
     assert state_of(order) == before
@@ -769,7 +764,7 @@ def test_an_order_goes_in_transit_only_when_its_carrier_scans_the_parcel(staff):
 def test_a_role_that_does_not_ship_is_refused_before_anything_else(staff):
     order = put_in_state(place_order(), S.PACKED, ReviewState.APPROVED)
 
-    with pytest.raises(OrderPermissionError):
+    with pytest.raises(NotPermittedError):
         actions.advance_order(order, S.SHIPPED, staff["cs_agent"])
 
 
@@ -797,7 +792,7 @@ def test_shipping_needs_the_parcel_it_names(staff):
     order = put_in_state(place_order(), S.PACKED, ReviewState.APPROVED)
     before = state_of(order)
 
-    with pytest.raises(OrderActionError) as refused:
+    with pytest.raises(ActionError) as refused:
         actions.ship_order(order, staff["warehouse"], carrier="zto", tracking_number=PARCEL_NUMBER)
 
     assert str(refused.value) == HAND_OVER_FIRST
@@ -837,7 +832,7 @@ def test_a_delivery_by_hand_needs_a_reason(staff):
     order = ship(put_in_state(place_order(), S.PACKED, ReviewState.APPROVED), staff["warehouse"])
     before = state_of(order)
 
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.advance_order(order, S.DELIVERED, staff["logistics_staff"], "  ")
 
     assert refused.value.errors == [
@@ -853,7 +848,7 @@ def test_an_order_without_a_parcel_is_not_delivered_by_hand(staff):
     order = put_in_state(place_order(), S.SHIPPED, ReviewState.APPROVED)
     before = state_of(order)
 
-    with pytest.raises(OrderActionError) as refused:
+    with pytest.raises(ActionError) as refused:
         actions.advance_order(order, S.DELIVERED, staff["logistics_staff"], "Customer said so.")
 
     assert str(refused.value) == (
@@ -1011,7 +1006,7 @@ def test_an_edit_before_approval_that_makes_the_order_large_requires_review(staf
     edited = OrderEvent.objects.get(order=order, type="edited")
     assert edited.data["changes"]["order_type"] == ["normal", "large"]
     assert edited.data["changes"]["review_state"] == ["not_required", "required"]
-    with pytest.raises(OrderActionError, match="needs a reviewer's approval"):
+    with pytest.raises(ActionError, match="needs a reviewer's approval"):
         actions.confirm_order(order, processor)
 
 
@@ -1050,7 +1045,7 @@ def test_a_processor_cannot_edit_an_order_after_it_was_approved(staff):
     assert tea is not None
     before = state_of(order)
 
-    with pytest.raises(OrderActionError) as refused:
+    with pytest.raises(ActionError) as refused:
         actions.edit_order(order, staff["order_processor"], [LineChange(tea.pk, quantity=1)])
 
     assert str(refused.value) == "Only an administrator can change an order in this state."
@@ -1061,7 +1056,7 @@ def test_a_cancelled_order_cannot_be_edited(staff):
     order = place_order()
     actions.cancel_order(order, staff["admin"], "duplicate")
 
-    with pytest.raises(OrderActionError, match="cancelled order cannot be edited"):
+    with pytest.raises(ActionError, match="cancelled order cannot be edited"):
         actions.edit_order(order, staff["admin"], [], discount_cents=0)
 
 
@@ -1113,7 +1108,7 @@ def test_a_bad_edit_is_refused_and_changes_nothing(staff, change, discount, fee,
     line_id = -1 if change.pop("line", None) else tea.pk
     before = state_of(order)
 
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.edit_order(
             order,
             staff["admin"],
@@ -1132,7 +1127,7 @@ def test_a_line_quantity_edit_has_the_same_upper_limit_as_intake(staff):
     tea = order.lines.first()
     assert tea is not None
 
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.edit_order(order, staff["admin"], [LineChange(tea.pk, quantity=10**12)])
 
     assert refused.value.errors == [FieldError("lines[0].quantity", "Must be at most 1000000.")]
@@ -1143,7 +1138,7 @@ def test_editing_needs_the_processor_or_administrator_permission(staff, role):
     order = place_order()
     before = state_of(order)
 
-    with pytest.raises(OrderPermissionError):
+    with pytest.raises(NotPermittedError):
         actions.edit_order(order, staff[role], [], discount_cents=0)
 
     assert state_of(order) == before
@@ -1169,7 +1164,7 @@ def test_deleting_an_invalid_order_hides_it_but_keeps_it_for_the_audit_trail(sta
     assert (deleted.type, deleted.comment) == ("deleted", "test order from the shop's QA")
     assert audit_actions(order)[-1] == "order.deleted"
 
-    with pytest.raises(OrderActionError, match="already deleted"):
+    with pytest.raises(ActionError, match="already deleted"):
         actions.delete_invalid_order(order, staff["admin"], "again")
 
 
@@ -1178,7 +1173,7 @@ def test_deleting_needs_a_reason(staff, reason):
     order = place_order()
     before = state_of(order)
 
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.delete_invalid_order(order, staff["admin"], reason)
 
     assert refused.value.errors == [FieldError("reason", "Say why the order is invalid.")]
@@ -1189,7 +1184,7 @@ def test_only_an_administrator_deletes_orders(staff):
     order = place_order()
     before = state_of(order)
 
-    with pytest.raises(OrderPermissionError):
+    with pytest.raises(NotPermittedError):
         actions.delete_invalid_order(order, staff["order_processor"], "invalid")
 
     assert state_of(order) == before
@@ -1200,7 +1195,7 @@ def test_cancelling_needs_a_reason(staff, reason):
     order = place_order()
     before = state_of(order)
 
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.cancel_order(order, staff["cs_agent"], reason)
 
     assert refused.value.errors == [FieldError("reason", "Say why the order is cancelled.")]

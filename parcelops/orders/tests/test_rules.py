@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXED_NOW, VALID_ORDER
+from parcelops.core.errors import FieldError
 from parcelops.core.money import parse_cents
 from parcelops.orders import rules
-from parcelops.orders.rules import Candidate, FieldError
+from parcelops.orders.rules import Candidate
 from parcelops.orders.states import OrderType
 from parcelops.orders.tests.factories import MISSING, intake_payload
 

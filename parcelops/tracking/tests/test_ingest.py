@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parcelops.audit.actions import verify_audit_chain
-from parcelops.orders.actions import OrderActionError, OrderValidationError
+from parcelops.core.errors import ActionError, InputError
 from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
 from parcelops.tracking import actions, ingest
@@ -58,7 +58,7 @@ def test_a_second_parcel_of_a_shipped_order_leaves_its_state_alone(packed, staff
 
 
 def test_a_shipment_needs_a_known_carrier_and_a_sane_number(packed, staff, english):
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         actions.create_shipment(packed, "nope", "12", staff["warehouse"])
     assert [(e.field, e.message) for e in refused.value.errors] == [
         ("carrier", "Unknown carrier."),
@@ -70,7 +70,7 @@ def test_a_shipment_needs_a_known_carrier_and_a_sane_number(packed, staff, engli
 
 def test_a_tracking_number_is_unique_per_carrier(packed, staff):
     ship(packed, actor=staff["warehouse"])
-    with pytest.raises(OrderValidationError) as refused:
+    with pytest.raises(InputError) as refused:
         ship(packed, actor=staff["warehouse"])
     assert refused.value.errors[0].field == "tracking_number"
     assert Shipment.objects.count() == 1
@@ -80,15 +80,15 @@ def test_only_packed_or_shipped_orders_get_parcels(db, channel, frozen_now, staf
     from parcelops.orders.tests.factories import place_order
 
     order = place_order()
-    with pytest.raises(OrderActionError):
+    with pytest.raises(ActionError):
         ship(order, actor=staff["warehouse"])
     assert Shipment.objects.count() == 0
 
 
 def test_roles_without_shipping_rights_cannot_create_shipments(packed, staff):
-    from parcelops.orders.actions import OrderPermissionError
+    from parcelops.core.errors import NotPermittedError
 
-    with pytest.raises(OrderPermissionError):
+    with pytest.raises(NotPermittedError):
         ship(packed, actor=staff["analyst"])
     assert Shipment.objects.count() == 0
 

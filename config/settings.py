@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "parcelops.orders",
     "parcelops.carriers",
     "parcelops.tracking",
+    # The top floor: built on every app above, imported by none.
+    "parcelops.demo",
+    "parcelops.benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,7 @@ carrier's format, and the carrier events of the parcel's journey.
 
 Pure: every choice comes from the order's own seeded streams (``{key}:parcel``,
 ``{key}:number:N``, ``{key}:journey``), so a seed gives the same parcels and scans again.
-``parcelops.demo`` hands the parcels over and records the events through the real actions.
+``parcelops.demo.loader`` hands the parcels over and records the events through the real actions.
 """
 
 import random
@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from parcelops.carriers import registry
 from parcelops.carriers.detection import s10_check_digit
-from parcelops.demo_data import CARRIER_SHARES, DELIVERY_CONFIRMATIONS, ORIGIN_HUB, WAREHOUSE
-from parcelops.demo_plan import PlannedOrder
+from parcelops.demo.data import CARRIER_SHARES, DELIVERY_CONFIRMATIONS, ORIGIN_HUB, WAREHOUSE
+from parcelops.demo.plan import PlannedOrder
 from parcelops.tracking.events import OFFSET_FROM_CARRIER_ZONE, ParsedEvent
 from parcelops.tracking.status import TrackingStatus as T
 

@@ -1,6 +1,6 @@
 """The raw material of the demo shop: its catalogue, its customers' names and addresses.
 
-Kept apart from ``parcelops.demo`` so the generator reads as a story, not as a list.
+Kept apart from ``parcelops.demo.loader`` so the generator reads as a story, not as a list.
 """
 
 from dataclasses import dataclass

@@ -14,16 +14,16 @@ from django.test import override_settings
 from django.utils import translation
 
 from conftest import FIXED_NOW
-from parcelops import demo_parcels
 from parcelops.accounts.models import StaffProfile
 from parcelops.accounts.roles import ROLES
 from parcelops.audit.actions import verify_audit_chain
 from parcelops.audit.models import AuditRecord
 from parcelops.carriers import registry
 from parcelops.carriers.detection import detect_carriers, guess_is_valid_format
-from parcelops.demo import DemoError, load_demo
-from parcelops.demo_data import DELIVERY_CONFIRMATIONS
-from parcelops.demo_plan import Planner
+from parcelops.demo import parcels as demo_parcels
+from parcelops.demo.data import DELIVERY_CONFIRMATIONS
+from parcelops.demo.loader import DemoError, load_demo
+from parcelops.demo.plan import Planner
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, OrderLine, Product
 from parcelops.orders.states import (
     CustomerTier,

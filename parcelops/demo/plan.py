@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from parcelops.core.money import format_cents
-from parcelops.demo_data import (
+from parcelops.demo.data import (
     CATALOGUE,
     CATEGORY_WEIGHTS,
     CHANNELS,
@@ -39,7 +39,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 @dataclass(frozen=True)
 class Story:
-    """How far an order gets: ``parcelops.demo`` plays it through the actions."""
+    """How far an order gets: ``parcelops.demo.loader`` plays it through the actions."""
 
     name: str
     weight: int  # share of the orders (of 100): more in early states than late ones

@@ -1,11 +1,11 @@
 """Realistic, repeatable demo data (`parcelops demo`): a login per role, the shop's channels,
 catalogue and customers, and orders in every state, all made through the real actions.
 Shipped orders got there by handing a parcel to a carrier; their carriers' events (see
-``demo_parcels``) move them on to in transit and delivered, as real feeds would.
+``parcelops.demo.parcels``) move them on to in transit and delivered, as real feeds would.
 
 The seed decides everything a person would recognise again (customers, external ids, lines,
 totals, where each order's story stops, carriers, tracking numbers and scans; see
-``demo_plan``); only order numbers and the real clock times differ.
+``parcelops.demo.plan``); only order numbers and the real clock times differ.
 """
 
 import os
@@ -34,7 +34,7 @@ from parcelops.accounts.actions import set_staff_roles, sync_role_groups
 from parcelops.accounts.models import StaffProfile
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
-from parcelops.demo_data import (
+from parcelops.demo.data import (
     APPROVAL_COMMENTS,
     CATALOGUE,
     CHANNELS,
@@ -43,9 +43,9 @@ from parcelops.demo_data import (
     RESUBMIT_COMMENTS,
     UNPAID_CANCEL_REASON,
 )
-from parcelops.demo_parcels import Milestones, ParcelPlan, journey_events, plan_parcel
-from parcelops.demo_plan import PlannedOrder, Planner
-from parcelops.demo_timeline import backdate, latest_time, plan_times
+from parcelops.demo.parcels import Milestones, ParcelPlan, journey_events, plan_parcel
+from parcelops.demo.plan import PlannedOrder, Planner
+from parcelops.demo.timeline import backdate, latest_time, plan_times
 from parcelops.orders import actions
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, Product
 from parcelops.orders.states import (

@@ -18,6 +18,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from parcelops.tracking.models import Shipment
+
+
+def unapplied_migrations() -> int:
+    """How many migrations this database still lacks (all of them when it is new)."""
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 class Command(BaseCommand):
@@ -63,8 +73,11 @@ class Command(BaseCommand):
         sys.path.insert(0, str(settings.BASE_DIR))  # bench/ lives beside the package
         report: dict[str, Any]
         if benchmark == "ingest":
-            from parcelops.tracking.models import Shipment
-
+            # A new data directory has no tables yet: say what to do, not a traceback.
+            if unapplied_migrations():
+                raise CommandError(
+                    "the database is not migrated: run `parcelops migrate` first, then the benchmark"
+                )
             if Shipment.objects.exists():
                 raise CommandError(
                     "run the benchmark on an empty database (set PARCELOPS_DATA_DIR or DATABASE_URL)"

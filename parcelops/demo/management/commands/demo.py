@@ -6,7 +6,7 @@ unless --password is given.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from parcelops.demo import DEFAULT_ORDERS, DEFAULT_SEED, DemoError, load_demo
+from parcelops.demo.loader import DEFAULT_ORDERS, DEFAULT_SEED, DemoError, load_demo
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
-"""`parcelops keys rotate`: re-encrypt customer data with a new key; `keys generate`."""
+"""`parcelops keys rotate`: re-encrypt customer data with a new key; `keys generate`.
+
+In audit, not core: a rotation is an audited operation, and core imports no app."""
 
 from cryptography.fernet import Fernet
 from django.core.management.base import BaseCommand, CommandError

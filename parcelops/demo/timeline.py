@@ -1,7 +1,7 @@
 """Demo only: a believable timeline for the demo's orders.
 
 The actions stamp every row with the real clock, so a fresh demo would show hundreds of
-orders placed, paid and delivered within the same seconds. ``parcelops.demo`` plans each
+orders placed, paid and delivered within the same seconds. ``parcelops.demo.loader`` plans each
 order's times over the past days here (from the order's own seeded stream), tells the
 story, and then rewrites the times in bulk. The audit trail keeps the real times it was
 written.
@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import F
 
-from parcelops.demo_data import MARKETPLACES
-from parcelops.demo_plan import PlannedOrder
+from parcelops.demo.data import MARKETPLACES
+from parcelops.demo.plan import PlannedOrder
 from parcelops.orders import rules
 from parcelops.orders.models import Order, OrderEvent
 from parcelops.orders.states import OrderEventType, OrderState

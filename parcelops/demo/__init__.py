@@ -1,0 +1,1 @@
+"""The demo shop (`parcelops demo`): top floor, never imported by the domain apps."""

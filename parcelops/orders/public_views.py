@@ -13,7 +13,6 @@ from parcelops.orders import forms
 from parcelops.orders.models import Order
 from parcelops.orders.presentation import phone_last4_matches, public_order_view
 from parcelops.orders.states import OrderState
-from parcelops.tracking.public_views import public_parcels
 
 # The customer's progress bar: five steps in plain words, each covering several states.
 PUBLIC_STEPS = [
@@ -51,13 +50,13 @@ def _public_result(order: Order) -> dict[str, Any]:
     view["timeline"] = [
         {**entry, "at": datetime.fromisoformat(entry["at"])} for entry in reversed(view["timeline"])
     ]
-    view["parcels"] = public_parcels(order)
     return view
 
 
 def public_order_lookup(request: HttpRequest) -> HttpResponse:
     """A customer finds their order with its number and the last 4 digits of their phone."""
     result = None
+    order = None
     is_not_found = False
     if request.method == "POST":
         if is_rate_limited(request, "public-order-page", settings.PARCELOPS_PUBLIC_RATE_LIMIT):
@@ -73,6 +72,7 @@ def public_order_lookup(request: HttpRequest) -> HttpResponse:
             )
             # An unknown number and a wrong phone get the same answer: nothing to probe with.
             if order is None or not phone_last4_matches(order, form.cleaned_data["phone_last4"]):
+                order = None
                 is_not_found = True
             else:
                 result = _public_result(order)
@@ -81,5 +81,6 @@ def public_order_lookup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orders/public_lookup.html",
-        {"form": form, "result": result, "is_not_found": is_not_found},
+        # The order itself only for the panels other apps put on the page (its parcels).
+        {"form": form, "result": result, "order": order, "is_not_found": is_not_found},
     )

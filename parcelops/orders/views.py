@@ -9,7 +9,6 @@ lookup page in public_views.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
@@ -18,11 +17,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import staff_page
+from parcelops.carriers.names import carrier_label
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.core.money import format_cents
 from parcelops.orders import actions, forms
@@ -39,8 +38,6 @@ from parcelops.orders.states import (
     OrderState,
     ReviewState,
 )
-from parcelops.tracking.order_parcels import parcels_card
-from parcelops.tracking.presentation import carrier_name
 
 PAGE_SIZE = 25
 STATE_ORDER = list(OrderState)
@@ -198,7 +195,7 @@ def _event_details(event: OrderEvent, usernames: dict[int, str]) -> list[str]:
 def _state_change_details(data: dict[str, Any]) -> list[str]:
     """Which parcel shipped the order, and whether the parcels or a person moved it."""
     if data.get("tracking_number"):
-        name = carrier_name(data.get("carrier", ""), get_language() or settings.LANGUAGE_CODE)
+        name = carrier_label(data.get("carrier", ""))
         return [
             _("Parcel %(number)s, %(carrier)s")
             % {"number": data["tracking_number"], "carrier": name}
@@ -248,7 +245,6 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "rejection": rejection,
             "possible": possible,
             "processors": forms.order_processors() if possible.reassign else [],
-            **parcels_card(order, request.user),
         },
     )
 

@@ -1,5 +1,7 @@
-"""The "Parcels" card of the staff order page: each shipment with its full event timeline,
-and the hand-over form for those who may ship. Two queries, however many parcels."""
+"""The order pages' parcels, as panels tracking puts on them (parcelops.core.panels): on
+the staff order page the "Parcels" card, each shipment with its full event timeline and
+the hand-over form for those who may ship (two queries, however many parcels); on the
+customer's order lookup, a link to each parcel's tracking page."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -7,16 +9,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from parcelops.accounts import roles
 from parcelops.carriers import registry
+from parcelops.core import panels
 from parcelops.orders.models import Order
+from parcelops.orders.slots import ORDER_PAGE, PUBLIC_ORDER_PAGE
 from parcelops.tracking.actions import SHIPPABLE_STATES
 from parcelops.tracking.forms import HandOverForm
 from parcelops.tracking.models import Shipment, TrackingEvent
 from parcelops.tracking.presentation import carrier_name, staff_event_view, status_label
+from parcelops.tracking.public_views import public_parcels
 
 
 @dataclass
@@ -73,3 +79,34 @@ def parcels_card(order: Order, user: Any) -> dict[str, Any]:
         "can_hand_over": allowed,
         "hand_over_form": hand_over_form(order) if allowed else None,
     }
+
+
+def parcels_panel(request: HttpRequest, order: Order) -> dict[str, Any] | None:
+    """The staff order page's Parcels card; none before hand-over for those who cannot ship."""
+    card = parcels_card(order, request.user)
+    if not card["parcels"] and not card["can_hand_over"]:
+        return None
+    return {"order": order, **card}
+
+
+def public_parcels_panel(request: HttpRequest, order: Order) -> dict[str, Any] | None:
+    """The customer's links to each parcel of their order (carrier, number, status only)."""
+    found = public_parcels(order)
+    return {"parcels": found} if found else None
+
+
+def register_order_panels() -> None:
+    panels.register(
+        ORDER_PAGE,
+        "tracking.parcels",
+        template="tracking/_parcels_card.html",
+        context=parcels_panel,
+        order=10,
+    )
+    panels.register(
+        PUBLIC_ORDER_PAGE,
+        "tracking.parcel_links",
+        template="tracking/_public_parcel_links.html",
+        context=public_parcels_panel,
+        order=10,
+    )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.utils.translation import get_language
 
-from parcelops.carriers import registry
+from parcelops.carriers.names import carrier_label
 from parcelops.tracking.models import Shipment, TrackingEvent
 from parcelops.tracking.status import TrackingStatus
 
@@ -44,10 +44,7 @@ def status_label(status: str) -> str:
 
 
 def carrier_name(code: str, language: str) -> str:
-    info = registry.BY_CODE.get(code)
-    if info is None:
-        return code
-    return info.name_en if language.startswith("en") else info.name_zh
+    return carrier_label(code, language)
 
 
 # What a customer's view reads of a shipment and of each of its events.

@@ -116,6 +116,7 @@ def health(request: HttpRequest) -> dict[str, str]:
 def _mount_routers() -> None:
     # The hot paths first: Django tries the API's routes in this order on every request,
     # and the customers' lookups and the carriers' pushes outnumber everything else.
+    from parcelops.tracking.api import order_shipments_router, shipments_router
     from parcelops.tracking.api import public_router as track_router
     from parcelops.tracking.api import router as tracking_router
 
@@ -125,6 +126,9 @@ def _mount_routers() -> None:
     from parcelops.orders.api import router as orders_router
 
     api.add_router("/orders", orders_router)
+    # An order's parcels live in tracking, under the order's path (orders never imports tracking).
+    api.add_router("/orders", order_shipments_router)
+    api.add_router("/shipments", shipments_router)
     api.add_router("/public", public_router)
     from parcelops.carriers.api import router as carriers_router
 

@@ -1,7 +1,6 @@
 """/api/v1/orders: intake, query, review and administration of orders (thin: validate,
 call an action, shape the answer)."""
 
-from datetime import date
 from typing import Any
 
 import orjson
@@ -330,70 +329,3 @@ def public_order(request: HttpRequest, number: str, phone_last4: str = "") -> An
     if order is None or not phone_last4_matches(order, phone_last4):
         raise HttpError(404, _("No order with this number and phone."))
     return public_order_view(order)
-
-
-class ShipmentIn(Schema):
-    carrier: str
-    tracking_number: str
-    service: str = ""
-    promised_delivery_date: date | None = None
-
-
-def _shipments_view(order: Order) -> list[dict[str, Any]]:
-    from zoneinfo import ZoneInfo
-
-    from parcelops.tracking.presentation import staff_event_view, status_label
-
-    zone = ZoneInfo(settings.TIME_ZONE)
-    return [
-        {
-            "carrier": s.carrier,
-            "tracking_number": s.tracking_number,
-            "service": s.service,
-            "status": s.status,
-            "status_label": status_label(s.status),
-            "substatus": s.substatus,
-            "is_number_format_known": s.is_number_format_known,
-            "last_event_at": s.last_event_at.isoformat() if s.last_event_at else None,
-            "delivered_at": s.delivered_at.isoformat() if s.delivered_at else None,
-            "estimated_delivery_date": s.estimated_delivery_date.isoformat()
-            if s.estimated_delivery_date
-            else None,
-            "events": [staff_event_view(e, zone) for e in s.events.order_by("-occurred_at", "-id")],
-        }
-        for s in order.shipments.order_by("id")
-    ]
-
-
-@router.post(
-    "/{number}/shipments", response={201: dict}, summary="Hand a packed order's parcel to a carrier"
-)
-def create_shipment(request: HttpRequest, number: str, payload: ShipmentIn) -> Status:
-    from parcelops.tracking.actions import create_shipment as create
-
-    order = _order(number)
-    create(
-        order,
-        payload.carrier,
-        payload.tracking_number,
-        request.user,
-        service=payload.service,
-        promised_delivery_date=payload.promised_delivery_date,
-    )
-    return Status(
-        201,
-        {
-            **order_view(_order(number), request.user, with_events=True),
-            "shipments": _shipments_view(order),
-        },
-    )
-
-
-@router.get(
-    "/{number}/shipments",
-    response=list[dict],
-    summary="An order's parcels with their tracking events (raw codes)",
-)
-def list_shipments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
-    require_permission(request.user, roles.VIEW_ORDER)
-    return _shipments_view(_order(number))

@@ -3,11 +3,13 @@ the ingestion engine), attaching parked events, and letting orders follow their 
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 
 import orjson
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
@@ -23,7 +25,8 @@ from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
 from parcelops.tracking import ingest, rules
 from parcelops.tracking.events import ParsedEvent
-from parcelops.tracking.models import Shipment, UnmatchedEvent
+from parcelops.tracking.models import InboundPush, ProviderAccount, Shipment, UnmatchedEvent
+from parcelops.tracking.secrets import MIN_SECRET_LENGTH, PUSH_PROVIDERS
 
 # States in which an order can get (another) parcel.
 SHIPPABLE_STATES = frozenset({OrderState.PACKED, OrderState.SHIPPED, OrderState.IN_TRANSIT})
@@ -37,10 +40,16 @@ def create_shipment(
     *,
     service: str = "",
     promised_delivery_date: date | None = None,
+    shipped_at: datetime | None = None,
+    label_created_at: datetime | None = None,
 ) -> Shipment:
-    """Hand a packed order's parcel to a carrier: the order becomes shipped (R3.2, R4.2)."""
+    """Hand a packed order's parcel to a carrier: the order becomes shipped (R3.2, R4.2).
+
+    `shipped_at` is when the carrier took the parcel (now unless told; a hand-over may be
+    recorded late, never ahead), `label_created_at` when its label was printed."""
     require_permission(actor, roles.SHIP_ORDER)
     number = normalise_tracking_number(tracking_number)
+    moment = now()
     errors = []
     if carrier not in registry.BY_CODE:
         errors.append(FieldError("carrier", _("Unknown carrier.")))
@@ -48,6 +57,9 @@ def create_shipment(
         errors.append(
             FieldError("tracking_number", _("A tracking number has 6 to 40 letters and digits."))
         )
+    for field, value in (("shipped_at", shipped_at), ("label_created_at", label_created_at)):
+        if (error := _past_time_error(field, value, moment)) is not None:
+            errors.append(error)
     if errors:
         raise InputError(errors)
     try:
@@ -67,7 +79,8 @@ def create_shipment(
                 substatus=rules.INITIAL_STATE.substatus,
                 status_rank=rules.INITIAL_STATE.rank,
                 promised_delivery_date=promised_delivery_date or order.promised_delivery_date,
-                created_at=now(),
+                created_at=shipped_at or moment,
+                label_created_at=label_created_at,
                 created_by=actor if actor is not None and actor.is_authenticated else None,
             )
             record_audit(
@@ -89,6 +102,18 @@ def create_shipment(
     attach_unmatched_events(shipment)
     shipment.refresh_from_db()
     return shipment
+
+
+def _past_time_error(field: str, value: datetime | None, moment: datetime) -> FieldError | None:
+    """A time the hand-over reports must carry its offset and not lie ahead of the clock
+    (beyond the skew carriers' own times are allowed)."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        return FieldError(field, _("Must carry a UTC offset, such as +08:00."))
+    if value > rules.future_cutoff(moment):
+        return FieldError(field, _("Lies in the future."))
+    return None
 
 
 def _parsed_from_unmatched(row: UnmatchedEvent, carrier: str) -> ParsedEvent:
@@ -157,6 +182,52 @@ def record_tracking_events(
     return total
 
 
+class PushReceipt(StrEnum):
+    """What became of a provider's push; the endpoint turns it into the provider's reply."""
+
+    STORED = "stored"  # the push row and its events, in one transaction
+    ALREADY_STORED = "already_stored"  # the provider retried a delivery we have
+    FAILED = "failed"  # kept (outcome failed) for replay once the fault is fixed
+
+
+def receive_push(
+    provider: str, body: str, push_id: str, events: Sequence[ParsedEvent]
+) -> PushReceipt:
+    """Store a verified push and its events in one transaction; a repeated delivery (same
+    provider and push id) changes nothing.
+
+    The push row is written with the events, once the engine has read and folded them
+    (SQLite's write lock is not held meanwhile; decision 0015)."""
+
+    def store_push() -> None:
+        InboundPush.objects.create(
+            provider=provider,
+            push_id=push_id,
+            body=body,
+            received_at=now(),
+            outcome=InboundPush.Outcome.PROCESSED,
+        )
+
+    try:
+        record_tracking_events(events, then=store_push)
+    except IntegrityError:
+        if push_id and InboundPush.objects.filter(provider=provider, push_id=push_id).exists():
+            return PushReceipt.ALREADY_STORED
+        raise
+    except Exception as failure:
+        # Keep what arrived so it can be replayed once the fault is fixed; the sender retries.
+        InboundPush.objects.create(
+            provider=provider,
+            push_id="",
+            body=body,
+            received_at=now(),
+            outcome=InboundPush.Outcome.FAILED,
+            error=repr(failure)[:2000],
+        )
+        return PushReceipt.FAILED
+    return PushReceipt.STORED
+
+
 def _follow(result: ingest.IngestResult) -> None:
     follow_orders(result.changed_orders)
 
@@ -192,3 +263,32 @@ def revise_estimated_delivery(carrier: str, tracking_number: str, estimated: dat
     return Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).update(
         estimated_delivery_date=estimated, version=F("version") + 1
     )
+
+
+@transaction.atomic
+def set_provider_secret(provider: str, secret: str, actor: Actor = None) -> ProviderAccount:
+    """Store (or replace) the secret a push provider signs with; audited, never logged."""
+    errors = []
+    if provider not in PUSH_PROVIDERS:
+        errors.append(
+            FieldError(
+                "provider",
+                _("Unknown provider: choose one of %(providers)s.")
+                % {"providers": ", ".join(PUSH_PROVIDERS)},
+            )
+        )
+    if len(secret) < MIN_SECRET_LENGTH:
+        errors.append(
+            FieldError(
+                "secret",
+                _("The secret must have at least %(count)d characters.")
+                % {"count": MIN_SECRET_LENGTH},
+            )
+        )
+    if errors:
+        raise InputError(errors)
+    account, _created = ProviderAccount.objects.update_or_create(
+        provider=provider, defaults={"secret": secret}
+    )
+    record_audit(actor, "provider.secret_set", account)
+    return account

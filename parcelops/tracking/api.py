@@ -1,34 +1,47 @@
-"""/api/v1/tracking: carrier pushes (signed), our batch format, and /api/v1/track for
-customers. Thin: verify, parse with the provider module, hand the events to the actions."""
+"""/api/v1/tracking: carrier pushes (signed), our batch format; /api/v1/track for
+customers; an order's parcels (/api/v1/orders/{number}/shipments) and /api/v1/shipments.
+Thin: verify or validate, parse with the provider module, call an action, shape the answer."""
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
 from django.conf import settings
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
-from parcelops.core.clock import now
-from parcelops.core.errors import errors_body
+from parcelops.core.errors import FieldError, InputError, errors_body
 from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
 from parcelops.core.zones import zone_named
+from parcelops.orders.models import Order
 from parcelops.tracking import actions
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
-from parcelops.tracking.models import InboundPush
-from parcelops.tracking.presentation import find_public_shipments, public_view_of_row
+from parcelops.tracking.models import Shipment
+from parcelops.tracking.presentation import (
+    find_public_shipments,
+    public_view_of_row,
+    staff_event_view,
+    status_label,
+)
 from parcelops.tracking.providers import aftership, batch, kuaidi100, seventeentrack
+from parcelops.tracking.queries import ShipmentFilters, filter_shipments
 from parcelops.tracking.secrets import provider_secret
+from parcelops.tracking.status import TrackingStatus
 
 router = Router(tags=["tracking"])
 public_router = Router(tags=["public"], auth=None)
+# /api/v1/orders/{number}/shipments: an order's parcels, mounted beside the orders router so
+# the paths stay under the order while orders never imports tracking.
+order_shipments_router = Router(tags=["shipments"])
+shipments_router = Router(tags=["shipments"])
 
 
 def _json(status: int, body: Any) -> HttpResponse:
@@ -43,36 +56,10 @@ def _receive(
     ok: Callable[[], Any],
     error: Callable[[str], Any],
 ) -> HttpResponse:
-    """Store the push and its events in one transaction; a repeated delivery is a no-op.
-
-    The push row is written with the events, once the engine has read and folded them
-    (SQLite's write lock is not held meanwhile; decision 0015)."""
-
-    def store_push() -> None:
-        InboundPush.objects.create(
-            provider=provider,
-            push_id=push_id,
-            body=body,
-            received_at=now(),
-            outcome=InboundPush.Outcome.PROCESSED,
-        )
-
-    try:
-        actions.record_tracking_events(events, then=store_push)
-    except IntegrityError:
-        if push_id and InboundPush.objects.filter(provider=provider, push_id=push_id).exists():
-            return _json(200, ok())  # the sender retried a push we already have
-        raise
-    except Exception as failure:
-        # Keep what arrived so it can be replayed once the fault is fixed; the sender retries.
-        InboundPush.objects.create(
-            provider=provider,
-            push_id="",
-            body=body,
-            received_at=now(),
-            outcome=InboundPush.Outcome.FAILED,
-            error=repr(failure)[:2000],
-        )
+    """Hand the verified push to the action, and answer in the provider's words: a
+    repeated delivery is as welcome as the first; a failure asks the sender to retry."""
+    receipt = actions.receive_push(provider, body, push_id, events)
+    if receipt is actions.PushReceipt.FAILED:
         return _json(500, error("internal error; stored for replay"))
     return _json(200, ok())
 
@@ -206,3 +193,140 @@ def track(request: HttpRequest, tracking_number: str, carrier: str = "", tz: str
     if len(found) > 1:
         raise HttpError(409, _("Several carriers use this number: add ?carrier= to choose one."))
     return _json(200, public_view_of_row(found[0], zone, get_language() or "zh-hans"))
+
+
+class ShipmentIn(Schema):
+    carrier: str
+    tracking_number: str
+    service: str = ""
+    promised_delivery_date: date | None = None
+    shipped_at: datetime | None = Field(
+        None, description="When the carrier took the parcel (default: now; never ahead)"
+    )
+    label_created_at: datetime | None = Field(None, description="When its label was printed")
+
+
+class ShipmentOut(Schema):
+    id: int
+    order: str = Field(description="The order's number")
+    carrier: str
+    tracking_number: str
+    service: str
+    status: str
+    substatus: str
+    shipped_at: datetime
+    label_created_at: datetime | None
+    promised_delivery_date: date | None
+    estimated_delivery_date: date | None
+    last_event_at: datetime | None
+    delivered_at: datetime | None
+
+
+class ShipmentListOut(Schema):
+    count: int
+    results: list[ShipmentOut]
+
+
+def _shipment_out(shipment: Shipment) -> dict[str, Any]:
+    """One shipment as the API answers it (its order's number read by select_related)."""
+    return {
+        "id": shipment.pk,
+        "order": shipment.order.number,
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "service": shipment.service,
+        "status": shipment.status,
+        "substatus": shipment.substatus,
+        "shipped_at": shipment.created_at,
+        "label_created_at": shipment.label_created_at,
+        "promised_delivery_date": shipment.promised_delivery_date,
+        "estimated_delivery_date": shipment.estimated_delivery_date,
+        "last_event_at": shipment.last_event_at,
+        "delivered_at": shipment.delivered_at,
+    }
+
+
+def _order(number: str) -> Order:
+    return get_object_or_404(Order.objects.all(), number=number)
+
+
+def _order_parcels(order: Order) -> list[dict[str, Any]]:
+    """An order's parcels for staff, each with its events and their raw codes."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return [
+        {
+            "carrier": s.carrier,
+            "tracking_number": s.tracking_number,
+            "service": s.service,
+            "status": s.status,
+            "status_label": status_label(s.status),
+            "substatus": s.substatus,
+            "is_number_format_known": s.is_number_format_known,
+            "last_event_at": s.last_event_at.isoformat() if s.last_event_at else None,
+            "delivered_at": s.delivered_at.isoformat() if s.delivered_at else None,
+            "estimated_delivery_date": s.estimated_delivery_date.isoformat()
+            if s.estimated_delivery_date
+            else None,
+            "events": [staff_event_view(e, zone) for e in s.events.order_by("-occurred_at", "-id")],
+        }
+        for s in order.shipments.order_by("id")
+    ]
+
+
+@order_shipments_router.post(
+    "/{number}/shipments",
+    response={201: ShipmentOut},
+    summary="Hand a packed order's parcel to a carrier",
+    description=(
+        "The order becomes shipped. shipped_at (the hand-over, default now) may lie in the "
+        "past, never in the future; both times need a UTC offset."
+    ),
+)
+def create_shipment(request: HttpRequest, number: str, payload: ShipmentIn) -> Status:
+    shipment = actions.create_shipment(
+        _order(number),
+        payload.carrier,
+        payload.tracking_number,
+        request.user,
+        service=payload.service,
+        promised_delivery_date=payload.promised_delivery_date,
+        shipped_at=payload.shipped_at,
+        label_created_at=payload.label_created_at,
+    )
+    return Status(201, _shipment_out(shipment))
+
+
+@order_shipments_router.get(
+    "/{number}/shipments",
+    response=list[dict],
+    summary="An order's parcels with their tracking events (raw codes)",
+)
+def order_shipments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    require_permission(request.user, roles.VIEW_ORDER)
+    return _order_parcels(_order(number))
+
+
+@shipments_router.get("", response=ShipmentListOut, summary="List and filter shipments")
+def list_shipments(
+    request: HttpRequest,
+    tracking_number: str = "",
+    order: str = Query("", description="The order's number"),
+    carrier: str = Query("", description="Our carrier code"),
+    status: str = "",
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    require_permission(request.user, roles.VIEW_ORDER)
+    if status and status not in TrackingStatus.values:
+        raise InputError(
+            [
+                FieldError(
+                    "status",
+                    _("Unknown status: choose one of %(statuses)s.")
+                    % {"statuses": ", ".join(TrackingStatus.values)},
+                )
+            ]
+        )
+    shipments = filter_shipments(ShipmentFilters(tracking_number, order, carrier, status))
+    page = list(shipments[offset : offset + limit])
+    return {"count": shipments.count(), "results": [_shipment_out(s) for s in page]}

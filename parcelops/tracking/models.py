@@ -26,7 +26,10 @@ class Shipment(models.Model):
     # events read and folded outside the write lock are never written over newer ones
     # (decision 0015).
     version = models.IntegerField(default=0)
+    # When the parcel was handed over to the carrier (the API's shipped_at; it may be
+    # recorded later than it happened, never ahead), and when its label was printed.
     created_at = models.DateTimeField()
+    label_created_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

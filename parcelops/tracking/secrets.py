@@ -1,21 +1,13 @@
-"""Signing secrets of the push providers, stored encrypted (ProviderAccount)."""
+"""Signing secrets of the push providers, stored encrypted (ProviderAccount): which
+providers there are, and the secret a push is verified with. Setting one is an action
+(parcelops.tracking.actions.set_provider_secret)."""
 
-from django.db import transaction
-
-from parcelops.audit.actions import record_audit
 from parcelops.tracking.models import ProviderAccount
 
 PUSH_PROVIDERS = ("kuaidi100", "aftership", "17track")
+MIN_SECRET_LENGTH = 8
 
 
 def provider_secret(provider: str) -> str | None:
     account = ProviderAccount.objects.filter(provider=provider).first()
     return account.secret if account else None
-
-
-@transaction.atomic
-def set_provider_secret(provider: str, secret: str, actor=None) -> None:  # type: ignore[no-untyped-def]
-    account, _ = ProviderAccount.objects.update_or_create(
-        provider=provider, defaults={"secret": secret}
-    )
-    record_audit(actor, "provider.secret_set", account)

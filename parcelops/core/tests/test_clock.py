@@ -52,9 +52,7 @@ def test_the_override_holds_for_its_own_thread_only():
 def test_a_time_without_a_zone_cannot_freeze_the_clock():
     with (
         pytest.raises(ValueError, match="needs a time with a zone"),
-        clock.frozen_at(
-            datetime(2026, 12, 1, 9, 0)
-        ),
+        clock.frozen_at(datetime(2026, 12, 1, 9, 0)),
     ):
         pass
 

@@ -714,7 +714,8 @@ def test_the_fulfilment_steps_and_completion(admin, staff, settings, frozen_now)
     handed_over = post(
         warehouse, f"{url}/shipments", {"carrier": "zto", "tracking_number": "75123456789012"}
     )
-    assert (handed_over.status_code, handed_over.json()["state"]) == (201, "shipped")
+    assert (handed_over.status_code, handed_over.json()["order"]) == (201, order.number)
+    assert warehouse.get(url).json()["state"] == "shipped"
     carrier_reports("in_transit", "picked_up")
     confirmed = post(
         admin,

@@ -336,39 +336,6 @@ def test_any_arrival_order_and_batching_gives_the_same_shipment_state(packed, sp
     assert final_state(shuffled, batches) == in_order
 
 
-def test_the_api_creates_a_shipment_and_shows_the_staff_timeline(packed, staff, api):
-    client = api(staff["warehouse"])
-    response = client.post(
-        f"/api/v1/orders/{packed.number}/shipments",
-        {"carrier": "zto", "tracking_number": "75123456789012"},
-        content_type="application/json",
-    )
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert body["state"] == "shipped"
-    assert [(s["carrier"], s["tracking_number"], s["status"]) for s in body["shipments"]] == [
-        ("zto", "75123456789012", "info_received")
-    ]
-    actions.record_tracking_events(
-        [carrier_event("75123456789012", 1, T.IN_TRANSIT, "picked_up", text="【杭州】已揽收")]
-    )
-    events = client.get(f"/api/v1/orders/{packed.number}/shipments").json()[0]["events"]
-    assert [(e["raw_code"], e["text"], e["provider"], e["offset_source"]) for e in events] == [
-        ("in_transit", "【杭州】已揽收", "batch", "payload")
-    ]
-
-
-def test_the_api_refuses_a_bad_shipment_and_writes_nothing(packed, staff, api, english):
-    response = api(staff["warehouse"]).post(
-        f"/api/v1/orders/{packed.number}/shipments",
-        {"carrier": "nope", "tracking_number": "75123456789012"},
-        content_type="application/json",
-    )
-    assert response.status_code == 422
-    assert response.json() == {"errors": [{"field": "carrier", "message": "Unknown carrier."}]}
-    assert Shipment.objects.count() == 0
-
-
 def test_customers_track_a_parcel_without_personal_data(packed, staff, client):
     ship(packed)
     actions.record_tracking_events(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from parcelops.tracking.actions import set_provider_secret
 from parcelops.tracking.models import InboundPush, TrackingEvent, UnmatchedEvent
 from parcelops.tracking.providers import aftership, kuaidi100
-from parcelops.tracking.secrets import set_provider_secret
 
 pytestmark = pytest.mark.django_db
 PAYLOADS = Path(__file__).parent / "payloads"

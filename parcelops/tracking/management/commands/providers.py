@@ -2,7 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from parcelops.tracking.secrets import PUSH_PROVIDERS, set_provider_secret
+from parcelops.core.errors import InputError
+from parcelops.tracking.actions import set_provider_secret
+from parcelops.tracking.secrets import PUSH_PROVIDERS
 
 
 class Command(BaseCommand):
@@ -23,11 +25,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{provider}\t{state}")
             return
         provider, secret = options["provider"], options["secret"]
-        if provider not in PUSH_PROVIDERS:
-            raise CommandError(
-                f"unknown provider {provider!r}: choose one of {', '.join(PUSH_PROVIDERS)}"
-            )
-        if len(secret) < 8:
-            raise CommandError("the secret must have at least 8 characters")
-        set_provider_secret(provider, secret)
+        try:
+            set_provider_secret(provider, secret)
+        except InputError as error:
+            raise CommandError(" ".join(e.message for e in error.errors)) from error
         self.stdout.write(f"secret for {provider} stored")

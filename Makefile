@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy parcelops config
+	$(BIN)/lint-imports
 	PARCELOPS_DATA_DIR=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(STAMP)

@@ -22,7 +22,6 @@ from parcelops.tracking.actions import SHIPPABLE_STATES
 from parcelops.tracking.forms import HandOverForm
 from parcelops.tracking.models import Shipment, TrackingEvent
 from parcelops.tracking.presentation import carrier_name, staff_event_view, status_label
-from parcelops.tracking.public_views import public_parcels
 
 
 @dataclass
@@ -87,6 +86,21 @@ def parcels_panel(request: HttpRequest, order: Order) -> dict[str, Any] | None:
     if not card["parcels"] and not card["can_hand_over"]:
         return None
     return {"order": order, **card}
+
+
+def public_parcels(order: Order) -> list[dict[str, str]]:
+    """An order's parcels for the customer's order page: carrier, number and status only."""
+    language = get_language() or settings.LANGUAGE_CODE
+    return [
+        {
+            "carrier": shipment.carrier,
+            "carrier_name": carrier_name(shipment.carrier, language),
+            "tracking_number": shipment.tracking_number,
+            "status": shipment.status,
+            "status_label": status_label(shipment.status),
+        }
+        for shipment in Shipment.objects.filter(order=order).order_by("created_at", "id")
+    ]
 
 
 def public_parcels_panel(request: HttpRequest, order: Order) -> dict[str, Any] | None:

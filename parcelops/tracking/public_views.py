@@ -16,7 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 from parcelops.core.ratelimit import is_rate_limited
 from parcelops.tracking import forms
 from parcelops.tracking.models import Shipment
-from parcelops.tracking.presentation import carrier_name, public_tracking_view, status_label
+from parcelops.tracking.presentation import carrier_name, public_tracking_view
 from parcelops.tracking.status import STATUS_RANK, TrackingStatus
 
 # The customer's progress bar: four steps, each reached at a rank of the status model.
@@ -122,21 +122,6 @@ def public_result(shipment: Shipment, zone_name: str) -> dict[str, Any]:
         {**event, "at": datetime.fromisoformat(event["at"])} for event in view["events"]
     ]
     return view
-
-
-def public_parcels(order: Any) -> list[dict[str, str]]:
-    """An order's parcels for the customer's order page: carrier, number and status only."""
-    language = get_language() or settings.LANGUAGE_CODE
-    return [
-        {
-            "carrier": shipment.carrier,
-            "carrier_name": carrier_name(shipment.carrier, language),
-            "tracking_number": shipment.tracking_number,
-            "status": shipment.status,
-            "status_label": status_label(shipment.status),
-        }
-        for shipment in Shipment.objects.filter(order=order).order_by("created_at", "id")
-    ]
 
 
 def _rate_limited(request: HttpRequest) -> HttpResponse:

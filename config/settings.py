@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from parcelops.core.datafiles import read_or_create_secret
+from parcelops.core.datafiles import create_private_file, read_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +42,15 @@ CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if
 PARCELOPS_DATA_KEYS = env_str("PARCELOPS_DATA_KEYS")
 # The blind-index key never rotates with the data keys: it must keep old hashes findable.
 PARCELOPS_INDEX_KEY = env_str("PARCELOPS_INDEX_KEY")
+# The audit chain's HMAC key, and the witness file its head is written to each minute
+# (decision 0023); keep the witness where a database restore does not reach.
+PARCELOPS_AUDIT_KEY = env_str("PARCELOPS_AUDIT_KEY")
+PARCELOPS_AUDIT_WITNESS = Path(
+    env_str("PARCELOPS_AUDIT_WITNESS", str(DATA_DIR / "audit_witness"))
+).resolve()
+# A process writes the head to the witness after a commit at most this often (seconds);
+# the worker's periodic task writes it every minute besides.
+PARCELOPS_AUDIT_WITNESS_INTERVAL = env_int("PARCELOPS_AUDIT_WITNESS_INTERVAL", 60)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -161,6 +170,7 @@ else:
         "immediate": False,
         "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
     }
+    create_private_file(DATA_DIR / "huey.sqlite3")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "parcelops.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +90,8 @@ MIDDLEWARE = [
 # (parcelops.core.handlers, decision 0013).
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "parcelops.core.security.ContentSecurityPolicyMiddleware",
+    "parcelops.core.security.ContentSecurityPolicyMiddleware",
     "parcelops.core.handlers.AnonymousUserMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,7 +191,12 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures count per (username, address): five bad tries at `admin` from one address lock
+# that address out of `admin`, not the real admin everywhere. A slower limit per username
+# over every address stops a guesser spread across many (parcelops.accounts.lockout).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "parcelops.accounts.lockout.PairThenUsernameHandler"
+PARCELOPS_USERNAME_FAILURE_LIMIT = env_int("PARCELOPS_USERNAME_FAILURE_LIMIT", 50)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 

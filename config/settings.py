@@ -236,6 +236,10 @@ PARCELOPS_MAX_ORDER_AGE_DAYS = env_int("PARCELOPS_MAX_ORDER_AGE_DAYS", 30)
 PARCELOPS_AFTER_SALES_DAYS = env_int("PARCELOPS_AFTER_SALES_DAYS", 15)
 PARCELOPS_AUTO_COMPLETE_DAYS = env_int("PARCELOPS_AUTO_COMPLETE_DAYS", 7)
 PARCELOPS_PUBLIC_RATE_LIMIT = env_int("PARCELOPS_PUBLIC_RATE_LIMIT", 30)  # per minute per address
+# Wrong phone digits for one order number, from anyone, before that number stops answering
+# until the guesses age out of the window (the order lookup page and API together).
+PARCELOPS_ORDER_GUESS_LIMIT = env_int("PARCELOPS_ORDER_GUESS_LIMIT", 5)
+PARCELOPS_ORDER_GUESS_WINDOW_MINUTES = env_int("PARCELOPS_ORDER_GUESS_WINDOW_MINUTES", 60)
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ def _isolated_settings(settings, tmp_path):
 
     HUEY.immediate = True  # tasks run inline, in memory: no queue file, no worker
     settings.MEDIA_ROOT = tmp_path / "uploads"
+    settings.PARCELOPS_AUDIT_WITNESS = tmp_path / "audit_witness"  # each test's chain is new
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
     settings.AXES_ENABLED = True
     from django.core.cache import cache

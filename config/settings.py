@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from parcelops.core.datafiles import read_or_create_secret
+from parcelops.core.datafiles import create_private_file, read_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +42,15 @@ CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if
 PARCELOPS_DATA_KEYS = env_str("PARCELOPS_DATA_KEYS")
 # The blind-index key never rotates with the data keys: it must keep old hashes findable.
 PARCELOPS_INDEX_KEY = env_str("PARCELOPS_INDEX_KEY")
+# The audit chain's HMAC key, and the witness file its head is written to each minute
+# (decision 0023); keep the witness where a database restore does not reach.
+PARCELOPS_AUDIT_KEY = env_str("PARCELOPS_AUDIT_KEY")
+PARCELOPS_AUDIT_WITNESS = Path(
+    env_str("PARCELOPS_AUDIT_WITNESS", str(DATA_DIR / "audit_witness"))
+).resolve()
+# A process writes the head to the witness after a commit at most this often (seconds);
+# the worker's periodic task writes it every minute besides.
+PARCELOPS_AUDIT_WITNESS_INTERVAL = env_int("PARCELOPS_AUDIT_WITNESS_INTERVAL", 60)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "parcelops.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +93,8 @@ MIDDLEWARE = [
 # (parcelops.core.handlers, decision 0013).
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "parcelops.core.security.ContentSecurityPolicyMiddleware",
+    "parcelops.core.security.ContentSecurityPolicyMiddleware",
     "parcelops.core.handlers.AnonymousUserMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -164,6 +176,7 @@ else:
         "immediate": False,
         "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
     }
+    create_private_file(DATA_DIR / "huey.sqlite3")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -181,7 +194,12 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures count per (username, address): five bad tries at `admin` from one address lock
+# that address out of `admin`, not the real admin everywhere. A slower limit per username
+# over every address stops a guesser spread across many (parcelops.accounts.lockout).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "parcelops.accounts.lockout.PairThenUsernameHandler"
+PARCELOPS_USERNAME_FAILURE_LIMIT = env_int("PARCELOPS_USERNAME_FAILURE_LIMIT", 50)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
@@ -221,6 +239,10 @@ PARCELOPS_MAX_ORDER_AGE_DAYS = env_int("PARCELOPS_MAX_ORDER_AGE_DAYS", 30)
 PARCELOPS_AFTER_SALES_DAYS = env_int("PARCELOPS_AFTER_SALES_DAYS", 15)
 PARCELOPS_AUTO_COMPLETE_DAYS = env_int("PARCELOPS_AUTO_COMPLETE_DAYS", 7)
 PARCELOPS_PUBLIC_RATE_LIMIT = env_int("PARCELOPS_PUBLIC_RATE_LIMIT", 30)  # per minute per address
+# Wrong phone digits for one order number, from anyone, before that number stops answering
+# until the guesses age out of the window (the order lookup page and API together).
+PARCELOPS_ORDER_GUESS_LIMIT = env_int("PARCELOPS_ORDER_GUESS_LIMIT", 5)
+PARCELOPS_ORDER_GUESS_WINDOW_MINUTES = env_int("PARCELOPS_ORDER_GUESS_WINDOW_MINUTES", 60)
 
 LOGGING = {
     "version": 1,

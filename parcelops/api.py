@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from parcelops.accounts.tokens import user_for_token
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
@@ -24,10 +24,29 @@ class BearerToken(HttpBearer):
         return user
 
 
+class SignedInSession(SessionAuth):
+    """The console's own calls: a signed-in session, with its CSRF token checked.
+
+    Only a signed-in session is asked for its CSRF token: a call with no token, or a bad
+    one, and no session is simply not authenticated (401), not refused as a forged form
+    (django-ninja's own SessionAuth answers 403 "CSRF check Failed" to it)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        try:
+            return super()._get_key(request)
+        except HttpError as refused:
+            raise HttpError(
+                403, _("The page's security token is missing or stale: reload the page.")
+            ) from refused
+
+
 api = NinjaAPI(
     title="ParcelOps API",
     version="1",
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), SignedInSession()],
     docs_url="/docs",
     openapi_url="/openapi.json",
     urls_namespace="api",

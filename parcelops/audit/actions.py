@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, models, transaction
 
-from parcelops.audit.chain import GENESIS_HASH, digest, record_hash
+from parcelops.audit import witness
+from parcelops.audit.chain import GENESIS_HASH, digest, hashed_fields, record_hash
 from parcelops.audit.models import AuditHead, AuditRecord
+from parcelops.core import crypto
 from parcelops.core.clock import now
 
 SYSTEM_ACTOR = "system"
@@ -83,7 +85,7 @@ def record_audit(
             "after_digest": digest(after),
             "detail": detail,
         }
-        new_hash = record_hash(previous_hash=previous_hash, **fields)
+        new_hash = record_hash(key=crypto.audit_key(), previous_hash=previous_hash, **fields)
         record = AuditRecord(actor=user, previous_hash=previous_hash, hash=new_hash, **fields)
         values = []
         for name in _RECORD_FIELDS:
@@ -95,11 +97,23 @@ def record_audit(
             record.pk = cursor.fetchone()[0]
             cursor.execute(
                 "UPDATE audit_audithead SET last_hash = %s, record_count = record_count + 1 "
-                "WHERE id = 1",
+                "WHERE id = 1 RETURNING record_count",
                 [new_hash],
             )
+            count = cursor.fetchone()[0]
+        transaction.on_commit(lambda: witness.note_head(count, new_hash))
     record._state.adding = False
     return record
+
+
+def write_witness() -> tuple[int, str] | None:
+    """Write the chain's head to the witness now (the worker does each minute); the
+    count and hash written, None for a chain with no records yet."""
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is None or head.record_count == 0:
+        return None
+    witness.append_witness(head.record_count, head.last_hash)
+    return head.record_count, head.last_hash
 
 
 @dataclass(frozen=True)
@@ -108,8 +122,36 @@ class ChainBreak:
     reason: str
 
 
+def _witness_problem(seen: dict[int, str], count: int) -> ChainBreak | None:
+    """The witness lines that the walked chain (``seen``: position -> hash) contradicts."""
+    for line in witness.read_witness():
+        if not line.is_signed:
+            return ChainBreak(
+                None,
+                f"line {line.line_number} of the witness file is not signed with this "
+                "installation's audit key: the witness was edited",
+            )
+        if line.count > count:
+            return ChainBreak(
+                None,
+                f"the witness saw {line.count} records but the chain holds {count}: "
+                "the newest records were removed",
+            )
+        if line.count > 0 and seen.get(line.count) != line.head_hash:
+            return ChainBreak(
+                None,
+                f"record {line.count} of the chain is not the one the witness saw: "
+                "the chain was rewritten",
+            )
+    return None
+
+
 def verify_audit_chain() -> ChainBreak | None:
-    """None when the chain is whole; otherwise the first broken record and why."""
+    """None when the chain is whole and agrees with its witness; otherwise the first
+    broken record (or the chain's end) and why."""
+    key = crypto.audit_key()
+    witnessed = {line.count for line in witness.read_witness()}
+    seen: dict[int, str] = {}  # only the positions the witness speaks of
     expected_previous = GENESIS_HASH
     count = 0
     for record in AuditRecord.objects.order_by("id").iterator(chunk_size=2000):
@@ -119,21 +161,15 @@ def verify_audit_chain() -> ChainBreak | None:
                 record.pk,
                 "its previous hash does not match the record before it: a record was removed or changed",
             )
-        recomputed = record_hash(
-            previous_hash=record.previous_hash,
-            actor_label=record.actor_label,
-            action=record.action,
-            object_type=record.object_type,
-            object_id=record.object_id,
-            at=record.at.astimezone(UTC),
-            before_digest=record.before_digest,
-            after_digest=record.after_digest,
-            detail=record.detail,
-        )
+        recomputed = record_hash(key=key, **hashed_fields(record))
         if recomputed != record.hash:
             return ChainBreak(
-                record.pk, "its content does not match its hash: the record was edited"
+                record.pk,
+                "its content does not match its hash under the audit key: the record was "
+                "edited, or the audit key is not the one it was written with",
             )
+        if count in witnessed:
+            seen[count] = record.hash
         expected_previous = record.hash
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.last_hash != expected_previous or head.record_count != count):
@@ -141,4 +177,4 @@ def verify_audit_chain() -> ChainBreak | None:
             None,
             f"the chain ends after {count} records but {head.record_count} were written: the newest records were removed",
         )
-    return None
+    return _witness_problem(seen, count)

@@ -19,6 +19,7 @@ from parcelops.core.datafiles import read_or_create_secret
 
 KEYS_FILE = "data_keys"
 INDEX_KEY_FILE = "index_key"
+AUDIT_KEY_FILE = "audit_key"
 
 
 class DecryptionError(Exception):
@@ -45,10 +46,21 @@ def _index_key() -> bytes:
     return raw.encode()
 
 
+@cache
+def audit_key() -> bytes:
+    """The key of the audit chain's HMAC; like the index key it never rotates, or the
+    records written under the old key would no longer verify."""
+    raw = settings.PARCELOPS_AUDIT_KEY or read_or_create_secret(
+        settings.DATA_DIR / AUDIT_KEY_FILE, lambda: secrets.token_urlsafe(32)
+    )
+    return raw.encode()
+
+
 def reset_key_cache() -> None:
     """Forget loaded keys (after the key settings or files changed)."""
     _fernet.cache_clear()
     _index_key.cache_clear()
+    audit_key.cache_clear()
 
 
 def encrypt(plaintext: str) -> str:

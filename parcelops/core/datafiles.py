@@ -24,3 +24,14 @@ def read_or_create_secret(path: Path, make: Callable[[], str]) -> str:
         if content:
             return content
     raise RuntimeError(f"{path} is empty")
+
+
+def create_private_file(path: Path | str) -> None:
+    """Create ``path`` empty with mode 600 unless it exists, so that a database file that
+    SQLite opens next (and its -wal and -shm files, which take the database's mode) is
+    readable by the product's user only."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)

@@ -4,7 +4,6 @@ call an action, shape the answer)."""
 from typing import Any
 
 import orjson
-from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -15,10 +14,11 @@ from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
 from parcelops.core.errors import FieldError, InputError
 from parcelops.core.money import MoneyFormatError, parse_cents
-from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
+from parcelops.core.ratelimit import too_many_requests_response
 from parcelops.orders import actions
 from parcelops.orders.models import Order
-from parcelops.orders.presentation import order_view, phone_last4_matches, public_order_view
+from parcelops.orders.presentation import order_view, public_order_view
+from parcelops.orders.public_lookup import LookupThrottledError, look_up_public_order
 from parcelops.orders.queries import OrderFilters, filter_orders, parse_day
 from parcelops.orders.states import OrderState
 
@@ -322,10 +322,10 @@ def complete(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @public_router.get("/orders/{number}", response=dict, summary="A customer's view of their order")
 def public_order(request: HttpRequest, number: str, phone_last4: str = "") -> Any:
-    if is_rate_limited(request, "public-order", settings.PARCELOPS_PUBLIC_RATE_LIMIT):
-        return too_many_requests_response()
-    order = Order.objects.select_related("customer").filter(number=number).first()
-    # An unknown number and a wrong phone_last4 get the same answer: nothing to probe with.
-    if order is None or not phone_last4_matches(order, phone_last4):
+    try:
+        order = look_up_public_order(request, number, phone_last4)
+    except LookupThrottledError as braked:
+        return too_many_requests_response(braked.retry_after, braked.message)
+    if order is None:  # an unknown number and wrong digits alike: nothing to probe with
         raise HttpError(404, _("No order with this number and phone."))
     return public_order_view(order)

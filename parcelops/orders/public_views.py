@@ -3,15 +3,14 @@
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
-from parcelops.core.ratelimit import is_rate_limited
 from parcelops.orders import forms
 from parcelops.orders.models import Order
-from parcelops.orders.presentation import phone_last4_matches, public_order_view
+from parcelops.orders.presentation import public_order_view
+from parcelops.orders.public_lookup import LookupThrottledError, look_up_public_order
 from parcelops.orders.states import OrderState
 
 # The customer's progress bar: five steps in plain words, each covering several states.
@@ -59,20 +58,22 @@ def public_order_lookup(request: HttpRequest) -> HttpResponse:
     order = None
     is_not_found = False
     if request.method == "POST":
-        if is_rate_limited(request, "public-order-page", settings.PARCELOPS_PUBLIC_RATE_LIMIT):
-            response = render(request, "orders/public_rate_limited.html", status=429)
-            response["Retry-After"] = "60"
-            return response
         form = forms.PublicLookupForm(request.POST)
         if form.is_valid():
-            order = (
-                Order.objects.select_related("customer")
-                .filter(number=form.cleaned_data["number"])
-                .first()
-            )
-            # An unknown number and a wrong phone get the same answer: nothing to probe with.
-            if order is None or not phone_last4_matches(order, form.cleaned_data["phone_last4"]):
-                order = None
+            try:
+                order = look_up_public_order(
+                    request, form.cleaned_data["number"], form.cleaned_data["phone_last4"]
+                )
+            except LookupThrottledError as braked:
+                response = render(
+                    request,
+                    "orders/public_rate_limited.html",
+                    {"is_for_the_order": braked.is_for_the_order},
+                    status=429,
+                )
+                response["Retry-After"] = str(braked.retry_after)
+                return response
+            if order is None:
                 is_not_found = True
             else:
                 result = _public_result(order)

@@ -15,7 +15,12 @@ from parcelops.audit.models import AppendOnlyError, AuditHead, AuditRecord
 
 pytestmark = pytest.mark.django_db
 
-EDITED = "its content does not match its hash: the record was edited"
+KEY = b"a test key of the audit chain"
+
+EDITED = (
+    "its content does not match its hash under the audit key: the record was edited, "
+    "or the audit key is not the one it was written with"
+)
 REMOVED = "its previous hash does not match the record before it: a record was removed or changed"
 
 
@@ -84,7 +89,7 @@ def test_the_hash_covers_every_field():
         "after_digest": digest({"a": 2}),
         "detail": {"x": 1},
     }
-    original = record_hash(**fields)  # type: ignore[arg-type]
+    original = record_hash(key=KEY, **fields)  # type: ignore[arg-type]
     changes = {
         "previous_hash": "1" * 64,
         "actor_label": "admim",
@@ -98,7 +103,7 @@ def test_the_hash_covers_every_field():
     }
 
     for name, value in changes.items():
-        assert record_hash(**{**fields, name: value}) != original, name  # type: ignore[arg-type]
+        assert record_hash(key=KEY, **{**fields, name: value}) != original, name  # type: ignore[arg-type]
 
 
 def test_digests_do_not_depend_on_key_order():

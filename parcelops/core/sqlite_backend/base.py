@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base as sqlite3_base
 
+from parcelops.core.datafiles import create_private_file
 from parcelops.core.filelock import FileLock
 
 # Statements that take SQLite's write lock when they run outside a transaction.
@@ -98,6 +99,8 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
     _changes_at_checkpoint = 0
 
     def get_new_connection(self, conn_params: Any) -> Any:
+        if not self.is_in_memory_db():
+            create_private_file(self.settings_dict["NAME"])
         connection = super().get_new_connection(conn_params)
         path = None if self.is_in_memory_db() else lock_path_for(self.settings_dict["NAME"])
         if path is None:

@@ -9,7 +9,13 @@ import time_machine
 from django.test import RequestFactory
 
 from parcelops.core import ratelimit
-from parcelops.core.ratelimit import CounterFile, counter_file, is_rate_limited
+from parcelops.core.ratelimit import (
+    CounterFile,
+    counter_file,
+    is_rate_limited,
+    seconds_until_clear,
+    tally,
+)
 
 MINUTE = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -57,13 +63,35 @@ def test_each_address_and_scope_has_its_own_count(file_cache):
         assert is_rate_limited(request_from("10.0.0.1"), "order", 1) is False
 
 
-def test_the_count_starts_again_in_the_next_minute(file_cache):
+@pytest.mark.parametrize("cache_kind", ["file", "server"])
+def test_the_count_slides_the_last_minute_has_weight_by_how_much_of_it_is_left(cache_kind, request):
+    if cache_kind == "file":
+        request.getfixturevalue("file_cache")
     with time_machine.travel(MINUTE, tick=False) as traveller:
-        assert [is_rate_limited(request_from(), "scope", 1) for _ in range(2)] == [False, True]
-        traveller.shift(timedelta(seconds=59.999))
-        assert is_rate_limited(request_from(), "scope", 1) is True
-        traveller.shift(timedelta(milliseconds=1))
-        assert is_rate_limited(request_from(), "scope", 1) is False
+        assert [is_rate_limited(request_from(), "scope", 3) for _ in range(4)] == [
+            False,
+            False,
+            False,
+            True,
+        ]
+        # No burst of twice the limit at the edge of the window: 1 + 4 x 0.75 = 4 > 3.
+        traveller.shift(timedelta(seconds=75))
+        assert is_rate_limited(request_from(), "scope", 3) is True
+        # 45 s into the second minute a quarter of the first still counts: 1 + 4 x 0.25.
+        traveller.shift(timedelta(seconds=30))
+        assert tally("ratelimit:scope:10.0.0.1", 60, add=False) == 1 + 4 * 0.25
+        assert is_rate_limited(request_from(), "scope", 3) is False  # 3, not past 3
+        traveller.shift(timedelta(minutes=2))
+        assert tally("ratelimit:scope:10.0.0.1", 60, add=False) == 0
+
+
+def test_a_long_window_keeps_its_rows_while_short_windows_are_cleaned(file_cache):
+    with time_machine.travel(MINUTE, tick=False) as traveller:
+        tally("guesses:ORDER-1", 3600, add=True)
+        traveller.shift(timedelta(minutes=5))
+        is_rate_limited(request_from(), "scope", 5)  # cleans the one-minute rows
+        assert tally("guesses:ORDER-1", 3600, add=False) == 1
+        assert seconds_until_clear(3600) == 3600 * 2 - 300 + 1
 
 
 def test_workers_share_the_count(file_cache):
@@ -73,7 +101,7 @@ def test_workers_share_the_count(file_cache):
     with time_machine.travel(MINUTE, tick=False):
         window = int(MINUTE.timestamp() // 60)
         assert is_rate_limited(request_from(), "scope", 2) is False
-        assert other_worker.count("ratelimit:scope:10.0.0.1", window) == 2
+        assert other_worker.count("ratelimit:scope:10.0.0.1", window) == (2, 0)
         assert is_rate_limited(request_from(), "scope", 2) is True
 
 
@@ -85,12 +113,12 @@ def test_rows_of_old_windows_are_removed(file_cache):
         traveller.shift(timedelta(minutes=2))
         is_rate_limited(request_from("10.0.0.4"), "scope", 5)
 
-    rows = sqlite3.connect(path).execute("SELECT key, count FROM hits").fetchall()
+    rows = sqlite3.connect(path).execute("SELECT key, count FROM sliding_hits").fetchall()
     assert rows == [("ratelimit:scope:10.0.0.4", 1)]
 
 
 def test_an_unusable_counter_file_lets_the_request_through(file_cache, monkeypatch, caplog):
-    def locked(self, key, window):  # type: ignore[no-untyped-def]
+    def locked(self, key, window, seconds):  # type: ignore[no-untyped-def]
         raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setattr(ratelimit.CounterFile, "count", locked)

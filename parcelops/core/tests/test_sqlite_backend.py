@@ -3,6 +3,7 @@ from BEGIN to COMMIT or ROLLBACK, around autocommit writes, and never left behin
 
 import fcntl
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -250,3 +251,19 @@ def test_a_connection_checkpoints_the_log_after_enough_changes_with_the_lock_fre
     assert len(checkpoints) == 1
     write(1)
     assert len(checkpoints) == 2
+
+
+def test_a_new_database_file_and_its_log_are_readable_by_their_owner_only(file_database):
+    wrapper, _lock = file_database
+    with wrapper.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=WAL")  # as the settings open it
+    insert(wrapper, "written")  # the write-ahead log exists once something was written
+    database = Path(wrapper.settings_dict["NAME"])
+
+    modes = {
+        path.name: stat.S_IMODE(path.stat().st_mode)
+        for path in (database, Path(f"{database}-wal"))
+        if path.exists()
+    }
+
+    assert modes == {database.name: 0o600, f"{database.name}-wal": 0o600}

@@ -44,10 +44,8 @@ def status_label(status: str) -> str:
 
 
 def carrier_name(code: str, language: str) -> str:
-    info = registry.BY_CODE.get(code)
-    if info is None:
-        return code
-    return info.name_en if language.startswith("en") else info.name_zh
+    info = registry.find_carrier(code)
+    return code if info is None else info.name(language)
 
 
 # What a customer's view reads of a shipment and of each of its events.

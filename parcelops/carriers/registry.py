@@ -149,7 +149,8 @@ def row_fields(info: CarrierInfo) -> dict[str, Any]:
 
 def name_key(name: str) -> str:
     """A carrier name as it is compared: full-width and case folded, without spaces or dashes."""
-    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
+    text = name if name.isascii() else unicodedata.normalize("NFKC", name)
+    return _NAME_NOISE.sub("", text).casefold()
 
 
 def carrier_names(info: CarrierInfo) -> list[str]:

@@ -50,6 +50,9 @@ def create_shipment(
         carrier = registry.resolve_carrier(carrier)  # any of its names: "YTO", "shunfeng"
     except registry.UnknownCarrierError as unknown:
         errors.append(FieldError("carrier", unknown.message))
+    else:
+        if not registry.carrier(carrier).is_active:
+            errors.append(FieldError("carrier", _("This carrier is no longer in use.")))
     number_error = tracking_number_error(number)
     if number_error is not None:
         errors.append(FieldError("tracking_number", number_error))

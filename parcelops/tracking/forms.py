@@ -52,10 +52,11 @@ class CarrierField(forms.ChoiceField):
             raise forms.ValidationError(error.message, code="invalid_choice") from error
 
 
-def carrier_choices() -> list[tuple[str, str]]:
-    """The carriers in use, named in the page's language."""
+def carrier_choices(*, in_use_only: bool = True) -> list[tuple[str, str]]:
+    """The carriers (those in use, for new parcels), named in the page's language."""
     language = get_language() or settings.LANGUAGE_CODE
-    return [(info.code, info.name(language)) for info in registry.active_carriers()]
+    carriers = registry.active_carriers() if in_use_only else registry.carriers()
+    return [(info.code, info.name(language)) for info in carriers]
 
 
 def viewer_zone(name: str) -> ZoneInfo:
@@ -78,7 +79,7 @@ class PublicTrackingForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         cast(forms.ChoiceField, self.fields["carrier"]).choices = [
             ("", gettext_lazy("Any carrier")),
-            *carrier_choices(),
+            *carrier_choices(in_use_only=False),  # older parcels of a retired carrier too
         ]
 
 

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
+from parcelops.carriers import registry
+from parcelops.carriers.models import Carrier
 from parcelops.core.errors import InputError
 from parcelops.orders.models import Order
 from parcelops.orders.tests.factories import intake_payload
@@ -293,3 +295,16 @@ def test_an_order_asking_for_an_unknown_carrier_is_refused(staff, api, channel, 
         }
     ]
     assert Order.objects.count() == 0
+
+
+def test_a_carrier_no_longer_in_use_takes_no_new_parcels(packed, staff):
+    Carrier.objects.filter(code="ems").update(is_active=False)
+    registry.forget_loaded_carriers()
+
+    with pytest.raises(InputError) as refused:
+        actions.create_shipment(packed, "EMS", "EA123456785CN", staff["warehouse"])
+
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("carrier", "This carrier is no longer in use.")
+    ]
+    assert registry.from_provider_code("kuaidi100", "ems") == "ems"  # its parcels still move

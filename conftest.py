@@ -29,6 +29,32 @@ def _isolated_settings(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_carriers():
+    """Each test reads the Carrier table afresh: a carrier another test added and rolled
+    back must not linger in this process's copy."""
+    from parcelops.carriers import registry
+
+    registry.forget_loaded_carriers()
+    yield
+    registry.forget_loaded_carriers()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Load the carriers before the test body (so no query-counting block pays for it); a
+    test without the database gets the built-in list, as a process before migrate does."""
+    from parcelops.carriers import registry
+
+    try:
+        registry.carriers()
+    except RuntimeError:  # pytest-django: this test may not use the database
+        with registry.built_in_carriers_only():
+            yield
+        return
+    yield
+
+
 @pytest.fixture
 def make_staff(db):
     def make(

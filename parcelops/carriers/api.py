@@ -4,31 +4,26 @@ Thin: check the permission, call the registry or the detection, shape the answer
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import get_language
 from ninja import Router
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
+from parcelops.carriers import registry
 from parcelops.carriers.detection import (
     detect_carriers,
     normalise_tracking_number,
     tracking_number_error,
 )
-from parcelops.carriers.registry import BY_CODE, CARRIERS, CarrierInfo
+from parcelops.carriers.registry import CarrierInfo
 from parcelops.core.errors import FieldError, InputError
 
 router = Router(tags=["carriers"])
 
 
-def _name(info: CarrierInfo) -> str:
-    # The same choice as role labels: English for an English request, Chinese otherwise.
-    return info.name_en if (get_language() or "").startswith("en") else info.name_zh
-
-
 def carrier_view(info: CarrierInfo) -> dict[str, Any]:
     return {
         "code": info.code,
-        "name": _name(info),
+        "name": info.name(),
         "name_en": info.name_en,
         "name_zh": info.name_zh,
         "time_zone": info.time_zone,
@@ -36,13 +31,18 @@ def carrier_view(info: CarrierInfo) -> dict[str, Any]:
         "provider_codes": {
             provider: list(codes) for provider, codes in sorted(info.provider_codes.items())
         },
+        "aliases": list(info.aliases),
+        "tracking_number_pattern": info.tracking_number_pattern,
+        "is_active": info.is_active,
     }
 
 
 @router.get("", response=dict, summary="The carriers ParcelOps knows, with providers' codes")
 def list_carriers(request: HttpRequest) -> dict[str, Any]:
     require_permission(request.user, roles.VIEW_ORDER)
-    return {"count": len(CARRIERS), "results": [carrier_view(info) for info in CARRIERS]}
+    # The process's copy of the Carrier table: no query, and within seconds of a change.
+    carriers = registry.carriers()
+    return {"count": len(carriers), "results": [carrier_view(info) for info in carriers]}
 
 
 @router.get(
@@ -59,7 +59,7 @@ def detect(request: HttpRequest, number: str = "") -> dict[str, Any]:
         "candidates": [
             {
                 "code": candidate.code,
-                "name": _name(BY_CODE[candidate.code]),
+                "name": registry.carrier(candidate.code).name(),
                 "score": candidate.score,
                 "reason": candidate.reason,
             }

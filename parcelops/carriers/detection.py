@@ -13,19 +13,21 @@ each other; they are not probabilities.
 """
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from parcelops.carriers.registry import BY_CODE
+from parcelops.carriers import registry
 
-# The same bounds shipments are created with (parcelops.tracking.actions.create_shipment).
+# Every entry (API, forms, files, scans, pushes) accepts a number within these bounds.
 MIN_NUMBER_LENGTH = 6
 MAX_NUMBER_LENGTH = 40
 
-_SEPARATORS = re.compile(r"[\s\-]+")
+# Spaces and dashes of any kind (labels print numbers in groups; word processors curl dashes).
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,16 @@ class Candidate:
 
 
 def normalise_tracking_number(raw: str) -> str:
-    """Spaces and dashes go (labels print numbers in groups); letters become upper case."""
-    return _SEPARATORS.sub("", raw).upper()
+    """The one form every entry stores and looks numbers up in: full-width letters and
+    digits become ASCII (NFKC, as Chinese input methods type them), spaces and dashes go,
+    letters become upper case. Check the result with tracking_number_error."""
+    text = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    return _SEPARATORS.sub("", text).upper()
 
 
 def tracking_number_error(number: str) -> str | None:
-    """Why a normalised number cannot be a tracking number, or None when it can."""
+    """Why a normalised number cannot be a tracking number, or None when it can: the one
+    rule (and message) of every entry."""
     if not number:
         return str(_("Enter a tracking number."))
     is_letters_and_digits = number.isascii() and number.isalnum()
@@ -242,7 +248,7 @@ def _s10_carrier(service: str, country: str) -> str | None:
     if country == "CN":
         return CHINA_S10_CARRIERS.get(service[0])
     code = NATIONAL_POSTS.get(country)
-    return code if code in BY_CODE else None
+    return code if code is not None and registry.find_carrier(code) else None
 
 
 def _s10_match(number: str) -> _Match | None:
@@ -273,9 +279,19 @@ def _pattern_match(pattern: NumberPattern, number: str) -> _Match | None:
     return _Match(pattern.code, pattern.failed_score, str(pattern.failed_reason), False)
 
 
+# The score of a pattern an administrator set on a carrier: a format, no check digit.
+TABLE_PATTERN_SCORE = 0.7
+
+
 def _matches(number: str) -> list[_Match]:
     found = [_pattern_match(pattern, number) for pattern in PATTERNS]
     found.append(_s10_match(number))
+    reason = str(_("Matches the tracking-number pattern set for this carrier."))
+    found.extend(
+        _Match(code, TABLE_PATTERN_SCORE, reason, None)
+        for code, pattern in registry.number_patterns()
+        if pattern.fullmatch(number)
+    )
     return [match for match in found if match is not None]
 
 
@@ -284,6 +300,9 @@ def detect_carriers(tracking_number: str) -> list[Candidate]:
     strongest match); an empty list when none does."""
     best: dict[str, _Match] = {}
     for match in _matches(normalise_tracking_number(tracking_number)):
+        info = registry.find_carrier(match.code)
+        if info is None or not info.is_active:
+            continue  # a carrier the table no longer has, or no longer uses
         if match.code not in best or match.score > best[match.code].score:
             best[match.code] = match
     ranked = sorted(best.values(), key=lambda match: (-match.score, match.code))
@@ -296,7 +315,9 @@ def guess_is_valid_format(code: str, number: str) -> bool:
     A carrier we know no format for is given the benefit of the doubt. A False is a flag
     for a person to look at, not a rejection: carriers add formats without telling anyone.
     """
-    if code not in _CODES_WITH_FORMATS:
+    if code not in _CODES_WITH_FORMATS and all(
+        pattern_code != code for pattern_code, _regex in registry.number_patterns()
+    ):
         return True
     return any(
         match.code == code and match.is_check_digit_valid is not False

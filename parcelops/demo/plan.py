@@ -315,7 +315,7 @@ class Planner:
         if channel == "jd":
             return "jd"
         if subtotal >= 300000 and self.rng.random() < 0.5:
-            return "shunfeng"  # valuable goods go with a premium carrier
+            return "sf-express"  # valuable goods go with a premium carrier
         return ""
 
     @staticmethod

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from parcelops.carriers.registry import UnknownCarrierError, resolve_carrier
 from parcelops.core.errors import FieldError
 from parcelops.core.money import MoneyFormatError, format_cents, parse_cents
 from parcelops.orders.states import SPECIAL_PRODUCT_TYPES, CustomerTier, OrderType
@@ -177,6 +178,11 @@ def validate_order_intake(
     requested_carrier = reader.text(
         data, "requested_carrier", "requested_carrier", required=False, max_length=40
     )
+    if requested_carrier:  # stored as our code, whatever name the shop used
+        try:
+            requested_carrier = resolve_carrier(requested_carrier)
+        except UnknownCarrierError as unknown:
+            reader.error("requested_carrier", unknown.message)
     promised = None
     raw_promised = data.get("promised_delivery_date")
     if raw_promised not in (None, ""):

@@ -16,7 +16,11 @@ from parcelops.accounts import roles
 from parcelops.accounts.permissions import Actor, require_permission
 from parcelops.audit.actions import record_audit
 from parcelops.carriers import registry
-from parcelops.carriers.detection import guess_is_valid_format, normalise_tracking_number
+from parcelops.carriers.detection import (
+    guess_is_valid_format,
+    normalise_tracking_number,
+    tracking_number_error,
+)
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, FieldError, InputError
 from parcelops.core.sqlsets import in_set
@@ -51,12 +55,16 @@ def create_shipment(
     number = normalise_tracking_number(tracking_number)
     moment = now()
     errors = []
-    if carrier not in registry.BY_CODE:
-        errors.append(FieldError("carrier", _("Unknown carrier.")))
-    if not 6 <= len(number) <= 40 or not number.isalnum():
-        errors.append(
-            FieldError("tracking_number", _("A tracking number has 6 to 40 letters and digits."))
-        )
+    try:
+        carrier = registry.resolve_carrier(carrier)  # any of its names: "YTO", "shunfeng"
+    except registry.UnknownCarrierError as unknown:
+        errors.append(FieldError("carrier", unknown.message))
+    else:
+        if not registry.carrier(carrier).is_active:
+            errors.append(FieldError("carrier", _("This carrier is no longer in use.")))
+    number_error = tracking_number_error(number)
+    if number_error is not None:
+        errors.append(FieldError("tracking_number", number_error))
     for field, value in (("shipped_at", shipped_at), ("label_created_at", label_created_at)):
         if (error := _past_time_error(field, value, moment)) is not None:
             errors.append(error)

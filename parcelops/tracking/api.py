@@ -18,6 +18,8 @@ from ninja.errors import HttpError
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
+from parcelops.carriers import registry
+from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
 from parcelops.core.errors import FieldError, InputError, errors_body
 from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
 from parcelops.core.zones import zone_named
@@ -181,13 +183,26 @@ def _viewer_zone(tz: str) -> ZoneInfo:
     return zone
 
 
-@public_router.get("/{tracking_number}", summary="A parcel's tracking for customers")
+def _carrier_code(name: str) -> str:
+    """?carrier= by any of the carrier's names; "" when not given."""
+    if not name.strip():
+        return ""
+    try:
+        return registry.resolve_carrier(name)
+    except registry.UnknownCarrierError as unknown:
+        raise InputError([FieldError("carrier", unknown.message)]) from unknown
+
+
+@public_router.get("/{path:tracking_number}", summary="A parcel's tracking for customers")
 def track(request: HttpRequest, tracking_number: str, carrier: str = "", tz: str = "") -> Any:
     if is_rate_limited(request, "public-track", settings.PARCELOPS_PUBLIC_RATE_LIMIT):
         return too_many_requests_response()
     zone = _viewer_zone(tz)
-    number = "".join(tracking_number.split()).upper()
-    found = find_public_shipments(number, carrier)
+    number = normalise_tracking_number(tracking_number)
+    error = tracking_number_error(number)
+    if error is not None:
+        raise InputError([FieldError("tracking_number", error)])
+    found = find_public_shipments(number, _carrier_code(carrier))
     if not found:
         raise HttpError(404, _("No parcel with this tracking number."))
     if len(found) > 1:

@@ -1,7 +1,7 @@
 """The HTML forms of the tracking pages. They read what people type; whether a parcel can be
 handed over or an event stored is decided by parcelops.tracking.actions."""
 
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -9,19 +9,54 @@ from django.conf import settings
 from django.utils.translation import get_language, gettext_lazy
 
 from parcelops.carriers import registry
+from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
 from parcelops.core.zones import zone_named
-from parcelops.tracking.presentation import carrier_name
 
 
-def normalised_number(value: str) -> str:
-    """Tracking numbers are stored without spaces, in capitals (as create_shipment does)."""
-    return "".join(value.split()).upper()
+class TrackingNumberField(forms.CharField):
+    """A tracking number as every entry reads it: normalised, and refused with the one
+    message of parcelops.carriers.detection (so no length limit of its own, which would
+    word a long number differently)."""
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # Room for the spaces people type; no phone keyboard "correcting" a code.
+        return {
+            **super().widget_attrs(widget),
+            "maxlength": "64",
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+        }
+
+    def to_python(self, value: Any) -> str:
+        return normalise_tracking_number(super().to_python(value) or "")
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        error = tracking_number_error(value) if value else None
+        if error is not None:
+            raise forms.ValidationError(error, code="invalid")
 
 
-def carrier_choices() -> list[tuple[str, str]]:
-    """The carriers of the registry, named in the page's language."""
+class CarrierField(forms.ChoiceField):
+    """A carrier chosen from the list, or named any way registry.resolve_carrier reads
+    (a provider's code, "YTO", "顺丰"); an unknown name lists the closest carriers."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if not text:
+            return ""
+        try:
+            return registry.resolve_carrier(text)
+        except registry.UnknownCarrierError as error:
+            raise forms.ValidationError(error.message, code="invalid_choice") from error
+
+
+def carrier_choices(*, in_use_only: bool = True) -> list[tuple[str, str]]:
+    """The carriers (those in use, for new parcels), named in the page's language."""
     language = get_language() or settings.LANGUAGE_CODE
-    return [(info.code, carrier_name(info.code, language)) for info in registry.CARRIERS]
+    carriers = registry.active_carriers() if in_use_only else registry.carriers()
+    return [(info.code, info.name(language)) for info in carriers]
 
 
 def viewer_zone(name: str) -> ZoneInfo:
@@ -32,19 +67,11 @@ def viewer_zone(name: str) -> ZoneInfo:
 class PublicTrackingForm(forms.Form):
     """The customer's parcel lookup: a tracking number, and the carrier when several share it."""
 
-    number = forms.CharField(
+    number = TrackingNumberField(
         label=gettext_lazy("Tracking number"),
-        max_length=64,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "enterkeyhint": "search",
-            }
-        ),
+        widget=forms.TextInput(attrs={"enterkeyhint": "search"}),
     )
-    carrier = forms.ChoiceField(label=gettext_lazy("Carrier (optional)"), required=False)
+    carrier = CarrierField(label=gettext_lazy("Carrier (optional)"), required=False)
     # Set by the page's script from the browser; an unknown zone falls back to the site's.
     tz = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -52,22 +79,15 @@ class PublicTrackingForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         cast(forms.ChoiceField, self.fields["carrier"]).choices = [
             ("", gettext_lazy("Any carrier")),
-            *carrier_choices(),
+            *carrier_choices(in_use_only=False),  # older parcels of a retired carrier too
         ]
-
-    def clean_number(self) -> str:
-        return normalised_number(self.cleaned_data["number"])
 
 
 class HandOverForm(forms.Form):
     """A packed order's parcel goes to a carrier: which one, its number, its service."""
 
-    carrier = forms.ChoiceField(label=gettext_lazy("Carrier"))
-    tracking_number = forms.CharField(
-        label=gettext_lazy("Tracking number"),
-        max_length=64,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
+    carrier = CarrierField(label=gettext_lazy("Carrier"))
+    tracking_number = TrackingNumberField(label=gettext_lazy("Tracking number"))
     service = forms.CharField(
         label=gettext_lazy("Service (optional)"),
         max_length=60,
@@ -90,28 +110,18 @@ class ScanForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. Hangzhou warehouse")}),
     )
-    number = forms.CharField(
+    number = TrackingNumberField(
         label=gettext_lazy("Tracking number"),
-        max_length=64,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "autofocus": True,
-                "enterkeyhint": "send",
-            }
-        ),
+        widget=forms.TextInput(attrs={"autofocus": True, "enterkeyhint": "send"}),
     )
+
+    # Only needed when two carriers' parcels share a number; stays chosen like the location.
+    carrier = CarrierField(label=gettext_lazy("Carrier (optional)"), required=False)
 
     def __init__(self, *args: object, scan_choices: list[tuple[str, str]], **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         cast(forms.ChoiceField, self.fields["scan_type"]).choices = scan_choices
-
-    def clean_number(self) -> str:
-        number = normalised_number(self.cleaned_data["number"])
-        if not 6 <= len(number) <= 40 or not number.isalnum():
-            raise forms.ValidationError(
-                gettext_lazy("A tracking number has 6 to 40 letters and digits.")
-            )
-        return number
+        cast(forms.ChoiceField, self.fields["carrier"]).choices = [
+            ("", gettext_lazy("Any carrier")),
+            *carrier_choices(),
+        ]

@@ -38,7 +38,7 @@ def can_hand_over(order: Order, user: Any) -> bool:
 
 def hand_over_form(order: Order, data: Any = None) -> HandOverForm:
     """The form, with the carrier the customer asked for already chosen."""
-    requested = order.requested_carrier if order.requested_carrier in registry.BY_CODE else ""
+    requested = order.requested_carrier if registry.find_carrier(order.requested_carrier) else ""
     return HandOverForm(data, initial={"carrier": requested})
 
 

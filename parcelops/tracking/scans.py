@@ -11,6 +11,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from parcelops.carriers import registry
+from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
+from parcelops.core.errors import FieldError, InputError
 from parcelops.tracking import actions, ingest
 from parcelops.tracking.events import OFFSET_FROM_PAYLOAD, ParsedEvent
 from parcelops.tracking.models import Shipment
@@ -88,13 +91,34 @@ class ScanResult:
 
 
 def record_scan(
-    number: str, scan_type: str, location: str, at: datetime, scanned_by: str
+    number: str,
+    scan_type: str,
+    location: str,
+    at: datetime,
+    scanned_by: str,
+    *,
+    carrier: str = "",
 ) -> ScanResult:
-    """Store one scan for the shipment with this number, or park it until one appears."""
-    carriers = list(
-        Shipment.objects.filter(tracking_number=number).values_list("carrier", flat=True)[:2]
-    )
-    carrier = carriers[0] if len(carriers) == 1 else ""
+    """Store one scan for the shipment with this number (of this carrier, by any of its
+    names, when given), or park it until one appears. Raises InputError for a number no
+    parcel can have or an unknown carrier."""
+    number = normalise_tracking_number(number)
+    errors = []
+    number_error = tracking_number_error(number)
+    if number_error is not None:
+        errors.append(FieldError("number", number_error))
+    if carrier:
+        try:
+            carrier = registry.resolve_carrier(carrier)
+        except registry.UnknownCarrierError as unknown:
+            errors.append(FieldError("carrier", unknown.message))
+    if errors:
+        raise InputError(errors)
+    shipments = Shipment.objects.filter(tracking_number=number)
+    if carrier:
+        shipments = shipments.filter(carrier=carrier)
+    carriers = list(shipments.values_list("carrier", flat=True)[:2])
+    carrier = carrier or (carriers[0] if len(carriers) == 1 else "")
     result = actions.record_tracking_events(
         [scan_event(number, carrier, scan_type, location, at, scanned_by)]
     )

@@ -114,9 +114,18 @@ def scan(request: HttpRequest) -> HttpResponse:
         return render(request, "tracking/scan.html", {"form": form, "recent": recent}, status=422)
     data = form.cleaned_data
     location = data["location"].strip()
-    request.session[SESSION_SCAN_SETUP] = {"scan_type": data["scan_type"], "location": location}
+    request.session[SESSION_SCAN_SETUP] = {
+        "scan_type": data["scan_type"],
+        "location": location,
+        "carrier": data["carrier"],
+    }
     result = scans.record_scan(
-        data["number"], data["scan_type"], location, now(), request.user.get_username()
+        data["number"],
+        data["scan_type"],
+        location,
+        now(),
+        request.user.get_username(),
+        carrier=data["carrier"],
     )
     row = {
         "number": result.number,

@@ -20,7 +20,7 @@ from parcelops.carriers.detection import (
     ups_check_digit,
     usps_20_digit_is_valid,
 )
-from parcelops.carriers.registry import BY_CODE
+from parcelops.carriers.registry import CARRIERS
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -134,6 +134,22 @@ def test_the_s10_check_digit_follows_the_upu_rule_at_its_edges(serial, check):
 
 def test_a_number_is_normalised_without_spaces_and_dashes_in_upper_case():
     assert normalise_tracking_number(" 1z 5r89-3903\t5756 7127 ") == "1Z5R89390357567127"
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        ("SF-1234 5678", "SF12345678"),
+        ("ｓｆ１２３４５６７８", "SF12345678"),  # typed with a Chinese input method
+        ("ＳＦ－１２３４\u3000５６７８", "SF12345678"),  # full-width dash and space
+        ("SF–1234—5678", "SF12345678"),  # en and em dashes from a word processor
+        (" yt 1234-5678 ", "YT12345678"),
+        ("SF1234/5678", "SF1234/5678"),  # kept: refused by tracking_number_error
+        ("顺丰1234567", "顺丰1234567"),
+    ],
+)
+def test_full_width_characters_and_any_dash_are_normalised(raw, number):
+    assert normalise_tracking_number(raw) == number
 
 
 @pytest.mark.parametrize(
@@ -281,7 +297,7 @@ def test_an_s10_number_goes_to_the_post_of_its_country(number, candidates):
 
 
 def test_every_pattern_names_a_carrier_of_the_registry():
-    assert {pattern.code for pattern in PATTERNS} <= set(BY_CODE)
+    assert {pattern.code for pattern in PATTERNS} <= {info.code for info in CARRIERS}
 
 
 def test_every_score_is_above_zero_and_at_most_one():

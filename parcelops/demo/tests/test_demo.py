@@ -280,7 +280,7 @@ def test_a_parcel_goes_with_the_carrier_the_customer_asked_for():
     }
 
     assert requested.pop("jd") == "jd"
-    assert requested.pop("shunfeng") == "sf-express"  # Kuaidi100's code in the intake
+    assert requested.pop("sf-express") == "sf-express"  # our code, as intake stores it
     assert requested.pop("") in demo_parcels.CARRIER_SHARES
     assert requested == {}
 
@@ -548,7 +548,7 @@ class TestFortyOrdersOfOneSeed:
         assert orders.count() == 11
         for order in orders:
             (shipment,) = order.shipments.all()
-            assert shipment.carrier in registry.BY_CODE
+            assert registry.find_carrier(shipment.carrier) is not None
             assert shipment.is_number_format_known
             assert detect_carriers(shipment.tracking_number)[0].code == shipment.carrier
             assert shipment.created_by is not None

@@ -19,8 +19,12 @@ from django.utils.translation import gettext as _
 from parcelops.carriers import registry
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
 from parcelops.tracking.keywords import classify_text
-from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
+from parcelops.tracking.providers.common import (
+    constant_time_equals,
+    local_time_at,
+    payload_text,
+    tracking_number_at,
+)
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "aftership"
@@ -168,7 +172,9 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
     tracking = document.get("msg")
     if not isinstance(tracking, dict):
         raise PayloadError(_("msg (the tracking object) is missing or not an object."))
-    number = normalise_tracking_number(payload_text(tracking.get("tracking_number")))
+    number = tracking_number_at(
+        payload_text(tracking.get("tracking_number")), "msg.tracking_number"
+    )
     if not number:
         raise PayloadError(_("msg.tracking_number is missing."))
     slug = payload_text(tracking.get("slug")).lower()

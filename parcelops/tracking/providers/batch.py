@@ -7,14 +7,13 @@ or every bad field out. A bad event never hides the good ones next to it.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
-from parcelops.carriers.detection import normalise_tracking_number
+from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
 from parcelops.tracking.events import (
     OFFSET_FROM_CARRIER_ZONE,
     ParsedEvent,
@@ -48,46 +47,12 @@ _STATUSES = frozenset(TrackingStatus.values)  # the enum's .values builds a new 
 # Column widths of TrackingEvent: longer values would fail the insert of a whole chunk.
 MAX_LENGTHS = {"substatus": 60, "raw_code": 60, "location": 200, "event_id": 100}
 
-# Parts of Chinese carrier names people leave out ("中通" for "中通快递").
-_NAME_SUFFIXES = ("快递", "速运", "速递", "物流")
-
 
 @dataclass(frozen=True, slots=True)
 class BatchError:
     index: int  # position in the request's event list
     field: str  # "" when the event itself is not an object
     message: str
-
-
-def is_valid_tracking_number(number: str) -> bool:
-    """The rule create_shipment applies: an event for anything else can never match."""
-    return 6 <= len(number) <= 40 and number.isalnum()
-
-
-@cache
-def _carrier_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for info in registry.CARRIERS:
-        names[info.name_en.lower()] = info.code
-        names[info.name_zh.lower()] = info.code
-        for suffix in _NAME_SUFFIXES:
-            if info.name_zh.endswith(suffix) and len(info.name_zh) > len(suffix):
-                names[info.name_zh.removesuffix(suffix)] = info.code
-    return names
-
-
-def resolve_carrier(value: str) -> str | None:
-    """Our carrier code for our code, any provider's code, or the carrier's name."""
-    text = value.strip()
-    if not text:
-        return None
-    if text.lower() in registry.BY_CODE:
-        return text.lower()
-    for provider in sorted({p for info in registry.CARRIERS for p in info.provider_codes}):
-        code = registry.from_provider_code(provider, text)
-        if code:
-            return code
-    return _carrier_names().get(text.lower())
 
 
 def build_event(
@@ -129,15 +94,15 @@ def build_event(
 
     carrier = ""
     if cleaned["carrier"]:
-        carrier = resolve_carrier(cleaned["carrier"]) or ""
-        if not carrier:
-            problems.append(
-                ("carrier", _("Unknown carrier %(code)s.") % {"code": repr(cleaned["carrier"])})
-            )
+        try:
+            carrier = registry.resolve_carrier(cleaned["carrier"])
+        except registry.UnknownCarrierError as unknown:
+            problems.append(("carrier", unknown.message))
 
     number = normalise_tracking_number(cleaned["tracking_number"])
-    if cleaned["tracking_number"] and not is_valid_tracking_number(number):
-        problems.append(("tracking_number", _("A tracking number has 6 to 40 letters and digits.")))
+    number_error = tracking_number_error(number) if cleaned["tracking_number"] else None
+    if number_error is not None:
+        problems.append(("tracking_number", number_error))
 
     occurred = None
     if cleaned["occurred_at"]:

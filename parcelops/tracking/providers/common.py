@@ -1,13 +1,15 @@
-"""Helpers every provider module shares: payload text, carrier-local times and signature
-comparison."""
+"""Helpers every provider module shares: payload text, tracking numbers, carrier-local
+times and signature comparison."""
 
 import hmac
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
 from parcelops.carriers.registry import carrier_zone
 from parcelops.tracking.events import (
     OFFSET_FROM_CARRIER_ZONE,
@@ -35,13 +37,13 @@ def parse_local_time(value: str, carrier_code: str) -> tuple[datetime, str, str]
     return parse_carrier_time(value, carrier_code)[:3]
 
 
-@lru_cache(maxsize=65_536)
-def _utc_minute(carrier_code: str, wall_minute: str) -> str | None:
+@lru_cache(maxsize=65_536)  # keyed by zone, not carrier: an admin may change a carrier's zone
+def _utc_minute(zone: ZoneInfo, wall_minute: str) -> str | None:
     """The UTC minute ("YYYY-MM-DD HH:MM") of a carrier-local wall minute, or None when
     the zone's offset there is not a whole number of minutes (only historical zones).
     Offsets change on whole minutes, so every second of a wall minute has the same one:
     scans of a feed share minutes, and zoneinfo costs ~2 µs a conversion."""
-    local = datetime.fromisoformat(wall_minute).replace(tzinfo=carrier_zone(carrier_code))
+    local = datetime.fromisoformat(wall_minute).replace(tzinfo=zone)
     utc = local.astimezone(UTC)
     if utc.second or utc.microsecond:
         return None
@@ -60,7 +62,7 @@ def parse_carrier_time(value: str, carrier_code: str) -> CarrierTime:
     ):
         # The common "2026-11-25 10:00:00": naive, carrier-local, without microseconds.
         try:
-            minute = _utc_minute(carrier_code, value[:16])
+            minute = _utc_minute(carrier_zone(carrier_code), value[:16])
             if minute is not None:
                 text = minute + value[16:]
                 return CarrierTime(
@@ -107,6 +109,16 @@ def local_time_at(value: str, carrier_code: str, path: str) -> tuple[datetime, s
         return parse_local_time(value, carrier_code)
     except PayloadError as bad:
         raise PayloadError(f"{path}: {bad}") from None
+
+
+def tracking_number_at(text: str, path: str) -> str:
+    """A payload's tracking number, normalised as every entry does; "" when missing (the
+    module says so its own way), PayloadError naming `path` when no parcel can have it."""
+    number = normalise_tracking_number(text)
+    error = tracking_number_error(number) if number else None
+    if error is not None:
+        raise PayloadError(f"{path}: {error}")
+    return number
 
 
 def payload_text(value: Any, *, floats: bool = True) -> str:

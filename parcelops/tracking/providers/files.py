@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from parcelops.carriers import registry
 from parcelops.core.zones import zone_named
 from parcelops.tracking.events import ParsedEvent, PayloadError
-from parcelops.tracking.providers.batch import FIELDS, build_event, resolve_carrier
+from parcelops.tracking.providers.batch import FIELDS, build_event
 
 PROVIDER = "file"
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
@@ -103,8 +104,11 @@ def _mapping_from_json(data: Any, name: str) -> ColumnMapping:
         if not isinstance(value, str) or not value.strip():
             raise bad(_("defaults.%(field)s must be text.") % {"field": field_name})
         defaults[field_name] = value.strip()
-    if "carrier" in defaults and resolve_carrier(defaults["carrier"]) is None:
-        raise bad(_("unknown carrier %(code)s in defaults.") % {"code": repr(defaults["carrier"])})
+    if "carrier" in defaults:
+        try:
+            registry.resolve_carrier(defaults["carrier"])
+        except registry.UnknownCarrierError as unknown:
+            raise bad(f"defaults.carrier: {unknown.message}") from unknown
 
     for required in ("tracking_number", "occurred_at"):
         if required not in columns:

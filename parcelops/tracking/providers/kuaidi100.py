@@ -15,8 +15,12 @@ from django.utils.translation import gettext as _
 from parcelops.carriers import registry
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
 from parcelops.tracking.keywords import classify_text
-from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
+from parcelops.tracking.providers.common import (
+    constant_time_equals,
+    local_time_at,
+    payload_text,
+    tracking_number_at,
+)
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "kuaidi100"
@@ -190,7 +194,7 @@ def parse_push(param: str) -> Kuaidi100Push:
     last = document.get("lastResult")
     if not isinstance(last, dict):
         raise PayloadError(_("param has no lastResult object."))
-    number = normalise_tracking_number(_text(last.get("nu")))
+    number = tracking_number_at(_text(last.get("nu")), "lastResult.nu")
     if not number:
         raise PayloadError(_("lastResult.nu (the tracking number) is missing."))
     # comNew: Kuaidi100 found the carrier code it was given (comOld) to be wrong.

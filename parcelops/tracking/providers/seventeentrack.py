@@ -20,8 +20,12 @@ from parcelops.tracking.events import (
     SignatureError,
 )
 from parcelops.tracking.keywords import classify_text
-from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
+from parcelops.tracking.providers.common import (
+    constant_time_equals,
+    local_time_at,
+    payload_text,
+    tracking_number_at,
+)
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "17track"
@@ -219,7 +223,7 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
     if not isinstance(body.get("data"), dict):
         raise PayloadError(_("data is missing or not an object"))
     data = body["data"]
-    number = normalise_tracking_number(payload_text(data.get("number")))
+    number = tracking_number_at(payload_text(data.get("number")), "data.number")
     if not number:
         raise PayloadError(_("data.number is missing"))
     carrier = registry.from_provider_code(PROVIDER, payload_text(data.get("carrier"))) or ""

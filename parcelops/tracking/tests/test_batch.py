@@ -7,8 +7,9 @@ from typing import Any
 import orjson
 import pytest
 
+from parcelops.carriers.registry import resolve_carrier
 from parcelops.tracking.events import PayloadError
-from parcelops.tracking.providers.batch import MAX_EVENTS, BatchError, parse_batch, resolve_carrier
+from parcelops.tracking.providers.batch import MAX_EVENTS, BatchError, parse_batch
 
 PAYLOADS = Path(__file__).parent / "payloads"
 
@@ -136,7 +137,12 @@ def test_the_carrier_may_be_our_code_a_provider_code_or_its_name(given, code):
 
 def test_an_unknown_carrier_is_refused():
     assert errors_of(carrier="pigeon-post") == [
-        BatchError(0, "carrier", "Unknown carrier 'pigeon-post'.")
+        BatchError(
+            0,
+            "carrier",
+            "Unknown carrier “pigeon-post”. The closest known carriers: "
+            "China Post (china-post), Deppon (deppon), STO Express (sto).",
+        )
     ]
 
 

@@ -17,6 +17,10 @@ from parcelops.tracking.providers.files import (
     load_mapping,
 )
 
+UNKNOWN_NOBODY = (
+    "Unknown carrier “nobody”. The closest known carriers: "
+    "STO Express (sto), ZTO Express (zto), China Post (china-post)."
+)
 PAYLOADS = Path(__file__).parent / "payloads"
 
 pytestmark = pytest.mark.usefixtures("english")  # messages are asserted word for word
@@ -116,7 +120,7 @@ def test_a_bad_row_lists_every_bad_column_and_the_others_still_come_through():
         7,
         None,
         [
-            "carrier: Unknown carrier 'nobody'.",
+            f"carrier: {UNKNOWN_NOBODY}",
             "tracking_number: A tracking number has 6 to 40 letters and digits.",
             f"occurred_at: {TIME_FORMAT}",
             f"status: {STATUS_CHOICES}",
@@ -537,7 +541,8 @@ def test_a_mapping_file_that_is_not_json_is_refused(tmp_path):
                 "columns": {"tracking_number": "运单号", "occurred_at": "时间"},
                 "defaults": {"carrier": "pigeon"},
             },
-            "unknown carrier 'pigeon' in defaults.",
+            "defaults.carrier: Unknown carrier “pigeon”. The closest known carriers: "
+            "Deppon (deppon), STO Express (sto), China Post (china-post).",
         ),
         (
             {"columns": {"carrier": "快递公司", "tracking_number": "运单号"}},
@@ -603,7 +608,7 @@ def test_portal_style_times_with_slashes_are_read(tmp_path, written, utc):
 HEADER = "carrier,tracking_number,occurred_at,status,substatus,raw_code,text,location,event_id\n"
 PICKED_UP = "zto,75123456789012,2026-11-24T09:30:00+08:00,in_transit,picked_up,,揽收,杭州市,\n"
 UNKNOWN_CARRIER_REASON = (
-    "carrier: Unknown carrier 'nobody'.; "
+    f"carrier: {UNKNOWN_NOBODY}; "
     "tracking_number: A tracking number has 6 to 40 letters and digits.; "
     f"occurred_at: {TIME_FORMAT}; status: {STATUS_CHOICES}"
 )

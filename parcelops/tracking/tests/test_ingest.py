@@ -57,11 +57,17 @@ def test_a_second_parcel_of_a_shipped_order_leaves_its_state_alone(packed, staff
     assert (order.state, order.events.count(), order.shipments.count()) == ("shipped", events, 2)
 
 
+UNKNOWN_NOPE = (
+    "Unknown carrier “nope”. The closest known carriers: "
+    "YTO Express (yto), SF Express (sf-express), China EMS (ems)."
+)
+
+
 def test_a_shipment_needs_a_known_carrier_and_a_sane_number(packed, staff, english):
     with pytest.raises(InputError) as refused:
         actions.create_shipment(packed, "nope", "12", staff["warehouse"])
     assert [(e.field, e.message) for e in refused.value.errors] == [
-        ("carrier", "Unknown carrier."),
+        ("carrier", UNKNOWN_NOPE),
         ("tracking_number", "A tracking number has 6 to 40 letters and digits."),
     ]
     assert Shipment.objects.count() == 0

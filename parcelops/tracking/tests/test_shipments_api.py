@@ -16,6 +16,7 @@ from parcelops.tracking.models import Shipment
 from parcelops.tracking.rules import FUTURE_SKEW
 from parcelops.tracking.status import TrackingStatus as T
 from parcelops.tracking.tests.conftest import carrier_event, packed_order
+from parcelops.tracking.tests.test_ingest import UNKNOWN_NOPE
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_the_api_refuses_a_bad_shipment_and_writes_nothing(packed, staff, api, e
         content_type="application/json",
     )
     assert response.status_code == 422
-    assert response.json() == {"errors": [{"field": "carrier", "message": "Unknown carrier."}]}
+    assert response.json() == {"errors": [{"field": "carrier", "message": UNKNOWN_NOPE}]}
     assert Shipment.objects.count() == 0
 
 

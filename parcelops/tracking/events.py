@@ -17,8 +17,8 @@ OFFSET_FROM_CARRIER_ZONE = "carrier_zone"  # a naive local time read in the carr
 TEXT_KEYED_PROVIDERS = frozenset({"kuaidi100"})
 
 
-# Not frozen: a frozen dataclass sets each field through object.__setattr__, which tripled
-# the cost of building one on the ingestion path. Treat it as immutable all the same.
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, too dear on the
+# ingestion path (decision 0010). Treat it as immutable all the same.
 @dataclass(slots=True, unsafe_hash=True)
 class ParsedEvent:
     provider: str  # "kuaidi100", "aftership", "17track", "batch", "file", "scan"
@@ -36,12 +36,8 @@ class ParsedEvent:
     raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     estimated_delivery: date | None = None
     # occurred_at as as_utc_text() writes it, when the parser had it for free (batch and file
-    # events): formatting a datetime costs ~2 µs, a tenth of the budget of an ingested event.
+    # events): formatting a datetime is a large share of an ingested event's cost (decision 0014).
     utc_text: str = field(default="", hash=False, compare=False)
-
-    @property
-    def is_mapped(self) -> bool:
-        return bool(self.status)
 
     @property
     def occurred_text(self) -> str:

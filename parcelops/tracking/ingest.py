@@ -86,8 +86,8 @@ def _moments_of(events: Sequence[ParsedEvent]) -> list[Any]:
 
     Both databases: SQLite keeps times in this form, and PostgreSQL reads it as UTC (Django
     sets every connection's time zone to UTC) and gives it back through _moment_column.
-    Loading an aware datetime through Django's converters cost 3-4 µs a value on
-    PostgreSQL, more than the rest of reading the chunk's shipments.
+    Loading aware datetimes through Django's converters cost PostgreSQL's ingestion more
+    than the rest of reading the chunk's shipments (decision 0016).
     """
     return [event.occurred_text for event in events]
 
@@ -106,9 +106,8 @@ def _moment_column(column: str) -> str:
 
 
 # From about this many numbers PostgreSQL's planner hands half of the shipments' lookup to
-# a parallel worker. While ingestion keeps every core busy, that cost 35 ms more CPU for a
-# chunk of 10,000 than one process doing all of it (decision 0016); it is turned off for
-# the lookup's transaction.
+# a parallel worker. While ingestion keeps every core busy, that costs more CPU than one
+# process doing all of it (decision 0016); it is turned off for the lookup's transaction.
 SERIAL_LOOKUP_FROM = 1000
 # The setting as it was, and set for the rest of the transaction.
 _SET_PARALLEL = (
@@ -196,7 +195,7 @@ def _history(shipment_ids: list[int]) -> dict[int, list[tuple[rules.EventFacts, 
     """Stored events (with their current regression flag) of shipments needing a full fold.
 
     Raw, like _find_shipments: a single pushed event for a parcel with no events yet asks
-    this, and building the ORM query cost more than a millisecond of a push's two."""
+    this, and building the ORM query cost about half of a push (decision 0016)."""
     history: dict[int, list[tuple[rules.EventFacts, bool]]] = defaultdict(list)
     if not shipment_ids:
         return history
@@ -243,7 +242,7 @@ UPDATE_STAGED_SHIPMENTS = (
     "FROM stage_tracking_shipment AS u WHERE s.id = u.id AND s.version = u.version "
     # The same ids again, as an array the planner can see: the staged table has no
     # statistics, and joining it alone made PostgreSQL hash every shipment of the table
-    # for each chunk, a cost growing with the table (4 µs an event at 100,000 parcels).
+    # for each chunk, a cost growing with the table (decision 0016).
     "AND s.id = ANY(%s::bigint[])"
 )
 UPDATE_REGRESSION = "UPDATE tracking_trackingevent SET is_regression = %s WHERE shipment_id = %s AND dedupe_key = %s"
@@ -496,16 +495,7 @@ def _fold_fresh(
             event_rows.append(
                 (
                     shipment_id,
-                    moment,
-                    event.local_time,
-                    event.offset_source,
-                    received,
-                    event.provider,
-                    event.raw_code[:60],
-                    event.raw_text,
-                    event.location[:200],
-                    status,
-                    substatus[:60],
+                    *_as_stored(event, moment, received, status, substatus),
                     is_regression,
                     is_future,
                     key,
@@ -523,6 +513,25 @@ def _fold_fresh(
     result.unmapped += unmapped_count
 
 
+def _as_stored(
+    event: ParsedEvent, moment: Any, received: Any, status: str, substatus: str
+) -> tuple[Any, ...]:
+    """The columns a stored event and a parked one share, from occurred_at to substatus
+    (EVENT_COLUMNS and UNMATCHED_COLUMNS), cut to the columns' lengths."""
+    return (
+        moment,
+        event.local_time,
+        event.offset_source,
+        received,
+        event.provider,
+        event.raw_code[:60],
+        event.raw_text,
+        event.location[:200],
+        status,
+        substatus[:60],
+    )
+
+
 def _plan_unmatched(chunk: _Chunk, plan: _Plan, unmatched: list[int]) -> None:
     events, moments, keys, received, _cutoff = chunk
     rows = plan.unmatched_rows
@@ -532,16 +541,7 @@ def _plan_unmatched(chunk: _Chunk, plan: _Plan, unmatched: list[int]) -> None:
             (
                 event.carrier,
                 event.tracking_number,
-                moments[index],
-                event.local_time,
-                event.offset_source,
-                received,
-                event.provider,
-                event.raw_code[:60],
-                event.raw_text,
-                event.location[:200],
-                event.status,
-                event.substatus[:60],
+                *_as_stored(event, moments[index], received, event.status, event.substatus),
                 keys[index],
                 event.event_id[:100],
                 orjson.dumps(event.raw).decode(),
@@ -577,8 +577,8 @@ def _write(chunk: _Chunk, plan: _Plan) -> None:
             raise _ChangedMeanwhileError
     # Checked on PostgreSQL, none of the keys is stored (looked up, or newer than the
     # parcel's last event): without a conflict clause the rows are COPYed straight into
-    # the table, 4-5 µs of server time an event less than staging them, and a key stored
-    # meanwhile fails the insert.
+    # the table, which costs the server less than staging them (decision 0015), and a key
+    # stored meanwhile fails the insert.
     straight = checked and connection.vendor == "postgresql"
     try:
         stored = insert_rows(

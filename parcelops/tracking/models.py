@@ -21,7 +21,6 @@ class Shipment(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     promised_delivery_date = models.DateField(null=True, blank=True)
     estimated_delivery_date = models.DateField(null=True, blank=True)
-    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # One more each time ingestion writes the shipment: its writes compare and set it, so
     # events read and folded outside the write lock are never written over newer ones
     # (decision 0015).
@@ -117,10 +116,10 @@ class UnmatchedEvent(models.Model):
 
 
 class InboundPush(models.Model):
-    """Every signed push as it arrived, stored before it is processed (replayable)."""
+    """Every signed push as it arrived, with what became of it: written with its events, or
+    alone with the error when they could not be stored (replayable)."""
 
     class Outcome(models.TextChoices):
-        RECEIVED = "received"
         PROCESSED = "processed"
         FAILED = "failed"
 
@@ -128,7 +127,7 @@ class InboundPush(models.Model):
     push_id = models.CharField(max_length=100, blank=True)  # the provider's delivery id
     body = models.TextField()
     received_at = models.DateTimeField(db_index=True)
-    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.RECEIVED)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PROCESSED)
     error = models.TextField(blank=True)
 
     class Meta:

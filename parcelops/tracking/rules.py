@@ -41,10 +41,6 @@ def future_cutoff(received_at: datetime) -> datetime:
     return received_at + FUTURE_SKEW
 
 
-def is_future_event(occurred_at: datetime, received_at: datetime) -> bool:
-    return occurred_at > future_cutoff(received_at)
-
-
 def sort_key(event: EventFacts) -> tuple[datetime, str]:
     return (event.occurred_at, event.key)
 

@@ -25,7 +25,7 @@ class TrackingStatus(models.TextChoices):
     EXPIRED = "expired", _("No updates")  # final, but a new event reopens it
 
 
-# Progress rank of each status. EXCEPTION has none of its own: see rank_after().
+# Progress rank of each status. EXCEPTION has none of its own: see rank_of().
 STATUS_RANK: dict[str, int] = {
     TrackingStatus.PENDING: 0,
     TrackingStatus.INFO_RECEIVED: 1,

@@ -14,9 +14,14 @@ from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
-from parcelops.tracking.keywords import classify_text
+from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
+from parcelops.tracking.providers.common import (
+    constant_time_equals,
+    local_time_at,
+    payload_text,
+    provider_event,
+)
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "kuaidi100"
@@ -123,13 +128,7 @@ def map_code(code: str, state_name: str, text: str) -> tuple[str, str]:
     """(status, substatus) of a node: its code, else its state name, else the keyword rules
     on its text; ("", "") when nothing fits (stored unmapped, for review)."""
     mapped = MAPPING.get(code) or MAPPING.get(STATE_NAMES.get(state_name, ""))
-    by_text = classify_text(text)
-    if mapped is None:
-        return by_text or ("", "")
-    status, substatus = str(mapped[0]), mapped[1]
-    if not substatus and by_text and by_text[0] == status:
-        return by_text  # "在途" + "快件已到达【上海转运中心】": the text says which step
-    return status, substatus
+    return refine_by_text(mapped, text)
 
 
 def _text(value: Any) -> str:
@@ -152,23 +151,18 @@ def _events(
         when = _text(item.get("ftime")) or _text(item.get("time"))
         if not when:
             raise PayloadError(_("%(path)s has no ftime or time.") % {"path": item_path})
-        occurred_at, local_time, offset_source = local_time_at(when, carrier, f"{item_path}.ftime")
         code, state_name = _text(item.get("statusCode")), _text(item.get("status"))
         context = _text(item.get("context"))
-        status, substatus = map_code(code, state_name, context)
         events.append(
-            ParsedEvent(
-                provider=PROVIDER,
-                carrier=carrier,
-                tracking_number=number,
-                occurred_at=occurred_at,
-                local_time=local_time,
-                offset_source=offset_source,
-                status=status,
-                substatus=substatus,
+            provider_event(
+                PROVIDER,
+                carrier,
+                number,
+                local_time_at(when, carrier, f"{item_path}.ftime"),
+                map_code(code, state_name, context),
                 raw_code=code or state_name,
                 raw_text=context,
-                location=(_text(item.get("areaName")) or _text(item.get("location")))[:200],
+                location=_text(item.get("areaName")) or _text(item.get("location")),
                 # The node alone does not say whose it is: keep Kuaidi100's com and nu with it.
                 raw={**item, "com": com, "nu": nu},
             )

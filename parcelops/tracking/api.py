@@ -21,7 +21,7 @@ from parcelops.core.errors import errors_body
 from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
 from parcelops.core.zones import zone_named
 from parcelops.tracking import actions
-from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
+from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary, SignatureError
 from parcelops.tracking.models import InboundPush
 from parcelops.tracking.presentation import find_public_shipments, public_view_of_row
 from parcelops.tracking.providers import aftership, batch, kuaidi100, seventeentrack
@@ -42,6 +42,7 @@ def _receive(
     events: list[ParsedEvent],
     ok: Callable[[], Any],
     error: Callable[[str], Any],
+    summary: ProviderSummary | None = None,
 ) -> HttpResponse:
     """Store the push and its events in one transaction; a repeated delivery is a no-op.
 
@@ -58,7 +59,8 @@ def _receive(
         )
 
     try:
-        actions.record_tracking_events(events, then=store_push)
+        summaries = [summary] if summary is not None else []
+        actions.record_tracking_events(events, summaries=summaries, then=store_push)
     except IntegrityError:
         if push_id and InboundPush.objects.filter(provider=provider, push_id=push_id).exists():
             return _json(200, ok())  # the sender retried a push we already have
@@ -98,7 +100,13 @@ def kuaidi100_push(request: HttpRequest) -> HttpResponse:
     except PayloadError as bad:
         return _json(400, kuaidi100.reply_error(str(bad)))
     return _receive(
-        "kuaidi100", param or "", "", push.events, kuaidi100.reply_ok, kuaidi100.reply_error
+        "kuaidi100",
+        param or "",
+        "",
+        push.events,
+        kuaidi100.reply_ok,
+        kuaidi100.reply_error,
+        summary=push.summary,
     )
 
 
@@ -123,7 +131,13 @@ def aftership_push(request: HttpRequest) -> HttpResponse:
         return _json(400, errors_body(str(bad)))
     events = push.events
     response = _receive(
-        "aftership", request.body.decode(), push.event_id or "", events, _webhook_ok, errors_body
+        "aftership",
+        request.body.decode(),
+        push.event_id or "",
+        events,
+        _webhook_ok,
+        errors_body,
+        summary=push.summary,
     )
     if response.status_code == 200:  # edd_revise pushes carry a new estimate and no checkpoints
         actions.revise_estimated_delivery(
@@ -145,7 +159,15 @@ def seventeentrack_push(request: HttpRequest) -> HttpResponse:
         push = seventeentrack.parse_push(request.body)
     except PayloadError as bad:
         return _json(400, errors_body(str(bad)))
-    return _receive("17track", request.body.decode(), "", push.events, _webhook_ok, errors_body)
+    return _receive(
+        "17track",
+        request.body.decode(),
+        "",
+        push.events,
+        _webhook_ok,
+        errors_body,
+        summary=push.summary,
+    )
 
 
 @router.post("/events", summary="Our batch format: a list of events (token auth)")

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from parcelops.core.fields import EncryptedTextField
-from parcelops.tracking.status import TrackingStatus
+from parcelops.tracking.status import StatusSource, TrackingStatus
 
 
 class Shipment(models.Model):
@@ -17,6 +17,16 @@ class Shipment(models.Model):
     status = models.CharField(max_length=24, choices=TrackingStatus.choices)
     substatus = models.CharField(max_length=60, blank=True)
     status_rank = models.PositiveSmallIntegerField(default=0)
+    # The status is the fold of the events, or a provider's verdict on the whole parcel that
+    # ran ahead of the events it sent (decision 0020); whose verdict, then.
+    status_source = models.CharField(
+        max_length=20, choices=StatusSource.choices, default=StatusSource.EVENT
+    )
+    summary_provider = models.CharField(max_length=20, blank=True)
+    # A provider tracks the parcel under another carrier than ours (Kuaidi100's comNew): its
+    # carrier code, and when it first said so. Its events still attach by the number.
+    carrier_correction = models.CharField(max_length=40, blank=True)
+    carrier_corrected_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     promised_delivery_date = models.DateField(null=True, blank=True)

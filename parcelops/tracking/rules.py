@@ -84,6 +84,25 @@ def fold_events(
     return state, regressions
 
 
+def apply_summary(state: ShipmentState, status: str, substatus: str) -> ShipmentState | None:
+    """The state once a provider's verdict on the whole parcel counts, or None when the
+    verdict adds nothing to what the events say (decision 0020).
+
+    A verdict counts when it is ahead of the events: a higher rank (Delivered while the only
+    checkpoint is the label scan), any verdict on a parcel no event has moved yet (Pending
+    or Expired with no checkpoints), any verdict on an expired parcel (as an event reopens
+    it). A verdict in step with the events, or behind them (an older push arriving late),
+    changes nothing. It is not an event: the event times stay.
+    """
+    if not status or status == state.status:
+        return None
+    rank = rank_of(status, state.rank)
+    untouched = state.last_event_at is None and state.status == INITIAL_STATE.status
+    if rank > state.rank or untouched or state.status == TrackingStatus.EXPIRED:
+        return state._replace(status=status, substatus=substatus, rank=rank)
+    return None
+
+
 _IN_TRANSIT_RANK = STATUS_RANK[TrackingStatus.IN_TRANSIT]
 
 

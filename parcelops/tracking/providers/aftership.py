@@ -17,7 +17,7 @@ import orjson
 from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
-from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
+from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary, SignatureError
 from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
 from parcelops.tracking.providers.common import (
@@ -93,6 +93,9 @@ class AfterShipPush:
     expected_delivery: date | None
     events: list[ParsedEvent]
     raw: dict[str, Any] = field(repr=False)
+    # The tracking-level tag/subtag: AfterShip's verdict on the parcel, which can run ahead
+    # of the checkpoints (decision 0020).
+    summary: ProviderSummary | None = None
 
 
 def verify_signature(raw_body: bytes, header_value: str | None, secret: str) -> None:
@@ -210,4 +213,12 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
         expected_delivery=expected_delivery,
         events=events,
         raw=document,
+        summary=ProviderSummary(
+            PROVIDER,
+            carrier,
+            number,
+            *map_checkpoint(
+                payload_text(tracking.get("subtag")), payload_text(tracking.get("tag")), ""
+            ),
+        ),
     )

@@ -13,7 +13,7 @@ import orjson
 from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
-from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
+from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary, SignatureError
 from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
 from parcelops.tracking.providers.common import (
@@ -71,6 +71,13 @@ MAPPING: dict[str, tuple[str, str]] = {
     "14": (S.EXCEPTION, "refused"),  # 拒签
 }
 
+# What an abort push says of the parcel: Kuaidi100 found no record of it ("3天查询无记录"),
+# or saw no change for too long ("60天无变化").
+ABORT_VERDICTS: tuple[tuple[str, tuple[str, str]], ...] = (
+    ("无记录", (S.PENDING, "not_found")),
+    ("无变化", (S.EXPIRED, "no_update_timeout")),
+)
+
 # A node's state name, for nodes that carry a name but no code we know.
 STATE_NAMES: dict[str, str] = {
     "在途": "0", "到达派件城市": "1001", "干线": "1002", "转递": "1003",
@@ -96,6 +103,9 @@ class Kuaidi100Push:
     events: list[ParsedEvent]
     is_signed: bool  # lastResult.ischeck == "1"
     raw: dict[str, Any] = field(repr=False)
+    # lastResult.state (or what an abort says): Kuaidi100's verdict on the parcel, with the
+    # carrier code it tracks with, which may correct ours (decision 0020).
+    summary: ProviderSummary | None = None
 
     @property
     def is_final(self) -> bool:
@@ -129,6 +139,16 @@ def map_code(code: str, state_name: str, text: str) -> tuple[str, str]:
     on its text; ("", "") when nothing fits (stored unmapped, for review)."""
     mapped = MAPPING.get(code) or MAPPING.get(STATE_NAMES.get(state_name, ""))
     return refine_by_text(mapped, text)
+
+
+def verdict(status: str, message: str, state: str) -> tuple[str, str]:
+    """Kuaidi100's verdict on the whole parcel: lastResult.state, or what the message of an
+    abort says (it stopped tracking, so its state means nothing more); ("", "") when
+    neither says anything."""
+    if status == ABORT:
+        return next((said for words, said in ABORT_VERDICTS if words in message), ("", ""))
+    mapped = MAPPING.get(state)
+    return (str(mapped[0]), mapped[1]) if mapped else ("", "")
 
 
 def _text(value: Any) -> str:
@@ -202,12 +222,20 @@ def parse_push(param: str) -> Kuaidi100Push:
         dest_nu = _text(destination.get("nu")) or number
         events += _events(destination, "destResult", carrier, number, dest_com, dest_nu)
 
+    status, message = _text(document.get("status")), _text(document.get("message"))
     return Kuaidi100Push(
-        status=_text(document.get("status")),
-        message=_text(document.get("message")),
+        status=status,
+        message=message,
         carrier=carrier,
         tracking_number=number,
         events=events,
         is_signed=_text(last.get("ischeck")) == "1",
         raw=document,
+        summary=ProviderSummary(
+            PROVIDER,
+            carrier,
+            number,
+            *verdict(status, message, _text(last.get("state"))),
+            provider_carrier=com,
+        ),
     )

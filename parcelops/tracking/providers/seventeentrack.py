@@ -17,6 +17,7 @@ from parcelops.tracking.events import (
     OFFSET_FROM_PAYLOAD,
     ParsedEvent,
     PayloadError,
+    ProviderSummary,
     SignatureError,
 )
 from parcelops.tracking.keywords import refine_by_text
@@ -95,6 +96,14 @@ class SeventeenTrackPush:
     latest_substatus: str
     events: list[ParsedEvent]
     raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def summary(self) -> ProviderSummary:
+        """17TRACK's latest status, its verdict on the parcel, which can run ahead of the
+        events (decision 0020)."""
+        return ProviderSummary(
+            PROVIDER, self.carrier, self.tracking_number, self.latest_status, self.latest_substatus
+        )
 
 
 def verify_signature(raw_body: bytes, header_value: str | None, key: str) -> None:

@@ -21,9 +21,9 @@ from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary
 from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
 from parcelops.tracking.providers.common import (
-    SHARED_MAIN_STATUSES,
     constant_time_equals,
     local_time_at,
+    main_statuses,
     payload_text,
     provider_event,
 )
@@ -37,11 +37,7 @@ EDD_REVISE = "edd_revise"  # only the estimated delivery changed
 TRACKING_PENDING_TIME = "tracking_pending_time"  # no scan yet after a while
 
 # By tag: the fallback for a subtag not listed below (AfterShip's list is open-ended).
-TAGS: dict[str, tuple[str, str]] = {
-    **SHARED_MAIN_STATUSES,
-    "Pending": (S.PENDING, "not_found"),
-    "AttemptFail": (S.ATTEMPT_FAILED, ""),
-}
+TAGS = main_statuses(not_found="Pending", attempt_failed="AttemptFail")
 
 SUBTAGS: dict[str, tuple[str, str]] = {
     "Pending_001": (S.PENDING, "not_found"),

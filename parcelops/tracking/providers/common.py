@@ -18,17 +18,22 @@ from parcelops.tracking.events import (
 )
 from parcelops.tracking.status import TrackingStatus as S
 
-# The main statuses AfterShip's tags and 17TRACK's statuses share, by name and meaning;
-# each module adds its own few (Pending / NotFound, AttemptFail / DeliveryFailure).
-SHARED_MAIN_STATUSES: dict[str, tuple[str, str]] = {
-    "InfoReceived": (S.INFO_RECEIVED, "label_created"),
-    "InTransit": (S.IN_TRANSIT, ""),
-    "OutForDelivery": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
-    "AvailableForPickup": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
-    "Delivered": (S.DELIVERED, ""),
-    "Exception": (S.EXCEPTION, ""),
-    "Expired": (S.EXPIRED, "no_update_timeout"),
-}
+
+def main_statuses(*, not_found: str, attempt_failed: str) -> dict[str, tuple[str, str]]:
+    """The main statuses of AfterShip's tags and 17TRACK's statuses, which share their
+    meanings and all but two of their names (Pending / NotFound, AttemptFail /
+    DeliveryFailure)."""
+    return {
+        not_found: (S.PENDING, "not_found"),
+        "InfoReceived": (S.INFO_RECEIVED, "label_created"),
+        "InTransit": (S.IN_TRANSIT, ""),
+        "OutForDelivery": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
+        attempt_failed: (S.ATTEMPT_FAILED, ""),
+        "AvailableForPickup": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
+        "Delivered": (S.DELIVERED, ""),
+        "Exception": (S.EXCEPTION, ""),
+        "Expired": (S.EXPIRED, "no_update_timeout"),
+    }
 
 
 class CarrierTime(NamedTuple):

@@ -23,9 +23,9 @@ from parcelops.tracking.events import (
 from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
 from parcelops.tracking.providers.common import (
-    SHARED_MAIN_STATUSES,
     constant_time_equals,
     local_time_at,
+    main_statuses,
     payload_text,
     provider_event,
 )
@@ -37,11 +37,7 @@ TRACKING_STOPPED = "TRACKING_STOPPED"  # 17TRACK stopped tracking the number (th
 EVENT_TYPES = (TRACKING_UPDATED, TRACKING_STOPPED)
 
 # The main statuses: an unknown sub-status falls back to its prefix in this table.
-MAIN_STATUSES: dict[str, tuple[str, str]] = {
-    **SHARED_MAIN_STATUSES,
-    "NotFound": (S.PENDING, "not_found"),
-    "DeliveryFailure": (S.ATTEMPT_FAILED, ""),
-}
+MAIN_STATUSES = main_statuses(not_found="NotFound", attempt_failed="DeliveryFailure")
 
 # The sub-statuses that say more than their main status ("InTransit_Other" says no more).
 SUB_STATUSES: dict[str, tuple[str, str]] = {

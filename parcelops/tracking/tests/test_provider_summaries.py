@@ -446,3 +446,15 @@ def test_the_parcel_card_shows_the_correction_and_the_verdict(packed, secrets_se
     chinese = client.get(f"/orders/{packed.number}/", headers={"accept-language": "zh-hans"})
     assert "跟踪服务商按承运商 zhongtong 跟踪此包裹" in chinese.content.decode()
     assert "此状态来自跟踪服务商对包裹的汇总判断" in chinese.content.decode()
+
+
+def test_a_correction_between_two_shipments_of_the_number_is_not_guessed(
+    packed, secrets_set, client
+):
+    create_shipment(packed, "yto", NUMBER, None)
+    create_shipment(packed, "sto", NUMBER, None)
+
+    push_kuaidi100(client, "kuaidi100_push.json")  # com zhongtong: neither of them
+
+    assert UnmatchedEvent.objects.count() == 5
+    assert set(Shipment.objects.values_list("carrier_correction", flat=True)) == {""}

@@ -557,7 +557,7 @@ def _fold_fresh(
     outcomes = result.outcomes
     event_rows, flag_rows = plan.event_rows, plan.flag_rows
     facts_of, state_of, dumps = rules.EventFacts, rules.ShipmentState._make, orjson.dumps
-    apply_event, plan_shipment = rules.apply_event, _plan_shipment
+    apply_event, plan_shipment, as_stored = rules.apply_event, _plan_shipment, _as_stored
     regression_count = future_count = unmapped_count = 0
     new: Sequence[tuple[int, rules.EventFacts, bool]]  # position, facts, is a regression
     for shipment_id, positions in fresh.items():
@@ -612,7 +612,7 @@ def _fold_fresh(
             event_rows.append(
                 (
                     shipment_id,
-                    *_as_stored(event, moment, received, status, substatus),
+                    *as_stored(event, moment, received, status, substatus),
                     is_regression,
                     is_future,
                     key,

@@ -29,8 +29,8 @@ def in_set(column: str, values: list[Any], sql_type: str) -> tuple[str, Any]:
 def array_literal(values: list[Any]) -> str:
     """PostgreSQL's text of an array of ints or strings, e.g. '{"a","b \\"c\\""}'.
 
-    psycopg adapts a list element by element in Python, about 1 µs each; a chunk's ten
-    thousand tracking numbers cost 9 ms that way and 0.3 ms as one string. Strings are
+    psycopg adapts a list element by element in Python, which for a chunk's thousands of
+    numbers costs far more than one string (decision 0016). Strings are
     always quoted (so "NULL" or "a,b" stay strings), a quote or backslash escaped."""
     if not values or not isinstance(values[0], str):
         return "{" + ",".join([str(int(value)) for value in values]) + "}"
@@ -46,7 +46,7 @@ def insert_rows(
     (fewer than the rows when `on_conflict` skipped some).
 
     SQLite: one executemany. PostgreSQL: COPY (executemany there costs a round trip per
-    row, about 70-100 µs; COPY about 10 µs), straight into the table, or, with an
+    row; decision 0010), straight into the table, or, with an
     `on_conflict` clause, which COPY cannot take, into a session-local staging table of
     the same columns and then one INSERT ... SELECT (decision 0010). `on_conflict` is the
     statement's conflict clause, e.g. "ON CONFLICT (shipment_id, dedupe_key) DO NOTHING";

@@ -28,7 +28,7 @@ from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
 from parcelops.tracking import ingest, rules
-from parcelops.tracking.events import ParsedEvent
+from parcelops.tracking.events import ParsedEvent, ProviderSummary
 from parcelops.tracking.models import InboundPush, ProviderAccount, Shipment, UnmatchedEvent
 from parcelops.tracking.secrets import MIN_SECRET_LENGTH, PUSH_PROVIDERS
 
@@ -164,12 +164,15 @@ def record_tracking_events(
     events: Sequence[ParsedEvent],
     *,
     chunk_size: int = 5000,
+    summaries: Sequence[ProviderSummary] = (),
     then: Callable[[], None] | None = None,
 ) -> ingest.IngestResult:
     """Store carrier events (any number, in chunks) and let the orders follow.
 
-    `then` is written in the same transaction as the events (the push they came in):
-    events that fill more than one chunk then share one transaction."""
+    `summaries`: the providers' verdicts on whole parcels sent with the events (a push's
+    tag or state), applied with the last chunk. `then` is written in the same transaction
+    as the events (the push they came in): events that fill more than one chunk then
+    share one transaction."""
     if then is not None and len(events) <= chunk_size:
         after_store = then
 
@@ -177,16 +180,23 @@ def record_tracking_events(
             _follow(result)
             after_store()
 
-        return ingest.record_tracking_events(events, then=follow_then)
+        return ingest.record_tracking_events(events, summaries=summaries, then=follow_then)
     if then is not None:
         with transaction.atomic():
             then()
-            return record_tracking_events(events, chunk_size=chunk_size)
+            return record_tracking_events(events, chunk_size=chunk_size, summaries=summaries)
     total = ingest.IngestResult()
-    for start in range(0, len(events), chunk_size):
+    starts = range(0, len(events), chunk_size)
+    for start in starts:
         # The orders follow in the chunk's own transaction, which the engine opens only
         # once the chunk is read and folded (SQLite's write lock is not held meanwhile).
-        total.add(ingest.record_tracking_events(events[start : start + chunk_size], then=_follow))
+        chunk = events[start : start + chunk_size]
+        last = start == starts[-1]
+        total.add(
+            ingest.record_tracking_events(chunk, summaries=summaries if last else (), then=_follow)
+        )
+    if summaries and not starts:  # a push with a verdict and no checkpoints
+        total.add(ingest.record_tracking_events((), summaries=summaries, then=_follow))
     return total
 
 
@@ -199,7 +209,11 @@ class PushReceipt(StrEnum):
 
 
 def receive_push(
-    provider: str, body: str, push_id: str, events: Sequence[ParsedEvent]
+    provider: str,
+    body: str,
+    push_id: str,
+    events: Sequence[ParsedEvent],
+    summary: ProviderSummary | None = None,
 ) -> PushReceipt:
     """Store a verified push and its events in one transaction; a repeated delivery (same
     provider and push id) changes nothing.
@@ -217,7 +231,8 @@ def receive_push(
         )
 
     try:
-        record_tracking_events(events, then=store_push)
+        summaries = [summary] if summary is not None else []
+        record_tracking_events(events, summaries=summaries, then=store_push)
     except IntegrityError:
         if push_id and InboundPush.objects.filter(provider=provider, push_id=push_id).exists():
             return PushReceipt.ALREADY_STORED
@@ -246,8 +261,8 @@ def follow_orders(order_ids: set[int]) -> int:
     if not order_ids:
         return 0
     statuses: dict[int, list[str]] = defaultdict(list)
-    # Raw, like the engine: the ORM's query cost ten times the statement on every push
-    # that moves an order.
+    # Raw, like the engine: on every push that moves an order, building the ORM's query
+    # cost more than running it (decision 0016).
     orders_match, parameter = in_set("order_id", list(order_ids), "bigint")
     with connection.cursor() as cursor:
         cursor.execute(

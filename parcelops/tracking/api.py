@@ -25,7 +25,7 @@ from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
 from parcelops.core.zones import zone_named
 from parcelops.orders.models import Order
 from parcelops.tracking import actions
-from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
+from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary, SignatureError
 from parcelops.tracking.models import Shipment
 from parcelops.tracking.presentation import (
     find_public_shipments,
@@ -57,10 +57,11 @@ def _receive(
     events: list[ParsedEvent],
     ok: Callable[[], Any],
     error: Callable[[str], Any],
+    summary: ProviderSummary | None = None,
 ) -> HttpResponse:
     """Hand the verified push to the action, and answer in the provider's words: a
     repeated delivery is as welcome as the first; a failure asks the sender to retry."""
-    receipt = actions.receive_push(provider, body, push_id, events)
+    receipt = actions.receive_push(provider, body, push_id, events, summary)
     if receipt is actions.PushReceipt.FAILED:
         return _json(500, error("internal error; stored for replay"))
     return _json(200, ok())
@@ -87,7 +88,13 @@ def kuaidi100_push(request: HttpRequest) -> HttpResponse:
     except PayloadError as bad:
         return _json(400, kuaidi100.reply_error(str(bad)))
     return _receive(
-        "kuaidi100", param or "", "", push.events, kuaidi100.reply_ok, kuaidi100.reply_error
+        "kuaidi100",
+        param or "",
+        "",
+        push.events,
+        kuaidi100.reply_ok,
+        kuaidi100.reply_error,
+        summary=push.summary,
     )
 
 
@@ -112,7 +119,13 @@ def aftership_push(request: HttpRequest) -> HttpResponse:
         return _json(400, errors_body(str(bad)))
     events = push.events
     response = _receive(
-        "aftership", request.body.decode(), push.event_id or "", events, _webhook_ok, errors_body
+        "aftership",
+        request.body.decode(),
+        push.event_id or "",
+        events,
+        _webhook_ok,
+        errors_body,
+        summary=push.summary,
     )
     if response.status_code == 200:  # edd_revise pushes carry a new estimate and no checkpoints
         actions.revise_estimated_delivery(
@@ -134,7 +147,15 @@ def seventeentrack_push(request: HttpRequest) -> HttpResponse:
         push = seventeentrack.parse_push(request.body)
     except PayloadError as bad:
         return _json(400, errors_body(str(bad)))
-    return _receive("17track", request.body.decode(), "", push.events, _webhook_ok, errors_body)
+    return _receive(
+        "17track",
+        request.body.decode(),
+        "",
+        push.events,
+        _webhook_ok,
+        errors_body,
+        summary=push.summary,
+    )
 
 
 @router.post("/events", summary="Our batch format: a list of events (token auth)")

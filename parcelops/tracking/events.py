@@ -7,7 +7,7 @@ values; the ingestion engine (parcelops/tracking/ingest.py) stores them in sets.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 # Where an event's UTC offset came from.
 OFFSET_FROM_PAYLOAD = "payload"  # the time carried its own offset (or was UTC)
@@ -16,9 +16,14 @@ OFFSET_FROM_CARRIER_ZONE = "carrier_zone"  # a naive local time read in the carr
 # Providers whose events are identified by time and text alone (their codes may change).
 TEXT_KEYED_PROVIDERS = frozenset({"kuaidi100"})
 
+# Providers that may track a parcel under another carrier than the one we gave them
+# (Kuaidi100's comOld/comNew): their events attach to the shipment of the number when it
+# is the only one, and the other carrier is recorded on it (decision 0020).
+CARRIER_CORRECTING_PROVIDERS = frozenset({"kuaidi100"})
 
-# Not frozen: a frozen dataclass sets each field through object.__setattr__, which tripled
-# the cost of building one on the ingestion path. Treat it as immutable all the same.
+
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, too dear on the
+# ingestion path (decision 0010). Treat it as immutable all the same.
 @dataclass(slots=True, unsafe_hash=True)
 class ParsedEvent:
     provider: str  # "kuaidi100", "aftership", "17track", "batch", "file", "scan"
@@ -36,12 +41,8 @@ class ParsedEvent:
     raw: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     estimated_delivery: date | None = None
     # occurred_at as as_utc_text() writes it, when the parser had it for free (batch and file
-    # events): formatting a datetime costs ~2 µs, a tenth of the budget of an ingested event.
+    # events): formatting a datetime is a large share of an ingested event's cost (decision 0014).
     utc_text: str = field(default="", hash=False, compare=False)
-
-    @property
-    def is_mapped(self) -> bool:
-        return bool(self.status)
 
     @property
     def occurred_text(self) -> str:
@@ -68,6 +69,21 @@ class ParsedEvent:
                     f"{self.raw_code}|{' '.join(self.raw_text.split())}"
                 )
         return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+class ProviderSummary(NamedTuple):
+    """A provider's own verdict on a whole parcel, sent with its events and sometimes ahead
+    of them (AfterShip's tag/subtag, 17TRACK's latest status, Kuaidi100's state): a push
+    tagged Delivered may carry only the label scan, or no checkpoint at all."""
+
+    provider: str
+    carrier: str  # our carrier code, "" when the provider's is not one we know
+    tracking_number: str
+    status: str  # canonical TrackingStatus value; "" when the provider gave no verdict
+    substatus: str
+    # The provider's own code of the carrier it tracks with, set by carrier-correcting
+    # providers only: a shipment of another carrier records it as a correction.
+    provider_carrier: str = ""
 
 
 def as_utc_text(moment: datetime) -> str:

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import orjson
@@ -30,7 +30,13 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from parcelops.core.clock import now
 from parcelops.core.sqlsets import array_literal, copy_into_stage, in_set, insert_rows
 from parcelops.tracking import rules
-from parcelops.tracking.events import ParsedEvent, as_utc_text
+from parcelops.tracking.events import (
+    CARRIER_CORRECTING_PROVIDERS,
+    ParsedEvent,
+    ProviderSummary,
+    as_utc_text,
+)
+from parcelops.tracking.status import StatusSource, TrackingStatus
 
 STORED = "stored"
 DUPLICATE = "duplicate"
@@ -75,9 +81,13 @@ class IngestResult:
 
 # A shipment as the engine reads it: (id, carrier, tracking_number, order_id, order_state,
 # status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date,
-# version), the cursor's own tuple. Building an object per row cost more than the query.
+# version, status_source, summary_provider), the cursor's own tuple. Building an object per
+# row cost more than the query.
 _ID, _CARRIER, _ORDER, _ORDER_STATE, _LAST_EVENT_AT, _ESTIMATE, _VERSION = 0, 1, 3, 4, 8, 10, 11
+_SOURCE, _SUMMARY_PROVIDER = 12, 13
 _STATE = slice(5, 10)
+_FROM_EVENTS = StatusSource.EVENT.value
+_FROM_SUMMARY = StatusSource.PROVIDER_SUMMARY.value
 
 
 def _moments_of(events: Sequence[ParsedEvent]) -> list[Any]:
@@ -86,8 +96,8 @@ def _moments_of(events: Sequence[ParsedEvent]) -> list[Any]:
 
     Both databases: SQLite keeps times in this form, and PostgreSQL reads it as UTC (Django
     sets every connection's time zone to UTC) and gives it back through _moment_column.
-    Loading an aware datetime through Django's converters cost 3-4 µs a value on
-    PostgreSQL, more than the rest of reading the chunk's shipments.
+    Loading aware datetimes through Django's converters cost PostgreSQL's ingestion more
+    than the rest of reading the chunk's shipments (decision 0016).
     """
     return [event.occurred_text for event in events]
 
@@ -106,9 +116,8 @@ def _moment_column(column: str) -> str:
 
 
 # From about this many numbers PostgreSQL's planner hands half of the shipments' lookup to
-# a parallel worker. While ingestion keeps every core busy, that cost 35 ms more CPU for a
-# chunk of 10,000 than one process doing all of it (decision 0016); it is turned off for
-# the lookup's transaction.
+# a parallel worker. While ingestion keeps every core busy, that costs more CPU than one
+# process doing all of it (decision 0016); it is turned off for the lookup's transaction.
 SERIAL_LOOKUP_FROM = 1000
 # The setting as it was, and set for the rest of the transaction.
 _SET_PARALLEL = (
@@ -137,7 +146,8 @@ def _find_shipments(numbers: list[str], *, lock: bool = False) -> dict[str, list
             previous = cursor.fetchone()[0]
         cursor.execute(
             "SELECT s.id, s.carrier, s.tracking_number, s.order_id, o.state, s.status, "  # noqa: S608 (no user input in the SQL)
-            f"s.substatus, s.status_rank, {times}, s.estimated_delivery_date, s.version "
+            f"s.substatus, s.status_rank, {times}, s.estimated_delivery_date, s.version, "
+            "s.status_source, s.summary_provider "
             "FROM tracking_shipment s JOIN orders_order o ON o.id = s.order_id "
             f"WHERE {numbers_match}"
             + (
@@ -159,11 +169,16 @@ def _find_shipments(numbers: list[str], *, lock: bool = False) -> dict[str, list
     return found
 
 
-def _match(event: ParsedEvent, candidates: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+def _match(
+    event: ParsedEvent | ProviderSummary, candidates: list[tuple[Any, ...]]
+) -> tuple[Any, ...] | None:
     """The shipment among those with the event's number that the event belongs to."""
     if event.carrier:
-        return next((s for s in candidates if s[_CARRIER] == event.carrier), None)
-    # No carrier given: the number alone decides only when it is unambiguous.
+        same = next((s for s in candidates if s[_CARRIER] == event.carrier), None)
+        if same is not None or event.provider not in CARRIER_CORRECTING_PROVIDERS:
+            return same
+    # No carrier given, or a provider that corrected ours (decision 0020): the number alone
+    # decides, when it is unambiguous.
     return candidates[0] if len(candidates) == 1 else None
 
 
@@ -196,7 +211,7 @@ def _history(shipment_ids: list[int]) -> dict[int, list[tuple[rules.EventFacts, 
     """Stored events (with their current regression flag) of shipments needing a full fold.
 
     Raw, like _find_shipments: a single pushed event for a parcel with no events yet asks
-    this, and building the ORM query cost more than a millisecond of a push's two."""
+    this, and building the ORM query cost about half of a push (decision 0016)."""
     history: dict[int, list[tuple[rules.EventFacts, bool]]] = defaultdict(list)
     if not shipment_ids:
         return history
@@ -243,10 +258,19 @@ UPDATE_STAGED_SHIPMENTS = (
     "FROM stage_tracking_shipment AS u WHERE s.id = u.id AND s.version = u.version "
     # The same ids again, as an array the planner can see: the staged table has no
     # statistics, and joining it alone made PostgreSQL hash every shipment of the table
-    # for each chunk, a cost growing with the table (4 µs an event at 100,000 parcels).
+    # for each chunk, a cost growing with the table (decision 0016).
     "AND s.id = ANY(%s::bigint[])"
 )
 UPDATE_REGRESSION = "UPDATE tracking_trackingevent SET is_regression = %s WHERE shipment_id = %s AND dedupe_key = %s"
+# Where a status came from, and a provider's carrier correction (the first time it said
+# so is kept): few shipments a chunk, only those of pushes carrying a summary.
+UPDATE_SOURCE = (
+    "UPDATE tracking_shipment SET status_source = %s, summary_provider = %s WHERE id = %s"
+)
+UPDATE_CORRECTION = (
+    "UPDATE tracking_shipment SET carrier_corrected_at = CASE WHEN carrier_correction = %s "
+    "THEN carrier_corrected_at ELSE %s END, carrier_correction = %s WHERE id = %s"
+)
 
 
 logger = logging.getLogger(__name__)
@@ -268,6 +292,7 @@ class _Chunk(NamedTuple):
     keys: list[str]  # each event's dedupe key
     received: Any  # the arrival time, in the same form
     cutoff: Any  # events after this are in the future, in the same form
+    summaries: Sequence[ProviderSummary]  # the providers' verdicts sent with the events
 
 
 @dataclass
@@ -280,15 +305,21 @@ class _Plan:
     shipment_rows: list[tuple[Any, ...]] = field(default_factory=list)  # UPDATE_SHIPMENT's
     flag_rows: list[tuple[Any, ...]] = field(default_factory=list)
     unmatched_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    source_rows: list[tuple[Any, ...]] = field(default_factory=list)  # UPDATE_SOURCE's
+    correction_rows: list[tuple[Any, ...]] = field(default_factory=list)  # UPDATE_CORRECTION's
 
 
 def record_tracking_events(
     events: Sequence[ParsedEvent],
     *,
     received_at: datetime | None = None,
+    summaries: Sequence[ProviderSummary] = (),
     then: Callable[[IngestResult], None] | None = None,
 ) -> IngestResult:
     """Store one chunk of events in one transaction; the answer says what became of each.
+
+    `summaries`: the providers' verdicts on whole parcels that came with the events (a
+    push's tag), which count where they run ahead of the events (rules.apply_summary).
 
     `then` runs inside that transaction once the events are stored (the orders follow).
     The chunk is read and folded before the transaction (SQLite's write lock is not held
@@ -296,7 +327,7 @@ def record_tracking_events(
     read, folded and written again inside the transaction, where nothing can change it.
     """
     received = received_at or now()
-    if not events:
+    if not events and not summaries:
         result = IngestResult()
         if then is not None:
             with transaction.atomic():
@@ -308,6 +339,7 @@ def record_tracking_events(
         [event.dedupe_key for event in events],
         as_utc_text(received),
         as_utc_text(rules.future_cutoff(received)),
+        summaries,
     )
     checked, tries = True, 0
     while True:
@@ -352,7 +384,9 @@ def _prepare(chunk: _Chunk, *, checked: bool) -> _Plan:
     events, moments, keys = chunk.events, chunk.moments, chunk.keys
     plan = _Plan(IngestResult(outcomes=[""] * len(events)), checked)
     result = plan.result
-    shipments = _find_shipments(list({event.tracking_number for event in events}), lock=not checked)
+    numbers = {event.tracking_number for event in events}
+    numbers.update(summary.tracking_number for summary in chunk.summaries)
+    shipments = _find_shipments(list(numbers), lock=not checked)
     positions_of: dict[int, list[int]] = {}  # shipment id -> positions in the chunk
     rows_by_id: dict[int, tuple[Any, ...]] = {}
     unmatched: list[int] = []
@@ -374,6 +408,7 @@ def _prepare(chunk: _Chunk, *, checked: bool) -> _Plan:
             rows_by_id[row[_ID]] = row
         else:
             positions.append(index)
+    summary_of = _match_summaries(chunk, plan, shipments, rows_by_id)
 
     # Which keys are stored already. When checked, a parcel whose new events all come
     # after its last one is not asked: a key is made of the event's time, so none of them
@@ -416,9 +451,85 @@ def _prepare(chunk: _Chunk, *, checked: bool) -> _Plan:
         if kept:
             fresh[shipment_id] = kept
 
-    _fold_fresh(chunk, plan, fresh, rows_by_id, first_new)
+    _fold_fresh(chunk, plan, fresh, rows_by_id, first_new, summary_of)
+    for shipment_id, summary in summary_of.items():
+        if shipment_id not in fresh:  # a verdict without new events: on the state as stored
+            row = rows_by_id[shipment_id]
+            before = rules.ShipmentState._make(row[_STATE])
+            state = _with_summaries(plan, row, before, summary, refolded=False)
+            if state != before:
+                _plan_shipment(plan, row, before, state, row[_ESTIMATE])
     _plan_unmatched(chunk, plan, unmatched)
     return plan
+
+
+def _match_summaries(
+    chunk: _Chunk,
+    plan: _Plan,
+    shipments: dict[str, list[tuple[Any, ...]]],
+    rows_by_id: dict[int, tuple[Any, ...]],
+) -> dict[int, ProviderSummary]:
+    """The shipment of each verdict (as its events would match), and the carrier
+    corrections to record. A verdict on a number with no shipment is dropped: the push is
+    kept, and the provider sends its verdict again with its next push."""
+    summary_of: dict[int, ProviderSummary] = {}
+    for summary in chunk.summaries:
+        row = _match(summary, shipments.get(summary.tracking_number, []))
+        if row is None:
+            continue
+        summary_of[row[_ID]] = summary
+        rows_by_id.setdefault(row[_ID], row)
+        if summary.provider_carrier and summary.carrier != row[_CARRIER]:
+            code = summary.provider_carrier
+            plan.correction_rows.append((code, chunk.received, code, row[_ID]))
+    return summary_of
+
+
+def _with_summaries(
+    plan: _Plan,
+    row: tuple[Any, ...],
+    state: rules.ShipmentState,
+    summary: ProviderSummary | None,
+    *,
+    refolded: bool,
+) -> rules.ShipmentState:
+    """The state with the providers' verdicts laid over it, planning where it came from.
+
+    `refolded`: `state` is the fold of the events alone, so a verdict that set the stored
+    status is laid over it again (until the events catch up with it); otherwise `state`
+    is the stored one, which already holds it."""
+    source, provider = row[_SOURCE], row[_SUMMARY_PROVIDER]
+    if refolded:
+        earlier, (status, substatus) = None, row[_STATE][:2]
+        # An expired verdict falls to any new event, as an expired status reopens on one.
+        if source == _FROM_SUMMARY and status != TrackingStatus.EXPIRED:
+            earlier = rules.apply_summary(state, status, substatus)
+        if earlier is None:
+            source, provider = _FROM_EVENTS, ""
+        else:
+            state = earlier
+    if summary is not None:
+        verdict = rules.apply_summary(state, summary.status, summary.substatus)
+        if verdict is not None:
+            state, source, provider = verdict, _FROM_SUMMARY, summary.provider
+    if (source, provider) != (row[_SOURCE], row[_SUMMARY_PROVIDER]):
+        plan.source_rows.append((source, provider, row[_ID]))
+    return state
+
+
+def _plan_shipment(
+    plan: _Plan,
+    row: tuple[Any, ...],
+    before: rules.ShipmentState,
+    state: rules.ShipmentState,
+    estimated: Any,
+) -> None:
+    """Write the shipment's new state (with a compare-and-set on its version); its order
+    is asked to follow when the new status can move it."""
+    if state.status != before.status and rules.may_move_order(row[_ORDER_STATE], state.status):
+        plan.result.changed_shipments.add(row[_ID])
+        plan.result.changed_orders.add(row[_ORDER])
+    plan.shipment_rows.append((*state, estimated, row[_ID], row[_VERSION]))
 
 
 def _fold_fresh(
@@ -427,35 +538,40 @@ def _fold_fresh(
     fresh: dict[int, list[int]],
     rows_by_id: dict[int, tuple[Any, ...]],
     first_new: dict[int, Any],
+    summary_of: dict[int, ProviderSummary],
 ) -> None:
-    events, moments, keys, received, cutoff = chunk
+    events, moments, keys, received, cutoff, _summaries = chunk
     # In-order arrival (every new event after the last one stored) continues the fold
-    # from the shipment's row; anything else refolds that shipment's whole history.
+    # from the shipment's row; anything else refolds that shipment's whole history, as does
+    # a status set by a provider's verdict (its events fold among themselves).
     history = _history(
         [
             sid
             for sid in fresh
             if rows_by_id[sid][_LAST_EVENT_AT] is None
             or first_new[sid] <= rows_by_id[sid][_LAST_EVENT_AT]
+            or rows_by_id[sid][_SOURCE] != _FROM_EVENTS
         ]
     )
     result = plan.result
     outcomes = result.outcomes
-    event_rows, shipment_rows, flag_rows = plan.event_rows, plan.shipment_rows, plan.flag_rows
+    event_rows, flag_rows = plan.event_rows, plan.flag_rows
     facts_of, state_of, dumps = rules.EventFacts, rules.ShipmentState._make, orjson.dumps
-    apply_event = rules.apply_event
+    apply_event, plan_shipment, as_stored = rules.apply_event, _plan_shipment, _as_stored
     regression_count = future_count = unmapped_count = 0
     new: Sequence[tuple[int, rules.EventFacts, bool]]  # position, facts, is a regression
     for shipment_id, positions in fresh.items():
         row = rows_by_id[shipment_id]
         before = state_of(row[_STATE])
+        from_events = row[_SOURCE] == _FROM_EVENTS
+        start = before if from_events else rules.INITIAL_STATE  # no events stored yet
         if len(positions) == 1 and shipment_id not in history:
             # The common case: the next scan of a parcel, in order.
             index = positions[0]
             event = events[index]
             moment = moments[index]
             facts = facts_of(keys[index], moment, event.status, event.substatus, moment > cutoff)
-            state, is_regression = apply_event(before, facts)
+            state, is_regression = apply_event(start, facts)
             new = ((index, facts, is_regression),)
         else:
             new_facts = [
@@ -478,7 +594,7 @@ def _fold_fresh(
                     if (facts.key in regressions) != was_regression
                 )
             else:
-                state, regressions = rules.fold_events(new_facts, start=before)
+                state, regressions = rules.fold_events(new_facts, start=start)
             new = [
                 (index, facts, facts.key in regressions)
                 for index, facts in zip(positions, new_facts, strict=True)
@@ -496,35 +612,46 @@ def _fold_fresh(
             event_rows.append(
                 (
                     shipment_id,
-                    moment,
-                    event.local_time,
-                    event.offset_source,
-                    received,
-                    event.provider,
-                    event.raw_code[:60],
-                    event.raw_text,
-                    event.location[:200],
-                    status,
-                    substatus[:60],
+                    *as_stored(event, moment, received, status, substatus),
                     is_regression,
                     is_future,
                     key,
                     dumps(event.raw).decode(),
                 )
             )
-        if state.status != before.status and rules.may_move_order(row[_ORDER_STATE], state.status):
-            result.changed_shipments.add(shipment_id)
-            result.changed_orders.add(row[_ORDER])
+        if not from_events or shipment_id in summary_of:  # rare: pushes with a verdict
+            state = _with_summaries(
+                plan, row, state, summary_of.get(shipment_id), refolded=not from_events
+            )
         # Written even when its state stays: the version says its events changed.
-        shipment_rows.append((*state, estimated, shipment_id, row[_VERSION]))
+        plan_shipment(plan, row, before, state, estimated)
     result.stored += len(event_rows)
     result.regressions += regression_count
     result.future += future_count
     result.unmapped += unmapped_count
 
 
+def _as_stored(
+    event: ParsedEvent, moment: Any, received: Any, status: str, substatus: str
+) -> tuple[Any, ...]:
+    """The columns a stored event and a parked one share, from occurred_at to substatus
+    (EVENT_COLUMNS and UNMATCHED_COLUMNS), cut to the columns' lengths."""
+    return (
+        moment,
+        event.local_time,
+        event.offset_source,
+        received,
+        event.provider,
+        event.raw_code[:60],
+        event.raw_text,
+        event.location[:200],
+        status,
+        substatus[:60],
+    )
+
+
 def _plan_unmatched(chunk: _Chunk, plan: _Plan, unmatched: list[int]) -> None:
-    events, moments, keys, received, _cutoff = chunk
+    events, moments, keys, received, _cutoff, _summaries = chunk
     rows = plan.unmatched_rows
     for index in unmatched:
         event = events[index]
@@ -532,16 +659,7 @@ def _plan_unmatched(chunk: _Chunk, plan: _Plan, unmatched: list[int]) -> None:
             (
                 event.carrier,
                 event.tracking_number,
-                moments[index],
-                event.local_time,
-                event.offset_source,
-                received,
-                event.provider,
-                event.raw_code[:60],
-                event.raw_text,
-                event.location[:200],
-                event.status,
-                event.substatus[:60],
+                *_as_stored(event, moments[index], received, event.status, event.substatus),
                 keys[index],
                 event.event_id[:100],
                 orjson.dumps(event.raw).decode(),
@@ -577,8 +695,8 @@ def _write(chunk: _Chunk, plan: _Plan) -> None:
             raise _ChangedMeanwhileError
     # Checked on PostgreSQL, none of the keys is stored (looked up, or newer than the
     # parcel's last event): without a conflict clause the rows are COPYed straight into
-    # the table, 4-5 µs of server time an event less than staging them, and a key stored
-    # meanwhile fails the insert.
+    # the table, which costs the server less than staging them (decision 0015), and a key
+    # stored meanwhile fails the insert.
     straight = checked and connection.vendor == "postgresql"
     try:
         stored = insert_rows(
@@ -593,9 +711,14 @@ def _write(chunk: _Chunk, plan: _Plan) -> None:
         raise _ChangedMeanwhileError from None
     if checked and stored != len(plan.event_rows):
         raise _ChangedMeanwhileError
-    if plan.flag_rows:
+    if plan.flag_rows or plan.source_rows or plan.correction_rows:
         with connection.cursor() as cursor:
-            cursor.executemany(UPDATE_REGRESSION, plan.flag_rows)
+            if plan.flag_rows:
+                cursor.executemany(UPDATE_REGRESSION, plan.flag_rows)
+            if plan.source_rows:
+                cursor.executemany(UPDATE_SOURCE, plan.source_rows)
+            if plan.correction_rows:
+                cursor.executemany(UPDATE_CORRECTION, _with_times(plan.correction_rows))
     if plan.unmatched_rows:
         if checked and _now_matched(chunk, plan):
             raise _ChangedMeanwhileError
@@ -605,6 +728,16 @@ def _write(chunk: _Chunk, plan: _Plan) -> None:
             plan.unmatched_rows,
             on_conflict="ON CONFLICT (carrier, tracking_number, dedupe_key) DO NOTHING",
         )
+
+
+def _with_times(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Correction rows with their time (the chunk's UTC text) as the database takes it
+    in a parameter: SQLite's stored text as it is, an aware time for PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return rows
+    return [
+        (code, datetime.fromisoformat(at).replace(tzinfo=UTC), *rest) for code, at, *rest in rows
+    ]
 
 
 def _now_matched(chunk: _Chunk, plan: _Plan) -> bool:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from parcelops.core.fields import EncryptedTextField
-from parcelops.tracking.status import TrackingStatus
+from parcelops.tracking.status import StatusSource, TrackingStatus
 
 
 class Shipment(models.Model):
@@ -17,11 +17,20 @@ class Shipment(models.Model):
     status = models.CharField(max_length=24, choices=TrackingStatus.choices)
     substatus = models.CharField(max_length=60, blank=True)
     status_rank = models.PositiveSmallIntegerField(default=0)
+    # The status is the fold of the events, or a provider's verdict on the whole parcel that
+    # ran ahead of the events it sent (decision 0020); whose verdict, then.
+    status_source = models.CharField(
+        max_length=20, choices=StatusSource.choices, default=StatusSource.EVENT
+    )
+    summary_provider = models.CharField(max_length=20, blank=True)
+    # A provider tracks the parcel under another carrier than ours (Kuaidi100's comNew): its
+    # carrier code, and when it first said so. Its events still attach by the number.
+    carrier_correction = models.CharField(max_length=40, blank=True)
+    carrier_corrected_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     promised_delivery_date = models.DateField(null=True, blank=True)
     estimated_delivery_date = models.DateField(null=True, blank=True)
-    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # One more each time ingestion writes the shipment: its writes compare and set it, so
     # events read and folded outside the write lock are never written over newer ones
     # (decision 0015).
@@ -120,10 +129,10 @@ class UnmatchedEvent(models.Model):
 
 
 class InboundPush(models.Model):
-    """Every signed push as it arrived, stored before it is processed (replayable)."""
+    """Every signed push as it arrived, with what became of it: written with its events, or
+    alone with the error when they could not be stored (replayable)."""
 
     class Outcome(models.TextChoices):
-        RECEIVED = "received"
         PROCESSED = "processed"
         FAILED = "failed"
 
@@ -131,7 +140,7 @@ class InboundPush(models.Model):
     push_id = models.CharField(max_length=100, blank=True)  # the provider's delivery id
     body = models.TextField()
     received_at = models.DateTimeField(db_index=True)
-    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.RECEIVED)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PROCESSED)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -62,8 +62,8 @@ PUBLIC_SHIPMENT_FIELDS = (
 PUBLIC_EVENT_FIELDS = ("occurred_at", "status", "raw_text", "location")
 
 # The customer's lookup is SQL, not the ORM: it answers every tracking page and every
-# shop's status widget, and building its two ORM queries cost five times running them
-# (1.5 of the lookup's 3 ms; decision 0013). Plain SELECTs that SQLite and PostgreSQL
+# shop's status widget, and building its two ORM queries cost more than running them
+# (decision 0013). Plain SELECTs that SQLite and PostgreSQL
 # read alike, with the columns named once, above.
 PUBLIC_SHIPMENTS_SQL = (
     f"SELECT {', '.join(PUBLIC_SHIPMENT_FIELDS)} FROM tracking_shipment "  # noqa: S608 (constant names, no input)

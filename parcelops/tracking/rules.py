@@ -41,10 +41,6 @@ def future_cutoff(received_at: datetime) -> datetime:
     return received_at + FUTURE_SKEW
 
 
-def is_future_event(occurred_at: datetime, received_at: datetime) -> bool:
-    return occurred_at > future_cutoff(received_at)
-
-
 def sort_key(event: EventFacts) -> tuple[datetime, str]:
     return (event.occurred_at, event.key)
 
@@ -86,6 +82,25 @@ def fold_events(
         if is_regression:
             regressions.add(event.key)
     return state, regressions
+
+
+def apply_summary(state: ShipmentState, status: str, substatus: str) -> ShipmentState | None:
+    """The state once a provider's verdict on the whole parcel counts, or None when the
+    verdict adds nothing to what the events say (decision 0020).
+
+    A verdict counts when it is ahead of the events: a higher rank (Delivered while the only
+    checkpoint is the label scan), any verdict on a parcel no event has moved yet (Pending
+    or Expired with no checkpoints), any verdict on an expired parcel (as an event reopens
+    it). A verdict in step with the events, or behind them (an older push arriving late),
+    changes nothing. It is not an event: the event times stay.
+    """
+    if not status or status == state.status:
+        return None
+    rank = rank_of(status, state.rank)
+    untouched = state.last_event_at is None and state.status == INITIAL_STATE.status
+    if rank > state.rank or untouched or state.status == TrackingStatus.EXPIRED:
+        return state._replace(status=status, substatus=substatus, rank=rank)
+    return None
 
 
 _IN_TRANSIT_RANK = STATUS_RANK[TrackingStatus.IN_TRANSIT]

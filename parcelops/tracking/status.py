@@ -25,7 +25,15 @@ class TrackingStatus(models.TextChoices):
     EXPIRED = "expired", _("No updates")  # final, but a new event reopens it
 
 
-# Progress rank of each status. EXCEPTION has none of its own: see rank_after().
+class StatusSource(models.TextChoices):
+    """Where a shipment's status came from (decision 0020)."""
+
+    EVENT = "event", _("Carrier events")  # the fold of its events (and its initial state)
+    # The provider's own verdict on the whole parcel, ahead of the events it sent.
+    PROVIDER_SUMMARY = "provider_summary", _("Provider's summary")
+
+
+# Progress rank of each status. EXCEPTION has none of its own: see rank_of().
 STATUS_RANK: dict[str, int] = {
     TrackingStatus.PENDING: 0,
     TrackingStatus.INFO_RECEIVED: 1,

@@ -17,12 +17,14 @@ import orjson
 from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
-from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
-from parcelops.tracking.keywords import classify_text
+from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary, SignatureError
+from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.common import (
     constant_time_equals,
     local_time_at,
+    main_statuses,
     payload_text,
+    provider_event,
     tracking_number_at,
 )
 from parcelops.tracking.status import TrackingStatus as S
@@ -35,17 +37,7 @@ EDD_REVISE = "edd_revise"  # only the estimated delivery changed
 TRACKING_PENDING_TIME = "tracking_pending_time"  # no scan yet after a while
 
 # By tag: the fallback for a subtag not listed below (AfterShip's list is open-ended).
-TAGS: dict[str, tuple[str, str]] = {
-    "Pending": (S.PENDING, "not_found"),
-    "InfoReceived": (S.INFO_RECEIVED, "label_created"),
-    "InTransit": (S.IN_TRANSIT, ""),
-    "OutForDelivery": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
-    "AttemptFail": (S.ATTEMPT_FAILED, ""),
-    "Delivered": (S.DELIVERED, ""),
-    "AvailableForPickup": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
-    "Exception": (S.EXCEPTION, ""),
-    "Expired": (S.EXPIRED, "no_update_timeout"),
-}
+TAGS = main_statuses(not_found="Pending", attempt_failed="AttemptFail")
 
 SUBTAGS: dict[str, tuple[str, str]] = {
     "Pending_001": (S.PENDING, "not_found"),
@@ -97,6 +89,9 @@ class AfterShipPush:
     expected_delivery: date | None
     events: list[ParsedEvent]
     raw: dict[str, Any] = field(repr=False)
+    # The tracking-level tag/subtag: AfterShip's verdict on the parcel, which can run ahead
+    # of the checkpoints (decision 0020).
+    summary: ProviderSummary | None = None
 
 
 def verify_signature(raw_body: bytes, header_value: str | None, secret: str) -> None:
@@ -113,14 +108,9 @@ def verify_signature(raw_body: bytes, header_value: str | None, secret: str) -> 
 def map_checkpoint(subtag: str, tag: str, message: str) -> tuple[str, str]:
     """(status, substatus): the subtag, else the tag (refined by the keyword rules on the
     message when they agree on the status), else the keywords alone; ("", "") unmapped."""
+    # "Delivered" + "Left with neighbour": the text says how.
     mapped = SUBTAGS.get(subtag) or TAGS.get(tag) or TAGS.get(subtag.split("_", 1)[0])
-    by_text = classify_text(message)
-    if mapped is None:
-        return by_text or ("", "")
-    status, substatus = str(mapped[0]), mapped[1]
-    if not substatus and by_text and by_text[0] == status:
-        return by_text  # "Delivered" + "Left with neighbour": the text says how
-    return status, substatus
+    return refine_by_text(mapped, message)
 
 
 # Where AfterShip puts an estimated delivery, best first: (field, key inside it or "").
@@ -196,23 +186,16 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
         when = payload_text(checkpoint.get("checkpoint_time"))
         if not when:
             raise PayloadError(_("%(path)s has no checkpoint_time.") % {"path": path})
-        # Without an offset it is the carrier's local time (FORMATS.md), never UTC.
-        occurred_at, local_time, offset_source = local_time_at(
-            when, carrier, f"{path}.checkpoint_time"
-        )
         subtag, tag = payload_text(checkpoint.get("subtag")), payload_text(checkpoint.get("tag"))
         message = payload_text(checkpoint.get("message"))
-        status, substatus = map_checkpoint(subtag, tag, message)
         events.append(
-            ParsedEvent(
-                provider=PROVIDER,
-                carrier=carrier,
-                tracking_number=number,
-                occurred_at=occurred_at,
-                local_time=local_time,
-                offset_source=offset_source,
-                status=status,
-                substatus=substatus,
+            provider_event(
+                PROVIDER,
+                carrier,
+                number,
+                # Without an offset it is the carrier's local time (FORMATS.md), never UTC.
+                local_time_at(when, carrier, f"{path}.checkpoint_time"),
+                map_checkpoint(subtag, tag, message),
                 raw_code=subtag or tag,
                 raw_text=message,
                 location=_location(checkpoint),
@@ -228,4 +211,12 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
         expected_delivery=expected_delivery,
         events=events,
         raw=document,
+        summary=ProviderSummary(
+            PROVIDER,
+            carrier,
+            number,
+            *map_checkpoint(
+                payload_text(tracking.get("subtag")), payload_text(tracking.get("tag")), ""
+            ),
+        ),
     )

@@ -272,6 +272,20 @@ class _RowReader:
         self.defaults = mapping.defaults
         self.time_zone = mapping.time_zone
 
+    @classmethod
+    def of(
+        cls, headers: list[str] | None, mapping: ColumnMapping | None, empty: str
+    ) -> "_RowReader":
+        """The reader of a file with these headers: by the mapping given, or by the first
+        preset that fits them. `empty` is the error when the file names no columns."""
+        if headers is None or _is_blank(headers):
+            raise PayloadError(empty)
+        if mapping is None:
+            mapping, columns = _choose_mapping(headers)
+        else:
+            columns = _resolve_columns(headers, mapping)
+        return cls(headers, columns, mapping)
+
     def event(self, cells: list[str]) -> tuple[ParsedEvent | None, list[str]]:
         values: dict[str, Any] = dict(self.defaults)
         width = len(cells)
@@ -300,13 +314,9 @@ def _csv_rows(stream: TextIO, mapping: ColumnMapping | None) -> Iterator[FileRow
             headers = next(reader, None)
         except UnicodeDecodeError:
             raise PayloadError(_("The file is neither UTF-8 nor GBK text.")) from None
-        if headers is None or _is_blank(headers):
-            raise PayloadError(_("The file is empty: the first line must name the columns."))
-        if mapping is None:
-            mapping, columns = _choose_mapping(headers)
-        else:
-            columns = _resolve_columns(headers, mapping)
-        reader_of_rows = _RowReader(headers, columns, mapping)
+        reader_of_rows = _RowReader.of(
+            headers, mapping, _("The file is empty: the first line must name the columns.")
+        )
     except BaseException:
         stream.close()
         raise
@@ -347,13 +357,9 @@ def _xlsx_rows(path: Path, mapping: ColumnMapping | None) -> Iterator[FileRow]:
         values = sheet.iter_rows(values_only=True)
         first = next(values, None)
         headers = [_cell_text(cell) for cell in first] if first else []
-        if _is_blank(headers):
-            raise PayloadError(_("The sheet is empty: the first row must name the columns."))
-        if mapping is None:
-            mapping, columns = _choose_mapping(headers)
-        else:
-            columns = _resolve_columns(headers, mapping)
-        reader_of_rows = _RowReader(headers, columns, mapping)
+        reader_of_rows = _RowReader.of(
+            headers, mapping, _("The sheet is empty: the first row must name the columns.")
+        )
     except BaseException:
         workbook.close()
         raise

@@ -13,12 +13,13 @@ import orjson
 from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
-from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
-from parcelops.tracking.keywords import classify_text
+from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary, SignatureError
+from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.common import (
     constant_time_equals,
     local_time_at,
     payload_text,
+    provider_event,
     tracking_number_at,
 )
 from parcelops.tracking.status import TrackingStatus as S
@@ -70,6 +71,13 @@ MAPPING: dict[str, tuple[str, str]] = {
     "14": (S.EXCEPTION, "refused"),  # 拒签
 }
 
+# What an abort push says of the parcel: Kuaidi100 found no record of it ("3天查询无记录"),
+# or saw no change for too long ("60天无变化").
+ABORT_VERDICTS: tuple[tuple[str, tuple[str, str]], ...] = (
+    ("无记录", (S.PENDING, "not_found")),
+    ("无变化", (S.EXPIRED, "no_update_timeout")),
+)
+
 # A node's state name, for nodes that carry a name but no code we know.
 STATE_NAMES: dict[str, str] = {
     "在途": "0", "到达派件城市": "1001", "干线": "1002", "转递": "1003",
@@ -95,6 +103,9 @@ class Kuaidi100Push:
     events: list[ParsedEvent]
     is_signed: bool  # lastResult.ischeck == "1"
     raw: dict[str, Any] = field(repr=False)
+    # lastResult.state (or what an abort says): Kuaidi100's verdict on the parcel, with the
+    # carrier code it tracks with, which may correct ours (decision 0020).
+    summary: ProviderSummary | None = None
 
     @property
     def is_final(self) -> bool:
@@ -127,13 +138,17 @@ def map_code(code: str, state_name: str, text: str) -> tuple[str, str]:
     """(status, substatus) of a node: its code, else its state name, else the keyword rules
     on its text; ("", "") when nothing fits (stored unmapped, for review)."""
     mapped = MAPPING.get(code) or MAPPING.get(STATE_NAMES.get(state_name, ""))
-    by_text = classify_text(text)
-    if mapped is None:
-        return by_text or ("", "")
-    status, substatus = str(mapped[0]), mapped[1]
-    if not substatus and by_text and by_text[0] == status:
-        return by_text  # "在途" + "快件已到达【上海转运中心】": the text says which step
-    return status, substatus
+    return refine_by_text(mapped, text)
+
+
+def verdict(status: str, message: str, state: str) -> tuple[str, str]:
+    """Kuaidi100's verdict on the whole parcel: lastResult.state, or what the message of an
+    abort says (it stopped tracking, so its state means nothing more); ("", "") when
+    neither says anything."""
+    if status == ABORT:
+        return next((said for words, said in ABORT_VERDICTS if words in message), ("", ""))
+    mapped = MAPPING.get(state)
+    return (str(mapped[0]), mapped[1]) if mapped else ("", "")
 
 
 def _text(value: Any) -> str:
@@ -156,23 +171,18 @@ def _events(
         when = _text(item.get("ftime")) or _text(item.get("time"))
         if not when:
             raise PayloadError(_("%(path)s has no ftime or time.") % {"path": item_path})
-        occurred_at, local_time, offset_source = local_time_at(when, carrier, f"{item_path}.ftime")
         code, state_name = _text(item.get("statusCode")), _text(item.get("status"))
         context = _text(item.get("context"))
-        status, substatus = map_code(code, state_name, context)
         events.append(
-            ParsedEvent(
-                provider=PROVIDER,
-                carrier=carrier,
-                tracking_number=number,
-                occurred_at=occurred_at,
-                local_time=local_time,
-                offset_source=offset_source,
-                status=status,
-                substatus=substatus,
+            provider_event(
+                PROVIDER,
+                carrier,
+                number,
+                local_time_at(when, carrier, f"{item_path}.ftime"),
+                map_code(code, state_name, context),
                 raw_code=code or state_name,
                 raw_text=context,
-                location=(_text(item.get("areaName")) or _text(item.get("location")))[:200],
+                location=_text(item.get("areaName")) or _text(item.get("location")),
                 # The node alone does not say whose it is: keep Kuaidi100's com and nu with it.
                 raw={**item, "com": com, "nu": nu},
             )
@@ -212,12 +222,20 @@ def parse_push(param: str) -> Kuaidi100Push:
         dest_nu = _text(destination.get("nu")) or number
         events += _events(destination, "destResult", carrier, number, dest_com, dest_nu)
 
+    status, message = _text(document.get("status")), _text(document.get("message"))
     return Kuaidi100Push(
-        status=_text(document.get("status")),
-        message=_text(document.get("message")),
+        status=status,
+        message=message,
         carrier=carrier,
         tracking_number=number,
         events=events,
         is_signed=_text(last.get("ischeck")) == "1",
         raw=document,
+        summary=ProviderSummary(
+            PROVIDER,
+            carrier,
+            number,
+            *verdict(status, message, _text(last.get("state"))),
+            provider_carrier=com,
+        ),
     )

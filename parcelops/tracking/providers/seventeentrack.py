@@ -17,13 +17,16 @@ from parcelops.tracking.events import (
     OFFSET_FROM_PAYLOAD,
     ParsedEvent,
     PayloadError,
+    ProviderSummary,
     SignatureError,
 )
-from parcelops.tracking.keywords import classify_text
+from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.common import (
     constant_time_equals,
     local_time_at,
+    main_statuses,
     payload_text,
+    provider_event,
     tracking_number_at,
 )
 from parcelops.tracking.status import TrackingStatus as S
@@ -34,22 +37,11 @@ TRACKING_STOPPED = "TRACKING_STOPPED"  # 17TRACK stopped tracking the number (th
 EVENT_TYPES = (TRACKING_UPDATED, TRACKING_STOPPED)
 
 # The main statuses: an unknown sub-status falls back to its prefix in this table.
-MAIN_STATUSES: dict[str, tuple[str, str]] = {
-    "NotFound": (S.PENDING, "not_found"),
-    "InfoReceived": (S.INFO_RECEIVED, "label_created"),
-    "InTransit": (S.IN_TRANSIT, ""),
-    "Expired": (S.EXPIRED, "no_update_timeout"),
-    "AvailableForPickup": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
-    "OutForDelivery": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
-    "DeliveryFailure": (S.ATTEMPT_FAILED, ""),
-    "Delivered": (S.DELIVERED, ""),
-    "Exception": (S.EXCEPTION, ""),
-}
+MAIN_STATUSES = main_statuses(not_found="NotFound", attempt_failed="DeliveryFailure")
 
+# The sub-statuses that say more than their main status ("InTransit_Other" says no more).
 SUB_STATUSES: dict[str, tuple[str, str]] = {
-    "NotFound_Other": (S.PENDING, "not_found"),
     "NotFound_InvalidCode": (S.PENDING, "invalid_number"),
-    "InfoReceived": (S.INFO_RECEIVED, "label_created"),
     "InTransit_PickedUp": (S.IN_TRANSIT, "picked_up"),
     "InTransit_Departure": (S.IN_TRANSIT, "departed_facility"),
     "InTransit_Arrival": (S.IN_TRANSIT, "arrived_facility"),
@@ -57,18 +49,11 @@ SUB_STATUSES: dict[str, tuple[str, str]] = {
     "InTransit_CustomsReleased": (S.IN_TRANSIT, "customs_released"),
     # Customs wants documents: nothing moves until someone acts.
     "InTransit_CustomsRequiringInformation": (S.EXCEPTION, "held_by_customs"),
-    "InTransit_Other": (S.IN_TRANSIT, ""),
-    "Expired_Other": (S.EXPIRED, "no_update_timeout"),
-    "AvailableForPickup_Other": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
-    "OutForDelivery_Other": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
-    "DeliveryFailure_Other": (S.ATTEMPT_FAILED, ""),
     "DeliveryFailure_NoBody": (S.ATTEMPT_FAILED, "recipient_unavailable"),
     "DeliveryFailure_InvalidAddress": (S.ATTEMPT_FAILED, "address_problem"),
     # Held at a security or customs check: the carrier will not retry by itself.
     "DeliveryFailure_Security": (S.EXCEPTION, "held_by_customs"),
     "DeliveryFailure_Rejected": (S.EXCEPTION, "refused"),
-    "Delivered_Other": (S.DELIVERED, ""),
-    "Exception_Other": (S.EXCEPTION, ""),
     "Exception_Returning": (S.RETURNING, "return_initiated"),
     "Exception_Returned": (S.RETURNED, ""),
     "Exception_NoBody": (S.ATTEMPT_FAILED, "recipient_unavailable"),
@@ -81,17 +66,19 @@ SUB_STATUSES: dict[str, tuple[str, str]] = {
     "Exception_Cancel": (S.CANCELLED, ""),
 }
 
-# An event's `stage` (its milestone), used when it has no sub-status of its own.
+# An event's `stage` (its milestone), used when it has no sub-status of its own: each says
+# what the main status or the sub-status of its name says.
 STAGES: dict[str, tuple[str, str]] = {
-    "InfoReceived": (S.INFO_RECEIVED, "label_created"),
-    "PickedUp": (S.IN_TRANSIT, "picked_up"),
-    "Departure": (S.IN_TRANSIT, "departed_facility"),
-    "Arrival": (S.IN_TRANSIT, "arrived_facility"),
-    "AvailableForPickup": (S.AVAILABLE_FOR_PICKUP, "at_pickup_point"),
-    "OutForDelivery": (S.OUT_FOR_DELIVERY, "out_for_delivery"),
-    "Delivered": (S.DELIVERED, ""),
-    "Returning": (S.RETURNING, "return_initiated"),
-    "Returned": (S.RETURNED, ""),
+    **{
+        name: MAIN_STATUSES[name]
+        for name in ("InfoReceived", "AvailableForPickup", "OutForDelivery")
+    },
+    "PickedUp": SUB_STATUSES["InTransit_PickedUp"],
+    "Departure": SUB_STATUSES["InTransit_Departure"],
+    "Arrival": SUB_STATUSES["InTransit_Arrival"],
+    "Delivered": MAIN_STATUSES["Delivered"],
+    "Returning": SUB_STATUSES["Exception_Returning"],
+    "Returned": SUB_STATUSES["Exception_Returned"],
 }
 
 
@@ -106,6 +93,14 @@ class SeventeenTrackPush:
     events: list[ParsedEvent]
     raw: dict[str, Any] = field(repr=False)
 
+    @property
+    def summary(self) -> ProviderSummary:
+        """17TRACK's latest status, its verdict on the parcel, which can run ahead of the
+        events (decision 0020)."""
+        return ProviderSummary(
+            PROVIDER, self.carrier, self.tracking_number, self.latest_status, self.latest_substatus
+        )
+
 
 def verify_signature(raw_body: bytes, header_value: str | None, key: str) -> None:
     """`sign` = lower-case hex SHA-256 of the raw body + "/" + the security key."""
@@ -119,21 +114,15 @@ def verify_signature(raw_body: bytes, header_value: str | None, key: str) -> Non
 
 
 def map_status(sub_status: str, stage: str, description: str) -> tuple[str, str]:
-    """(status, substatus): the sub-status (refined by the stage), else the stage, else the
-    sub-status's main status, else the keyword rules on the text; ("", "") when nothing
-    fits (unmapped)."""
-    by_sub_status, by_stage = SUB_STATUSES.get(sub_status), STAGES.get(stage)
+    """(status, substatus): the sub-status, or its main status (refined by the stage), else
+    the stage, else the keyword rules on the text; ("", "") when nothing fits (unmapped)."""
+    by_sub_status = SUB_STATUSES.get(sub_status) or MAIN_STATUSES.get(sub_status.split("_", 1)[0])
+    by_stage = STAGES.get(stage) or MAIN_STATUSES.get(stage.split("_", 1)[0])
     if by_sub_status and by_stage and by_sub_status[0] == by_stage[0] and not by_sub_status[1]:
         return by_stage  # "InTransit_Other" at stage "Departure": the stage says more
     if by_sub_status:
         return by_sub_status
-    if by_stage:
-        return by_stage
-    for code in (sub_status, stage):
-        main = code.split("_", 1)[0]
-        if main in MAIN_STATUSES:
-            return MAIN_STATUSES[main]
-    return classify_text(description) or ("", "")
+    return by_stage or refine_by_text(None, description)
 
 
 def _utc(value: str, path: str) -> datetime:
@@ -244,26 +233,21 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
         for e_index, item in enumerate(_list(provider.get("events"), f"{provider_path}.events")):
             path = f"{provider_path}.events[{e_index}]"
             item = _object(item, path)
-            occurred_at, local_time, offset_source = _event_time(item, carrier, path)
             sub_status, stage = (
                 payload_text(item.get("sub_status")),
                 payload_text(item.get("stage")),
             )
             description = payload_text(item.get("description"))
-            status, substatus = map_status(sub_status, stage, description)
             events.append(
-                ParsedEvent(
-                    provider=PROVIDER,
-                    carrier=carrier,
-                    tracking_number=number,
-                    occurred_at=occurred_at,
-                    local_time=local_time,
-                    offset_source=offset_source,
-                    status=status,
-                    substatus=substatus,
+                provider_event(
+                    PROVIDER,
+                    carrier,
+                    number,
+                    _event_time(item, carrier, path),
+                    map_status(sub_status, stage, description),
                     raw_code=sub_status or stage,
                     raw_text=description,
-                    location=payload_text(item.get("location"))[:200],
+                    location=payload_text(item.get("location")),
                     raw=item,
                     estimated_delivery=estimated_delivery,
                 )

@@ -212,7 +212,7 @@ def test_without_a_status_the_text_goes_through_the_keywords():
 def test_without_a_status_or_recognised_text_the_event_is_kept_unmapped():
     event = only_event(raw_code="X17", text="Shipment information updated")
 
-    assert (event.status, event.substatus, event.is_mapped) == ("", "", False)
+    assert (event.status, event.substatus) == ("", "")
 
 
 def test_a_given_status_is_not_second_guessed_by_the_keywords():

@@ -149,11 +149,11 @@ def test_the_location_falls_back_to_the_location_field():
 def test_a_refusal_an_unknown_code_a_bare_state_name_and_a_bare_text():
     push = parse_push(param_of("kuaidi100_refused.json"))
 
-    assert [(e.status, e.substatus, e.raw_code, e.is_mapped) for e in push.events] == [
-        ("exception", "refused", "203", True),
-        ("", "", "9999", False),  # unknown code, text no rule reads: left for review
-        ("in_transit", "", "在途", True),  # no code: the state name
-        ("exception", "stranded", "", True),  # neither: the keyword rules on the text
+    assert [(e.status, e.substatus, e.raw_code) for e in push.events] == [
+        ("exception", "refused", "203"),
+        ("", "", "9999"),  # unknown code, text no rule reads: left for review
+        ("in_transit", "", "在途"),  # no code: the state name
+        ("exception", "stranded", ""),  # neither: the keyword rules on the text
     ]
 
 

@@ -374,7 +374,7 @@ def test_an_unmapped_event_is_still_parsed_with_an_empty_status():
 
     event = parse_push(body_of(data)).events[0]
 
-    assert (event.status, event.substatus, event.raw_code, event.is_mapped) == ("", "", "", False)
+    assert (event.status, event.substatus, event.raw_code) == ("", "", "")
 
 
 # --- refusals ----------------------------------------------------------------------------

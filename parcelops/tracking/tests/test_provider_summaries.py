@@ -12,12 +12,11 @@ import pytest
 import time_machine
 
 from parcelops.tracking import actions
-from parcelops.tracking.actions import create_shipment
+from parcelops.tracking.actions import create_shipment, set_provider_secret
 from parcelops.tracking.events import ProviderSummary
 from parcelops.tracking.models import Shipment, TrackingEvent, UnmatchedEvent
 from parcelops.tracking.providers import aftership, kuaidi100, seventeentrack
 from parcelops.tracking.rules import INITIAL_STATE, ShipmentState, apply_summary
-from parcelops.tracking.secrets import set_provider_secret
 from parcelops.tracking.status import TrackingStatus as T
 from parcelops.tracking.tests.conftest import carrier_event, packed_order
 from parcelops.tracking.tests.test_push_api import SALT, SECRET, kuaidi100_form, sign_aftership

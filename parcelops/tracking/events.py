@@ -38,6 +38,9 @@ class ParsedEvent:
     # occurred_at as as_utc_text() writes it, when the parser had it for free (batch and file
     # events): formatting a datetime costs ~2 µs, a tenth of the budget of an ingested event.
     utc_text: str = field(default="", hash=False, compare=False)
+    # The provider's own code of the carrier, kept when it maps to none of ours (carrier
+    # is then ""), so a parked event can say which code staff should map.
+    provider_carrier: str = field(default="", hash=False, compare=False)
 
     @property
     def is_mapped(self) -> bool:

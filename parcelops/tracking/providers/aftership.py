@@ -20,7 +20,12 @@ from parcelops.carriers import registry
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
 from parcelops.tracking.keywords import classify_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
+from parcelops.tracking.providers.common import (
+    constant_time_equals,
+    keep_unknown_carrier_code,
+    local_time_at,
+    payload_text,
+)
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "aftership"
@@ -214,6 +219,7 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
                 estimated_delivery=expected_delivery,
             )
         )
+    keep_unknown_carrier_code(events, carrier, slug)
     return AfterShipPush(
         event=payload_text(document.get("event")),
         event_id=payload_text(document.get("event_id")),

@@ -2,6 +2,7 @@
 comparison."""
 
 import hmac
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -12,6 +13,7 @@ from parcelops.carriers.registry import carrier_zone
 from parcelops.tracking.events import (
     OFFSET_FROM_CARRIER_ZONE,
     OFFSET_FROM_PAYLOAD,
+    ParsedEvent,
     PayloadError,
     as_utc_text,
 )
@@ -125,3 +127,12 @@ def constant_time_equals(a: str | bytes, b: str | bytes) -> bool:
     left = a.encode() if isinstance(a, str) else a
     right = b.encode() if isinstance(b, str) else b
     return hmac.compare_digest(left, right)
+
+
+def keep_unknown_carrier_code(events: Iterable[ParsedEvent], carrier: str, code: str) -> None:
+    """A push's carrier code that maps to none of ours stays with its events, so those
+    parked for it can be shown on the unmapped page and attach once staff map the code.
+    (The events were just built by the caller: nothing else holds them yet.)"""
+    if not carrier and code:
+        for event in events:
+            event.provider_carrier = code

@@ -16,7 +16,12 @@ from parcelops.carriers import registry
 from parcelops.tracking.events import ParsedEvent, PayloadError, SignatureError
 from parcelops.tracking.keywords import classify_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
+from parcelops.tracking.providers.common import (
+    constant_time_equals,
+    keep_unknown_carrier_code,
+    local_time_at,
+    payload_text,
+)
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "kuaidi100"
@@ -207,6 +212,7 @@ def parse_push(param: str) -> Kuaidi100Push:
         dest_com = _text(destination.get("com")).lower() or com
         dest_nu = _text(destination.get("nu")) or number
         events += _events(destination, "destResult", carrier, number, dest_com, dest_nu)
+    keep_unknown_carrier_code(events, carrier, com)
 
     return Kuaidi100Push(
         status=_text(document.get("status")),

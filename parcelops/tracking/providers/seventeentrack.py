@@ -21,7 +21,12 @@ from parcelops.tracking.events import (
 )
 from parcelops.tracking.keywords import classify_text
 from parcelops.tracking.providers.batch import normalise_tracking_number
-from parcelops.tracking.providers.common import constant_time_equals, local_time_at, payload_text
+from parcelops.tracking.providers.common import (
+    constant_time_equals,
+    keep_unknown_carrier_code,
+    local_time_at,
+    payload_text,
+)
 from parcelops.tracking.status import TrackingStatus as S
 
 PROVIDER = "17track"
@@ -264,6 +269,7 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
                     estimated_delivery=estimated_delivery,
                 )
             )
+    keep_unknown_carrier_code(events, carrier, payload_text(data.get("carrier")))
     return SeventeenTrackPush(
         event=event_type,
         carrier=carrier,

@@ -8,7 +8,7 @@ from django import template
 from django.utils.translation import get_language
 
 from parcelops.tracking import inbox
-from parcelops.tracking.presentation import carrier_name
+from parcelops.tracking.presentation import carrier_name, status_label
 
 register = template.Library()
 
@@ -17,6 +17,12 @@ register = template.Library()
 def carrier_label(code: str) -> str:
     """A carrier's name in the page's language; its code when we do not know it."""
     return carrier_name(code, get_language() or "en") if code else ""
+
+
+@register.filter
+def status_word(status: str) -> str:
+    """A status in the page's language (the raw value only if it is none we know)."""
+    return status_label(status) or status
 
 
 @register.simple_tag

@@ -63,21 +63,25 @@ def fits_the_width(page) -> bool:
     )
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_the_inbox_pages_fit_the_screen(browser, live_server, inbox_data, tmp_path, width):
+def test_the_inbox_pages_fit_the_screen(
+    browser, live_server, inbox_data, tmp_path, width, language
+):
     columns, rows = WIDTHS[width]
     context = browser.new_context(
         base_url=live_server.url,
         viewport={"width": columns, "height": rows},
         is_mobile=width == "phone",
         has_touch=width == "phone",
-        locale="en-US",
+        locale="en-US" if language == "en" else "zh-CN",
     )
     context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
     order = Order.objects.get(pk=inbox_data.order_id)
-    sign_in(page, "logistics_staff")
+    sign_in(page, "logistics_staff")  # in English, then the pages in the language tested
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     pages = {
         "unmatched": "/tracking/unmatched/",
         "attach": f"/tracking/unmatched/{TYPO}/attach/",
@@ -88,7 +92,7 @@ def test_the_inbox_pages_fit_the_screen(browser, live_server, inbox_data, tmp_pa
     for name, url in pages.items():
         page.goto(url)
         page.screenshot(
-            path=str(shots_dir(tmp_path) / f"inbox-{name}-{columns}.png"), full_page=True
+            path=str(shots_dir(tmp_path) / f"inbox-{name}-{columns}-{language}.png"), full_page=True
         )
         if not fits_the_width(page):
             wide.append(name)

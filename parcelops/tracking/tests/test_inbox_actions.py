@@ -15,7 +15,7 @@ from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
 from parcelops.tracking import actions
 from parcelops.tracking.models import CodeMapping, Shipment, TrackingEvent, UnmatchedEvent
-from parcelops.tracking.providers import kuaidi100
+from parcelops.tracking.providers import aftership, kuaidi100, seventeentrack
 from parcelops.tracking.status import TrackingStatus as T
 from parcelops.tracking.tests.conftest import T0, carrier_event, packed_order
 
@@ -281,6 +281,21 @@ def test_a_push_with_an_unknown_carrier_code_parks_its_events_with_the_code(chan
     assert set(parked.values_list("carrier", "provider", "provider_carrier")) == {
         ("", "kuaidi100", "xyzexpress")
     }
+
+
+def test_every_push_format_keeps_an_unknown_carrier_code_and_only_then():
+    webhook = orjson.loads((PAYLOADS / "aftership_webhook.json").read_bytes())
+    known = aftership.parse_webhook(orjson.dumps(webhook))
+    webhook["msg"]["slug"] = "new-courier"
+    unknown = aftership.parse_webhook(orjson.dumps(webhook))
+    update = orjson.loads((PAYLOADS / "seventeentrack_updated.json").read_bytes())
+    update["data"]["carrier"] = 999999
+    unknown_17 = seventeentrack.parse_push(orjson.dumps(update))
+
+    assert {e.provider_carrier for e in known.events} == {""}
+    assert {(e.carrier, e.provider_carrier) for e in unknown.events} == {("", "new-courier")}
+    assert {(e.carrier, e.provider_carrier) for e in unknown_17.events} == {("", "999999")}
+    assert {e.provider_carrier for e in kuaidi100_push("zhongtong", NUMBER).events} == {""}
 
 
 def test_mapping_the_carrier_code_attaches_the_waiting_events(channel, staff, logistics):

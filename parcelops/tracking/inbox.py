@@ -128,6 +128,19 @@ def carrier_choices(language: str) -> list[tuple[str, str]]:
     ]
 
 
+def parked_counts(numbers: Iterable[str]) -> dict[str, int]:
+    """How many parked events wait for each of these tracking numbers."""
+    wanted = set(numbers)
+    if not wanted:
+        return {}
+    rows = (
+        UnmatchedEvent.objects.filter(tracking_number__in=wanted)
+        .values_list("tracking_number")
+        .annotate(count=Count("id"))
+    )
+    return dict(rows)
+
+
 def inbox_counts() -> dict[str, int]:
     """How many events wait in each inbox (the tabs' counts): two counting queries."""
     return {

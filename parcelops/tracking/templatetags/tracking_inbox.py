@@ -39,3 +39,15 @@ def event_flags(events: Iterable[dict[str, Any]]) -> dict[str, int]:
         unmapped += bool(event.get("is_unmapped"))
         flagged += bool(event.get("is_regression") or event.get("is_future"))
     return {"unmapped": unmapped, "flagged": flagged, "any": unmapped + flagged}
+
+
+@register.simple_tag
+def parked_by_number(parcels: Iterable[Any]) -> dict[str, int]:
+    """How many parked events wait for each parcel's tracking number: one query for the
+    whole card (none when it has no parcel)."""
+    return inbox.parked_counts(parcel.shipment.tracking_number for parcel in parcels)
+
+
+@register.filter
+def count_for(counts: dict[str, int], key: str) -> int:
+    return counts.get(key, 0)

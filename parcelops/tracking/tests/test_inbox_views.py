@@ -5,7 +5,9 @@ on, 4xx and a clear message for bad input; the order page flags unmapped events.
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from parcelops.orders.models import Order
 from parcelops.orders.tests.pages import MODEL_BACKEND, messages_of, page_for, text
@@ -185,7 +187,7 @@ def test_the_forms_need_the_csrf_token(shipment, staff):
 
 def unmapped_stored_event(code: str = "Q9", hours: float = 3) -> None:
     actions.record_tracking_events([carrier_event(NUMBER, hours, "", text="新代码")])
-    TrackingEvent.objects.filter(status="").update(raw_code=code)
+    TrackingEvent.objects.filter(status="", raw_code="").update(raw_code=code)
 
 
 def test_the_unmapped_page_offers_each_code_a_status_and_each_carrier_code_a_carrier(
@@ -315,3 +317,40 @@ def test_a_parcel_without_problems_carries_no_flag(shipment, staff):
     html = text(page_for(staff["logistics_staff"]).get(f"/orders/{order.number}/"))
 
     assert "parcel-flags" not in html
+
+
+def test_the_order_page_says_when_events_for_a_parcels_number_wait(shipment, staff):
+    park(carrier_event(NUMBER, 1, T.IN_TRANSIT, carrier="sf-express"))
+    order = Order.objects.get(pk=shipment.order_id)
+
+    for role, link in [
+        ("logistics_staff", f"/tracking/unmatched/{NUMBER}/attach/"),
+        ("analyst", "/tracking/unmatched/"),
+    ]:
+        html = text(page_for(staff[role]).get(f"/orders/{order.number}/"))
+
+        assert (
+            f'<a class="parcel-flag badge badge-amber" href="{link}">'
+            "1 event for this number waits unmatched</a>"
+        ) in html
+
+
+def test_the_inbox_pages_ask_the_same_queries_for_few_and_many_rows(
+    shipment, staff, django_assert_max_num_queries
+):
+    client = page_for(staff["logistics_staff"])
+    park(carrier_event(TYPO, 1, T.IN_TRANSIT), unknown_code_event("JT0000000001"))
+    unmapped_stored_event("Q1")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/tracking/unmatched/")
+        client.get("/tracking/unmapped/")
+
+    park(
+        *(carrier_event(f"JT00000001{n:02d}", n, T.IN_TRANSIT) for n in range(12)),
+        *(unknown_code_event(f"JT00000002{n:02d}", f"code{n}") for n in range(5)),
+    )
+    for code in ("Q2", "Q3", "Q4"):
+        unmapped_stored_event(code, hours=len(code) + int(code[1]))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/tracking/unmatched/")
+        client.get("/tracking/unmapped/")

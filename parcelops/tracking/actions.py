@@ -370,13 +370,15 @@ def map_provider_code(
     provider, raw_code, substatus = provider.strip(), raw_code.strip(), substatus.strip()
     _validate_mapping(provider, raw_code, status, substatus)
     existing = CodeMapping.objects.filter(provider=provider, raw_code=raw_code).first()
-    if existing is not None:
+    # The same mapping again folds events stored unmapped while other processes had not
+    # yet read it (a push between the commit and their reload); another is refused.
+    if existing is not None and (existing.status, existing.substatus) != (status, substatus):
         raise ActionError(
             _("This code is mapped already, to %(status)s.") % {"status": existing.status}
         )
     try:
         with transaction.atomic():
-            mapping = CodeMapping.objects.create(
+            mapping = existing or CodeMapping.objects.create(
                 provider=provider,
                 raw_code=raw_code,
                 status=status,
@@ -393,7 +395,7 @@ def map_provider_code(
             ).update(status=status, substatus=substatus)
             record_audit(
                 actor,
-                "tracking.code_mapped",
+                "tracking.code_mapped" if existing is None else "tracking.code_mapping_reapplied",
                 mapping,
                 after={"provider": provider, "code": raw_code, "status": status,
                        "substatus": substatus, "parcels": refolded, "waiting": waiting},

@@ -251,13 +251,21 @@ def test_a_bad_mapping_changes_nothing(shipment, logistics, raw_code, status, su
     assert TrackingEvent.objects.get().status == ""
 
 
-def test_a_code_is_mapped_once(shipment, logistics):
+def test_a_code_is_mapped_once_and_the_same_mapping_again_folds_late_events(shipment, logistics):
     actions.map_provider_code("batch", "Q9", T.DELIVERED, "", logistics)
+    # Stored unmapped meanwhile, as by a process that had not yet read the mapping.
+    actions.record_tracking_events([carrier_event(NUMBER, 2, "", text="late")])
+    TrackingEvent.objects.filter(status="").update(raw_code="Q9")
 
     with pytest.raises(ActionError, match=r"This code is mapped already, to delivered\."):
         actions.map_provider_code("batch", "Q9", T.IN_TRANSIT, "", logistics)
+    assert state_of(shipment) == (T.INFO_RECEIVED, "label_created", 1)
+    outcome = actions.map_provider_code("batch", "Q9", T.DELIVERED, "", logistics)
 
+    assert outcome == actions.InboxOutcome(attached=0, waiting=0, refolded=1)
+    assert state_of(shipment) == (T.DELIVERED, "", 5)
     assert CodeMapping.objects.get().status == T.DELIVERED
+    assert AuditRecord.objects.filter(action="tracking.code_mapping_reapplied").count() == 1
 
 
 @pytest.mark.parametrize("role", ["warehouse", "analyst", "leadership"])

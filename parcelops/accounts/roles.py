@@ -51,6 +51,8 @@ CANCEL_ORDER = "orders.cancel_order"
 EXPORT_ORDERS = "orders.export_orders"
 VIEW_CUSTOMER_DATA = "orders.view_customer_data"
 VIEW_AUDIT = "audit.view_auditrecord"
+# Attach parked carrier events to parcels and map unknown codes (the tracking inboxes).
+RESOLVE_TRACKING_INBOX = "tracking.resolve_tracking_inbox"
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     ORDER_PROCESSOR: {
@@ -69,8 +71,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_CUSTOMER_DATA,
     },
     WAREHOUSE: {VIEW_ORDER, FULFIL_ORDER, SHIP_ORDER, VIEW_CUSTOMER_DATA},
-    LOGISTICS_STAFF: {VIEW_ORDER, SHIP_ORDER, VIEW_CUSTOMER_DATA},
-    LOGISTICS_HEAD: {VIEW_ORDER, SHIP_ORDER, EXPORT_ORDERS, VIEW_CUSTOMER_DATA, VIEW_AUDIT},
+    LOGISTICS_STAFF: {VIEW_ORDER, SHIP_ORDER, VIEW_CUSTOMER_DATA, RESOLVE_TRACKING_INBOX},
+    LOGISTICS_HEAD: {
+        VIEW_ORDER,
+        SHIP_ORDER,
+        EXPORT_ORDERS,
+        VIEW_CUSTOMER_DATA,
+        VIEW_AUDIT,
+        RESOLVE_TRACKING_INBOX,
+    },
     LEADERSHIP: {VIEW_ORDER, EXPORT_ORDERS, VIEW_AUDIT},
     CS_AGENT: {VIEW_ORDER, CANCEL_ORDER, VIEW_CUSTOMER_DATA},
     ANALYST: {VIEW_ORDER, EXPORT_ORDERS},
@@ -88,6 +97,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         EXPORT_ORDERS,
         VIEW_CUSTOMER_DATA,
         VIEW_AUDIT,
+        RESOLVE_TRACKING_INBOX,
     },
 }
 

@@ -1,8 +1,10 @@
 """Changes to shipments: creating them for packed orders, recording carrier events (through
 the ingestion engine), attaching parked events, and letting orders follow their parcels."""
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import Actor, require_permission
 from parcelops.audit.actions import record_audit
+from parcelops.carriers import actions as carrier_actions
 from parcelops.carriers import registry
 from parcelops.carriers.detection import (
     guess_is_valid_format,
@@ -27,10 +30,18 @@ from parcelops.core.sqlsets import in_set
 from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
-from parcelops.tracking import ingest, rules
+from parcelops.tracking import code_mappings, ingest, rules
 from parcelops.tracking.events import ParsedEvent, ProviderSummary
-from parcelops.tracking.models import InboundPush, ProviderAccount, Shipment, UnmatchedEvent
+from parcelops.tracking.models import (
+    CodeMapping,
+    InboundPush,
+    ProviderAccount,
+    Shipment,
+    TrackingEvent,
+    UnmatchedEvent,
+)
 from parcelops.tracking.secrets import MIN_SECRET_LENGTH, PUSH_PROVIDERS
+from parcelops.tracking.status import SUBSTATUSES, TrackingStatus
 
 # States in which an order can get (another) parcel.
 SHIPPABLE_STATES = frozenset({OrderState.PACKED, OrderState.SHIPPED, OrderState.IN_TRANSIT})
@@ -173,6 +184,7 @@ def record_tracking_events(
     tag or state), applied with the last chunk. `then` is written in the same transaction
     as the events (the push they came in): events that fill more than one chunk then
     share one transaction."""
+    events = code_mappings.with_staff_mappings(events)
     if then is not None and len(events) <= chunk_size:
         after_store = then
 
@@ -315,3 +327,253 @@ def set_provider_secret(provider: str, secret: str, actor: Actor = None) -> Prov
     )
     record_audit(actor, "provider.secret_set", account)
     return account
+
+
+# --- the inboxes: parked events attached by hand, codes mapped once -------------------------------
+
+
+@dataclass(frozen=True)
+class InboxOutcome:
+    """What an inbox action did to the waiting events."""
+
+    attached: int  # stored on a parcel (or found there already)
+    waiting: int  # still parked: no parcel has their number and carrier yet
+    refolded: int = 0  # parcels whose status was worked out again from their events
+
+
+def _reingest_parked(
+    rows: list[UnmatchedEvent], carrier: str, tracking_number: str = ""
+) -> ingest.IngestResult:
+    """Parked events go through ingestion again under this carrier (and number): those a
+    parcel now takes are stored and fold, the others are parked again. In the caller's
+    transaction; their first arrival stays their received time, as in
+    attach_unmatched_events."""
+    UnmatchedEvent.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    parsed = code_mappings.with_staff_mappings(
+        [
+            dataclasses.replace(
+                _parsed_from_unmatched(row, carrier),
+                tracking_number=tracking_number or row.tracking_number,
+                provider_carrier=row.provider_carrier,
+            )
+            for row in rows
+        ]
+    )
+    return ingest.record_tracking_events(
+        parsed, received_at=min(row.received_at for row in rows), then=_follow
+    )
+
+
+def _attach_target(
+    shipment_id: int | None, order_number: str, carrier: str
+) -> tuple[Shipment | None, list[FieldError]]:
+    """The parcel chosen on the attach form: one of the candidates, or the order's parcel
+    with this carrier."""
+    if shipment_id is not None:
+        shipment = Shipment.objects.filter(pk=shipment_id).first()
+        if shipment is None:
+            return None, [FieldError("shipment", _("No such parcel."))]
+        return shipment, []
+    number, carrier = order_number.strip(), carrier.strip()
+    if not number or not carrier:
+        message = _("Choose a parcel, or enter an order number and its parcel's carrier.")
+        return None, [FieldError("shipment", message)]
+    try:
+        carrier = registry.resolve_carrier(carrier)
+    except registry.UnknownCarrierError as unknown:
+        return None, [FieldError("carrier", unknown.message)]
+    if not Order.objects.filter(number=number).exists():
+        return None, [FieldError("order", _("No order with this number."))]
+    found = list(Shipment.objects.filter(order__number=number, carrier=carrier)[:2])
+    if not found:
+        return None, [FieldError("carrier", _("This order has no parcel with this carrier."))]
+    if len(found) > 1:
+        message = _("This order has several parcels with this carrier: choose one of them.")
+        return None, [FieldError("shipment", message)]
+    return found[0], []
+
+
+def attach_parked_events(
+    event_ids: Sequence[int],
+    actor: Actor,
+    *,
+    shipment_id: int | None = None,
+    order_number: str = "",
+    carrier: str = "",
+) -> tuple[Shipment, InboxOutcome]:
+    """Staff attach parked events to a parcel they chose (from the unmatched inbox): the
+    events take the parcel's carrier and number and fold into its status."""
+    require_permission(actor, roles.RESOLVE_TRACKING_INBOX)
+    wanted = sorted(set(event_ids))
+    errors = [] if wanted else [FieldError("events", _("Choose at least one event."))]
+    shipment, target_errors = _attach_target(shipment_id, order_number, carrier)
+    errors += target_errors
+    if errors or shipment is None:
+        raise InputError(errors)
+    with transaction.atomic():
+        rows = list(UnmatchedEvent.objects.select_for_update().filter(pk__in=wanted))
+        if len(rows) != len(wanted):
+            raise ActionError(
+                _("Some of these events are no longer waiting: reload the page and try again.")
+            )
+        result = _reingest_parked(rows, shipment.carrier, shipment.tracking_number)
+        record_audit(
+            actor,
+            "tracking.events_attached",
+            shipment,
+            after={
+                "events": len(rows),
+                "stored": result.stored,
+                "numbers": sorted({row.tracking_number for row in rows}),
+            },
+        )
+    shipment.refresh_from_db()
+    return shipment, InboxOutcome(attached=result.stored + result.duplicates, waiting=0)
+
+
+def _validate_mapping(provider: str, raw_code: str, status: str, substatus: str) -> None:
+    errors = []
+    if not provider.strip():
+        errors.append(FieldError("provider", _("Name the provider.")))
+    if not raw_code.strip():
+        errors.append(
+            FieldError("raw_code", _("An event without a code cannot be mapped by its code."))
+        )
+    if status not in TrackingStatus.values:
+        errors.append(FieldError("status", _("Choose a status.")))
+    elif substatus and substatus not in SUBSTATUSES.get(status, ()):
+        errors.append(FieldError("substatus", _("This substatus does not belong to the status.")))
+    if errors:
+        raise InputError(errors)
+
+
+def _refold_shipments(shipment_ids: set[int]) -> int:
+    """Work these parcels' statuses out again from all their events (stored ones changed
+    status), as ingestion does when an event arrives out of order; the orders follow."""
+    if not shipment_ids:
+        return 0
+    shipments = {
+        s.pk: s
+        for s in Shipment.objects.select_for_update()
+        .filter(pk__in=shipment_ids)
+        .select_related("order")
+        .order_by("pk")
+    }
+    events: dict[int, list[tuple[rules.EventFacts, bool]]] = defaultdict(list)
+    stored = TrackingEvent.objects.filter(shipment_id__in=shipment_ids).values_list(
+        "shipment_id", "dedupe_key", "occurred_at", "status", "substatus", "is_future",
+        "is_regression",
+    )  # fmt: skip
+    for sid, key, occurred_at, status, substatus, is_future, was_regression in stored:
+        events[sid].append(
+            (rules.EventFacts(key, occurred_at, status, substatus, is_future), was_regression)
+        )
+    changed_orders = set()
+    for sid, shipment in shipments.items():
+        state, regressions = rules.fold_events(facts for facts, _ in events[sid])
+        for facts, was_regression in events[sid]:
+            if (facts.key in regressions) != was_regression:
+                TrackingEvent.objects.filter(shipment_id=sid, dedupe_key=facts.key).update(
+                    is_regression=not was_regression
+                )
+        if state.status != shipment.status and rules.may_move_order(
+            shipment.order.state, state.status
+        ):
+            changed_orders.add(shipment.order_id)
+        Shipment.objects.filter(pk=sid).update(
+            status=state.status,
+            substatus=state.substatus,
+            status_rank=state.rank,
+            last_event_at=state.last_event_at,
+            delivered_at=state.delivered_at,
+            version=F("version") + 1,
+        )
+    follow_orders(changed_orders)
+    return len(shipments)
+
+
+def map_provider_code(
+    provider: str, raw_code: str, status: str, substatus: str, actor: Actor
+) -> InboxOutcome:
+    """Staff map a provider's raw code that no table knew to a status, once: the stored
+    events with it fold into their parcels, the parked ones carry it, and every later
+    event with it arrives mapped."""
+    require_permission(actor, roles.RESOLVE_TRACKING_INBOX)
+    provider, raw_code, substatus = provider.strip(), raw_code.strip(), substatus.strip()
+    _validate_mapping(provider, raw_code, status, substatus)
+    existing = CodeMapping.objects.filter(provider=provider, raw_code=raw_code).first()
+    # The same mapping again folds events stored unmapped while other processes had not
+    # yet read it (a push between the commit and their reload); another is refused.
+    if existing is not None and (existing.status, existing.substatus) != (status, substatus):
+        raise ActionError(
+            _("This code is mapped already, to %(status)s.") % {"status": existing.status}
+        )
+    try:
+        with transaction.atomic():
+            mapping = existing or CodeMapping.objects.create(
+                provider=provider,
+                raw_code=raw_code,
+                status=status,
+                substatus=substatus,
+                created_by=actor if actor is not None and actor.is_authenticated else None,
+                created_at=now(),
+            )
+            unmapped = TrackingEvent.objects.filter(status="", provider=provider, raw_code=raw_code)
+            shipment_ids = set(unmapped.values_list("shipment_id", flat=True))
+            unmapped.update(status=status, substatus=substatus)
+            refolded = _refold_shipments(shipment_ids)
+            waiting = UnmatchedEvent.objects.filter(
+                status="", provider=provider, raw_code=raw_code
+            ).update(status=status, substatus=substatus)
+            record_audit(
+                actor,
+                "tracking.code_mapped" if existing is None else "tracking.code_mapping_reapplied",
+                mapping,
+                after={"provider": provider, "code": raw_code, "status": status,
+                       "substatus": substatus, "parcels": refolded, "waiting": waiting},
+            )  # fmt: skip
+            code_mappings.mappings_changed()
+    except IntegrityError as error:  # mapped by someone else a moment ago
+        raise ActionError(_("This code was mapped meanwhile: reload the page.")) from error
+    return InboxOutcome(attached=0, waiting=waiting, refolded=refolded)
+
+
+def map_carrier_code(provider: str, provider_code: str, carrier: str, actor: Actor) -> InboxOutcome:
+    """Staff say which of our carriers a provider's unknown carrier code names, once: the
+    events parked for it attach to their parcels (or wait for them under that carrier)."""
+    require_permission(actor, roles.RESOLVE_TRACKING_INBOX)
+    provider, provider_code, carrier = provider.strip(), provider_code.strip(), carrier.strip()
+    errors = []
+    if not provider or not provider_code:
+        errors.append(FieldError("provider_code", _("Name the provider and its carrier code.")))
+    if not carrier:
+        errors.append(FieldError("carrier", _("Choose a carrier.")))
+    else:
+        try:
+            carrier = registry.resolve_carrier(carrier)
+        except registry.UnknownCarrierError as unknown:
+            errors.append(FieldError("carrier", unknown.message))
+    if errors:
+        raise InputError(errors)
+    known = registry.from_provider_code(provider, provider_code)
+    if known is not None and known != carrier:
+        raise ActionError(
+            _("This code names %(carrier)s already.") % {"carrier": registry.carrier(known).name()}
+        )
+    with transaction.atomic():
+        if known is None:
+            carrier_actions.add_provider_code(carrier, provider, provider_code, actor)
+        rows = list(
+            UnmatchedEvent.objects.select_for_update().filter(
+                carrier="", provider=provider, provider_carrier=provider_code
+            )
+        )
+        result = _reingest_parked(rows, carrier) if rows else ingest.IngestResult()
+        record_audit(
+            actor,
+            "tracking.carrier_code_mapped",
+            ("carriers.carrier", carrier),
+            after={"provider": provider, "code": provider_code, "carrier": carrier,
+                   "events": len(rows), "attached": result.stored + result.duplicates},
+        )  # fmt: skip
+    return InboxOutcome(attached=result.stored + result.duplicates, waiting=result.unmatched)

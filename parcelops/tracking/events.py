@@ -43,6 +43,9 @@ class ParsedEvent:
     # occurred_at as as_utc_text() writes it, when the parser had it for free (batch and file
     # events): formatting a datetime is a large share of an ingested event's cost (decision 0014).
     utc_text: str = field(default="", hash=False, compare=False)
+    # The provider's own code of the carrier, kept when it maps to none of ours (carrier
+    # is then ""), so a parked event can say which code staff should map.
+    provider_carrier: str = field(default="", hash=False, compare=False)
 
     @property
     def occurred_text(self) -> str:

@@ -237,7 +237,7 @@ EVENT_COLUMNS = (
 UNMATCHED_COLUMNS = (
     "carrier", "tracking_number", "occurred_at", "local_time", "offset_source", "received_at",
     "provider", "raw_code", "raw_text", "location", "status", "substatus", "dedupe_key",
-    "event_id", "raw",
+    "event_id", "raw", "provider_carrier",
 )  # fmt: skip
 # Compare-and-set: a shipment is written only if its version is still the one read.
 UPDATE_SHIPMENT = (
@@ -663,6 +663,7 @@ def _plan_unmatched(chunk: _Chunk, plan: _Plan, unmatched: list[int]) -> None:
                 keys[index],
                 event.event_id[:100],
                 orjson.dumps(event.raw).decode(),
+                event.provider_carrier[:60],
             )
         )
         plan.result.outcomes[index] = UNMATCHED

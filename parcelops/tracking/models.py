@@ -116,6 +116,10 @@ class UnmatchedEvent(models.Model):
     dedupe_key = models.CharField(max_length=32)
     event_id = models.CharField(max_length=100, blank=True)
     raw = models.TextField(blank=True)
+    # The provider's own code of the carrier when it maps to none of ours (carrier is then
+    # ""): shown on the unmapped page until staff map it. A database default too, so raw
+    # inserts that do not name it still work.
+    provider_carrier = models.CharField(max_length=60, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -165,3 +169,29 @@ class ProviderAccount(models.Model):
 
     def __str__(self) -> str:
         return self.provider
+
+
+class CodeMapping(models.Model):
+    """A provider's raw code that staff mapped to a status once, from the unmapped-codes
+    inbox: ingestion consults it (parcelops.tracking.code_mappings) for codes the provider
+    modules' tables and keyword rules leave unmapped."""
+
+    provider = models.CharField(max_length=20)
+    raw_code = models.CharField(max_length=60)
+    status = models.CharField(max_length=24, choices=TrackingStatus.choices)
+    substatus = models.CharField(max_length=60, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "raw_code"], name="code_mapping_unique")
+        ]
+        permissions = [
+            ("resolve_tracking_inbox", "Can attach parked carrier events and map codes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.raw_code} -> {self.status}"

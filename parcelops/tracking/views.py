@@ -5,27 +5,28 @@ Thin on purpose: a page reads a form, calls one function of parcelops.tracking.a
 scans), and renders. The customer's page is in public_views.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import staff_page
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.orders.views import order_or_404
-from parcelops.tracking import actions, order_parcels, scans
+from parcelops.tracking import actions, inbox, order_parcels, scans
 from parcelops.tracking.forms import ScanForm
-from parcelops.tracking.models import TrackingEvent, UnmatchedEvent
+from parcelops.tracking.models import UnmatchedEvent
 from parcelops.tracking.presentation import carrier_name
 
 INBOX_PAGE_SIZE = 50
@@ -145,25 +146,177 @@ def scan(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def unmatched_events(request: HttpRequest) -> HttpResponse:
-    """Events for numbers no shipment has (yet): kept, listed, never invisible."""
+    """Events for numbers no shipment has (yet): kept, listed, never invisible; each says
+    why it waits, which parcels could take it, and (for logistics staff) how to attach it."""
     events = UnmatchedEvent.objects.order_by("-received_at", "-id")
     page = Paginator(events, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tracking/unmatched.html", {"page": page})
+    candidates = inbox.candidates_by_number(event.tracking_number for event in page.object_list)
+    rows = [
+        {
+            "event": event,
+            "parcels": candidates.get(event.tracking_number, []),
+            "reason": inbox.parked_reason(event, candidates.get(event.tracking_number, [])),
+            "is_unknown_carrier_code": inbox.is_unknown_carrier_code(event),
+        }
+        for event in page.object_list
+    ]
+    return render(request, "tracking/unmatched.html", {"page": page, "rows": rows})
+
+
+def _attach_context(number: str, request: HttpRequest) -> dict[str, Any]:
+    waiting = list(UnmatchedEvent.objects.filter(tracking_number=number).order_by("occurred_at"))
+    if not waiting:
+        raise Http404(_("No events wait for this tracking number."))
+    chosen = (
+        request.POST.getlist("events") if request.method == "POST" else request.GET.getlist("event")
+    )
+    return {
+        "number": number,
+        "waiting": waiting,
+        "chosen": {str(pk) for pk in chosen} or {str(event.pk) for event in waiting},
+        "parcels": inbox.candidates_by_number([number]).get(number, []),
+        "carriers": inbox.carrier_choices(get_language() or "en"),
+        "values": request.POST if request.method == "POST" else {},
+    }
+
+
+def _ids(values: list[str]) -> list[int] | None:
+    """Ids posted by a form; None when one is not a number (a forged or broken form)."""
+    try:
+        return [int(value) for value in values]
+    except ValueError:
+        return None
+
+
+@staff_page
+@permission_required(roles.RESOLVE_TRACKING_INBOX, raise_exception=True)
+def attach_events(request: HttpRequest, number: str) -> HttpResponse:
+    """Attach the events waiting for one tracking number (all, or those ticked) to a parcel:
+    one of the parcels with this number, or an order's parcel of a carrier."""
+    context = _attach_context(number, request)
+    if request.method != "POST":
+        return render(request, "tracking/attach.html", context)
+    event_ids = _ids(request.POST.getlist("events"))
+    shipment_ids = _ids([request.POST["shipment"]] if request.POST.get("shipment") else [])
+    if event_ids is None or shipment_ids is None:
+        return HttpResponseBadRequest(_("The form was not filled in by this page."))
+    try:
+        shipment, outcome = actions.attach_parked_events(
+            event_ids,
+            request.user,
+            shipment_id=shipment_ids[0] if shipment_ids else None,
+            order_number=request.POST.get("order", ""),
+            carrier=request.POST.get("carrier", ""),
+        )
+    except InputError as error:
+        context["errors"] = {e.field: e.message for e in error.errors}
+        return render(request, "tracking/attach.html", context, status=422)
+    except ActionError as error:
+        messages.error(request, str(error))
+        return redirect("tracking:unmatched")
+    except NotPermittedError as error:
+        raise PermissionDenied(str(error)) from error
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d event attached to parcel %(tracking)s of order %(order)s.",
+            "%(count)d events attached to parcel %(tracking)s of order %(order)s.",
+            outcome.attached,
+        )
+        % {
+            "count": outcome.attached,
+            "tracking": shipment.tracking_number,
+            "order": shipment.order.number,
+        },
+    )
+    return redirect("tracking:unmatched")
+
+
+def _unmapped_context(request: HttpRequest) -> dict[str, Any]:
+    page = Paginator(inbox.unmapped_code_groups(), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return {
+        "page": page,
+        "carrier_codes": inbox.unknown_carrier_codes(),
+        "status_choices": inbox.status_choices(),
+        "carriers": inbox.carrier_choices(get_language() or "en"),
+    }
 
 
 @staff_page
 def unmapped_codes(request: HttpRequest) -> HttpResponse:
-    """Stored events whose raw code no mapping knows, grouped for the mapping review."""
-    groups = (
-        TrackingEvent.objects.filter(status="")
-        .values("provider", "raw_code")
-        .annotate(
-            count=Count("id"),
-            last_received_at=Max("received_at"),
-            example_text=Max("raw_text"),
-            shipments=Count("shipment", distinct=True),
+    """Raw codes no mapping knows (stored and parked events), and carrier codes that name
+    none of our carriers; logistics staff map each once."""
+    return render(request, "tracking/unmapped.html", _unmapped_context(request))
+
+
+def _refused(request: HttpRequest, error: InputError | ActionError) -> HttpResponse:
+    """The unmapped page again, saying why nothing was changed."""
+    context = _unmapped_context(request)
+    if isinstance(error, InputError):
+        context["refusal"] = [e.message for e in error.errors]
+        status = 422
+    else:
+        context["refusal"] = [str(error)]
+        status = 409
+    return render(request, "tracking/unmapped.html", context, status=status)
+
+
+def _mapping_posted(request: HttpRequest, change: Callable[[], str]) -> HttpResponse:
+    """Run one mapping action of the unmapped page: back to it with the action's outcome,
+    or the page again (4xx) saying why nothing was changed."""
+    try:
+        outcome = change()
+    except (InputError, ActionError) as error:
+        return _refused(request, error)
+    except NotPermittedError as error:
+        raise PermissionDenied(str(error)) from error
+    messages.success(request, outcome)
+    return redirect("tracking:unmapped")
+
+
+@staff_page
+@permission_required(roles.RESOLVE_TRACKING_INBOX, raise_exception=True)
+@require_POST
+def map_code(request: HttpRequest) -> HttpResponse:
+    posted = request.POST
+    status, _colon, substatus = posted.get("mapping", "").partition(":")
+
+    def change() -> str:
+        outcome = actions.map_provider_code(
+            posted.get("provider", ""), posted.get("raw_code", ""), status, substatus, request.user
         )
-        .order_by("-count", "provider", "raw_code")
-    )
-    page = Paginator(groups, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tracking/unmapped.html", {"page": page})
+        return _(
+            "Code %(code)s is mapped. Parcels updated: %(parcels)d; waiting events: %(waiting)d."
+        ) % {
+            "code": posted.get("raw_code", "").strip(),
+            "parcels": outcome.refolded,
+            "waiting": outcome.waiting,
+        }
+
+    return _mapping_posted(request, change)
+
+
+@staff_page
+@permission_required(roles.RESOLVE_TRACKING_INBOX, raise_exception=True)
+@require_POST
+def map_carrier(request: HttpRequest) -> HttpResponse:
+    posted = request.POST
+    carrier = posted.get("carrier", "")
+
+    def change() -> str:
+        outcome = actions.map_carrier_code(
+            posted.get("provider", ""), posted.get("provider_code", ""), carrier, request.user
+        )
+        return _(
+            "Carrier code %(code)s now names %(carrier)s. Events attached: %(attached)d; "
+            "still waiting for their parcel: %(waiting)d."
+        ) % {
+            "code": posted.get("provider_code", "").strip(),
+            "carrier": carrier_name(carrier, get_language() or "en"),
+            "attached": outcome.attached,
+            "waiting": outcome.waiting,
+        }
+
+    return _mapping_posted(request, change)

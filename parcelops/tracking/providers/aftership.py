@@ -21,6 +21,7 @@ from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary
 from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.common import (
     constant_time_equals,
+    keep_unknown_carrier_code,
     local_time_at,
     main_statuses,
     payload_text,
@@ -203,6 +204,7 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
                 estimated_delivery=expected_delivery,
             )
         )
+    keep_unknown_carrier_code(events, carrier, slug)
     return AfterShipPush(
         event=payload_text(document.get("event")),
         event_id=payload_text(document.get("event_id")),

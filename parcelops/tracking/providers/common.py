@@ -3,6 +3,7 @@ times, signature comparison, the aggregators' main statuses and the building of 
 provider event."""
 
 import hmac
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -185,3 +186,12 @@ def provider_event(
         raw=raw,
         estimated_delivery=estimated_delivery,
     )
+
+
+def keep_unknown_carrier_code(events: Iterable[ParsedEvent], carrier: str, code: str) -> None:
+    """A push's carrier code that maps to none of ours stays with its events, so those
+    parked for it can be shown on the unmapped page and attach once staff map the code.
+    (The events were just built by the caller: nothing else holds them yet.)"""
+    if not carrier and code:
+        for event in events:
+            event.provider_carrier = code

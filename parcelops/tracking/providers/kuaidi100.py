@@ -17,6 +17,7 @@ from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary
 from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.common import (
     constant_time_equals,
+    keep_unknown_carrier_code,
     local_time_at,
     payload_text,
     provider_event,
@@ -221,6 +222,7 @@ def parse_push(param: str) -> Kuaidi100Push:
         dest_com = _text(destination.get("com")).lower() or com
         dest_nu = _text(destination.get("nu")) or number
         events += _events(destination, "destResult", carrier, number, dest_com, dest_nu)
+    keep_unknown_carrier_code(events, carrier, com)
 
     status, message = _text(document.get("status")), _text(document.get("message"))
     return Kuaidi100Push(

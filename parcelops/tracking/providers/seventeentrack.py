@@ -23,6 +23,7 @@ from parcelops.tracking.events import (
 from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.common import (
     constant_time_equals,
+    keep_unknown_carrier_code,
     local_time_at,
     main_statuses,
     payload_text,
@@ -252,6 +253,7 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
                     estimated_delivery=estimated_delivery,
                 )
             )
+    keep_unknown_carrier_code(events, carrier, payload_text(data.get("carrier")))
     return SeventeenTrackPush(
         event=event_type,
         carrier=carrier,

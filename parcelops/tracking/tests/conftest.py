@@ -48,3 +48,13 @@ def carrier_event(
 @pytest.fixture
 def packed(db, channel, frozen_now, staff):
     return packed_order()
+
+
+@pytest.fixture
+def forget_learned_carrier_codes():
+    """Carrier codes staff map are kept in the carrier table and loaded by the process:
+    forget what was loaded after the test."""
+    yield
+    from parcelops.carriers import registry
+
+    registry.forget_loaded_carriers()

@@ -15,7 +15,7 @@ def display_name(user: AbstractBaseUser | AnonymousUser | None) -> str:
     if user is None or not user.is_authenticated:
         return ""
     try:
-        profile_name = user.staff_profile.display_name  # type: ignore[union-attr]
+        profile_name = user.staff_profile.display_name  # type: ignore[union-attr,attr-defined]
     except StaffProfile.DoesNotExist:
         profile_name = ""
     if profile_name:

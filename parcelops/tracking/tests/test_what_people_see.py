@@ -1,0 +1,65 @@
+"""Staff and customers see words, not codes: substatus and source labels, display names,
+event details behind a toggle, and no expandable list of zero events (issue 13)."""
+
+import re
+
+import pytest
+
+from parcelops.accounts.models import StaffProfile
+from parcelops.orders.models import Order
+from parcelops.orders.tests.pages import page_for, text
+from parcelops.tracking import actions
+from parcelops.tracking.presentation import SUBSTATUS_LABELS, source_label, substatus_label
+from parcelops.tracking.status import SUBSTATUSES
+from parcelops.tracking.status import TrackingStatus as T
+from parcelops.tracking.tests.conftest import carrier_event
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "75123456789012"
+
+
+def test_every_substatus_of_the_vocabulary_has_a_label() -> None:
+    codes = {code for codes in SUBSTATUSES.values() for code in codes}
+    assert codes - set(SUBSTATUS_LABELS) == set()
+
+
+def test_labels_fall_back_without_showing_a_code_for_a_substatus(english) -> None:
+    assert substatus_label("arrived_facility") == "Arrived at facility"
+    assert substatus_label("carrier:held_at_gate") == ""
+    assert source_label("batch") == "Batch import (API)"
+    assert source_label("someone-new") == "someone-new"
+
+
+def visible_part(html: str) -> str:
+    """The page without what sits behind the closed details toggles of each event."""
+    return re.sub(r'<details class="event-details">.*?</details>', "", html, flags=re.DOTALL)
+
+
+def test_the_parcels_card_shows_words_and_folds_the_codes_behind_details(packed, staff, english):
+    StaffProfile.objects.filter(user=staff["warehouse"]).update(display_name="Zhang Min")
+    actions.create_shipment(packed, "zto", NUMBER, staff["warehouse"])
+    actions.record_tracking_events([carrier_event(NUMBER, 1, T.IN_TRANSIT, "arrived_facility")])
+
+    html = text(page_for(staff["analyst"]).get(f"/orders/{packed.number}/"))
+
+    shown = visible_part(html)
+    assert "<dd>Arrived at facility</dd>" in shown
+    assert '<span class="timeline-states">Arrived at facility</span>' in shown
+    assert " · Zhang Min</dd>" in shown
+    for code in ("arrived_facility", ">batch<", ">warehouse<"):
+        assert code not in shown
+    assert html.count('<details class="event-details">') == 1
+    assert "<dd>Batch import (API)</dd>" in html
+    assert '<dd class="mono">in_transit · arrived_facility</dd>' in html
+
+
+def test_a_new_parcel_says_it_has_no_events_yet_without_a_toggle(packed, staff, english):
+    actions.create_shipment(packed, "zto", NUMBER, staff["warehouse"])
+
+    html = text(page_for(staff["analyst"]).get(f"/orders/{packed.number}/"))
+
+    assert '<p class="muted parcel-no-events">No carrier events yet.</p>' in html
+    assert "0 carrier events" not in html
+    assert 'class="parcel-events"' not in html
+    assert Order.objects.get(pk=packed.pk).shipments.count() == 1

@@ -7,7 +7,7 @@ import pytest
 
 from parcelops.accounts.models import StaffProfile
 from parcelops.orders.models import Order
-from parcelops.orders.tests.pages import page_for, text
+from parcelops.orders.tests.pages import error_after, page_for, text
 from parcelops.tracking import actions
 from parcelops.tracking.presentation import SUBSTATUS_LABELS, source_label, substatus_label
 from parcelops.tracking.status import SUBSTATUSES
@@ -63,3 +63,59 @@ def test_a_new_parcel_says_it_has_no_events_yet_without_a_toggle(packed, staff, 
     assert "0 carrier events" not in html
     assert 'class="parcel-events"' not in html
     assert Order.objects.get(pk=packed.pk).shipments.count() == 1
+
+
+# --- the hand-over form: the customer's carrier and the number's carrier -------------------------
+
+
+def asked_for_sf(order: Order) -> Order:
+    Order.objects.filter(pk=order.pk).update(requested_carrier="sf-express")
+    return Order.objects.get(pk=order.pk)
+
+
+def test_another_carrier_than_the_requested_one_needs_a_tick(packed, staff, english):
+    order = asked_for_sf(packed)
+    client = page_for(staff["warehouse"])
+    url = f"/tracking/hand-over/{order.number}/"
+
+    detail = text(client.get(f"/orders/{order.number}/"))
+    refused = client.post(url, {"carrier": "zto", "tracking_number": NUMBER})
+
+    assert '<p class="hand-over-requested">The customer asked for SF Express.</p>' in detail
+    assert refused.status_code == 200
+    assert error_after(text(refused), "confirm_other_carrier") == [
+        "The customer asked for SF Express. Tick the box to hand over to another carrier anyway."
+    ]
+    assert order.shipments.count() == 0
+
+    confirmed = client.post(
+        url, {"carrier": "zto", "tracking_number": NUMBER, "confirm_other_carrier": "on"}
+    )
+
+    assert confirmed.status_code == 302
+    assert list(order.shipments.values_list("carrier", flat=True)) == ["zto"]
+
+
+def test_the_requested_carrier_needs_no_tick(packed, staff, english):
+    order = asked_for_sf(packed)
+
+    response = page_for(staff["warehouse"]).post(
+        f"/tracking/hand-over/{order.number}/",
+        {"carrier": "sf-express", "tracking_number": "SF1234567890123"},
+    )
+
+    assert response.status_code == 302
+    assert list(order.shipments.values_list("carrier", flat=True)) == ["sf-express"]
+
+
+def test_a_number_without_a_carrier_gets_the_carriers_it_fits_suggested(packed, staff, english):
+    html = text(
+        page_for(staff["warehouse"]).post(
+            f"/tracking/hand-over/{packed.number}/", {"carrier": "", "tracking_number": "SF1234567890123"}
+        )
+    )
+
+    assert error_after(html, "carrier") == ["This field is required."]
+    assert re.findall(r'data-carrier-choice="([^"]+)">([^<]+)</button>', html) == [
+        ("sf-express", "SF Express")
+    ]

@@ -149,7 +149,7 @@
       candidates.slice(0, 3).forEach(function (candidate) {
         var button = document.createElement("button");
         button.type = "button";
-        button.className = "btn btn-secondary btn-small";
+        button.className = "btn btn-secondary btn-sm";
         button.setAttribute("data-carrier-choice", candidate.code);
         button.textContent = candidate.name;
         hint.appendChild(button);

@@ -111,7 +111,8 @@ def test_the_requested_carrier_needs_no_tick(packed, staff, english):
 def test_a_number_without_a_carrier_gets_the_carriers_it_fits_suggested(packed, staff, english):
     html = text(
         page_for(staff["warehouse"]).post(
-            f"/tracking/hand-over/{packed.number}/", {"carrier": "", "tracking_number": "SF1234567890123"}
+            f"/tracking/hand-over/{packed.number}/",
+            {"carrier": "", "tracking_number": "SF1234567890123"},
         )
     )
 

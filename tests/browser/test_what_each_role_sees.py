@@ -78,11 +78,19 @@ def _event(number: str, hours_ago: float, status: str, substatus: str, code: str
 
 
 @pytest.fixture
-def shop(staff, channel, order_payload) -> Shop:
+def shop(staff, make_staff, channel, order_payload) -> Shop:
     """Test set-up: states are put in place directly, as the tracking tests' packed_order."""
     customer = {**order_payload["customer"], "tier": "vip"}
     in_review = _order(order_payload, "W-REVIEW", customer=customer)
     in_review = order_actions.submit_for_review(in_review, staff["order_processor"], "VIP")
+    # The widest row of a list, as in the demo: a large VIP order whose review is still to
+    # be asked for, assigned to someone with a long name.
+    waiting = _order(order_payload, "W-VIP-WAITING", customer=customer)
+    Order.objects.filter(pk=waiting.pk).update(
+        order_type="large",
+        total_cents=1_848_000,
+        assignee=make_staff("order_processor_3", "order_processor"),
+    )
     packed = _order(order_payload, "W-PACKED", requested_carrier="jd")
     shipped = _order(order_payload, "W-SHIPPED")
     Order.objects.filter(pk__in=[packed.pk, shipped.pk]).update(
@@ -128,6 +136,15 @@ def sign_in(tab, live_server, username: str | None) -> None:
     tab.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+# A table or a row of tabs that scrolls inside its card hides its end (the Total, the last
+# tab) as surely as a page that scrolls: both count.
+CUT_OFF_BLOCKS = """() => Array.from(document.querySelectorAll("main *")).filter((element) => {
+  const overflow = getComputedStyle(element).overflowX;
+  return (overflow === "auto" || overflow === "scroll")
+    && element.scrollWidth > element.clientWidth + 1;
+}).map((element) => element.tagName.toLowerCase() + "." + element.className)"""
+
+
 def problems_on(tab, live_server, paths: list[str], open_page=None) -> list[str]:
     """Every page at every width in every language; the problems found, one line each."""
     problems = []
@@ -139,12 +156,15 @@ def problems_on(tab, live_server, paths: list[str], open_page=None) -> list[str]
             tab.set_viewport_size({"width": width, "height": 900})
             for path in paths:
                 (open_page or tab.goto)(path)
+                where = f"{path} {language} {width}px"
                 scroll, client = tab.evaluate(
                     "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
                 )
-                where = f"{path} {language} {width}px"
                 if scroll > client:
                     problems.append(f"{where}: scrolls sideways ({scroll} > {client})")
+                hidden = tab.evaluate(CUT_OFF_BLOCKS)
+                if hidden:
+                    problems.append(f"{where}: blocks that scroll sideways inside {hidden}")
                 codes = raw_codes_in(tab.evaluate("document.body.innerText"), language)
                 if codes:
                     problems.append(f"{where}: shows raw codes {codes}")
@@ -206,8 +226,13 @@ def test_the_check_finds_a_raw_code_and_sideways_scrolling(tab, live_server, db)
     assert raw_codes_in("状态：in_transit", "zh-hans") == ["in_transit"]
     assert raw_codes_in("Delivered · arrived_facility", "en") == ["arrived_facility"]
     assert raw_codes_in("Your parcel was delivered.", "en") == []
-    tab.set_content('<body><div style="width: 2000px">in_review</div></body>')
+    tab.set_content(
+        '<body><main><div class="table-card" style="overflow-x: auto">'
+        '<div style="width: 2000px">in_review</div></div></main></body>'
+    )
     tab.set_viewport_size({"width": 390, "height": 900})
+    assert tab.evaluate(CUT_OFF_BLOCKS) == ["div.table-card"]
+    tab.set_content('<body><div style="width: 2000px">in_review</div></body>')
     assert tab.evaluate(
         "document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )

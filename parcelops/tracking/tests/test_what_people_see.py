@@ -120,3 +120,17 @@ def test_a_number_without_a_carrier_gets_the_carriers_it_fits_suggested(packed, 
     assert re.findall(r'data-carrier-choice="([^"]+)">([^<]+)</button>', html) == [
         ("sf-express", "SF Express")
     ]
+
+
+def test_the_customers_parcel_page_says_where_exactly_in_words(packed, staff, english):
+    actions.create_shipment(packed, "jd", "JDX000123456789", staff["warehouse"])
+    actions.record_tracking_events(
+        [carrier_event("JDX000123456789", 1, T.AVAILABLE_FOR_PICKUP, "in_locker", carrier="jd")]
+    )
+
+    html = text(page_for(None).get("/track/parcel/?number=JDX000123456789"))
+
+    assert '<h2 id="result-title" class="result-state">Ready for pickup</h2>' in html
+    assert '<p class="result-substatus">In a parcel locker</p>' in html
+    assert "JD Logistics · " in html
+    assert "in_locker" not in html

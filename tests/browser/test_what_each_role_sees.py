@@ -24,7 +24,7 @@ from tests.browser.pages import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = (1366, 390)
+WIDTHS = (1366, 390)  # a laptop, a phone
 LANGUAGES = ("zh-hans", "en")
 
 
@@ -145,6 +145,18 @@ CUT_OFF_BLOCKS = """() => Array.from(document.querySelectorAll("main *")).filter
 }).map((element) => element.tagName.toLowerCase() + "." + element.className)"""
 
 
+# On a phone every control a thumb aims at is at least 40 px high; a link inside running
+# text (a paragraph, a help line) is read, not aimed at, and the skip link sits off-screen.
+SMALL_TARGETS = """() => Array.from(
+  document.querySelectorAll("a, button, summary, select, input:not([type=hidden])")
+).filter((element) => {
+  const box = element.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && box.bottom > 0 && box.height < 40
+    && !element.closest("p, small, .help, .skip-link");
+}).map((element) => element.tagName.toLowerCase() + " " + element.innerText.trim().slice(0, 30))"""
+PHONE = 390
+
+
 def problems_on(tab, live_server, paths: list[str], open_page=None) -> list[str]:
     """Every page at every width in every language; the problems found, one line each."""
     problems = []
@@ -165,6 +177,9 @@ def problems_on(tab, live_server, paths: list[str], open_page=None) -> list[str]
                 hidden = tab.evaluate(CUT_OFF_BLOCKS)
                 if hidden:
                     problems.append(f"{where}: blocks that scroll sideways inside {hidden}")
+                small = tab.evaluate(SMALL_TARGETS) if width == PHONE else []
+                if small:
+                    problems.append(f"{where}: touch targets under 40 px {small}")
                 codes = raw_codes_in(tab.evaluate("document.body.innerText"), language)
                 if codes:
                     problems.append(f"{where}: shows raw codes {codes}")
@@ -232,6 +247,10 @@ def test_the_check_finds_a_raw_code_and_sideways_scrolling(tab, live_server, db)
     )
     tab.set_viewport_size({"width": 390, "height": 900})
     assert tab.evaluate(CUT_OFF_BLOCKS) == ["div.table-card"]
+    tab.set_content(
+        '<body><ul><li><a href="#">Order 1</a></li></ul><p><a href="#">read more</a></p></body>'
+    )
+    assert tab.evaluate(SMALL_TARGETS) == ["a Order 1"]
     tab.set_content('<body><div style="width: 2000px">in_review</div></body>')
     assert tab.evaluate(
         "document.documentElement.scrollWidth > document.documentElement.clientWidth"

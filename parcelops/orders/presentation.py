@@ -150,12 +150,14 @@ def public_state_label(state: str) -> str:
 
 
 def public_order_view(order: Order) -> dict[str, Any]:
-    timeline = []
+    timeline: list[dict[str, Any]] = []
     for event in order.events.filter(type__in=list(PUBLIC_EVENT_TYPES)).order_by("at", "id"):
         state = event.to_state or order.state
-        timeline.append(
-            {"at": event.at.isoformat(), "state": state, "label": public_state_label(state)}
-        )
+        label = public_state_label(state)
+        # Several internal steps read alike to the customer ("Being prepared"): the
+        # timeline says when each of their steps was reached, once.
+        if not timeline or timeline[-1]["label"] != label:
+            timeline.append({"at": event.at.isoformat(), "state": state, "label": label})
     return {
         "number": order.number,
         "state": order.state,

@@ -49,21 +49,10 @@ def _public_result(order: Order) -> dict[str, Any]:
     if view["promised_delivery_date"]:
         view["promised_delivery_date"] = date.fromisoformat(view["promised_delivery_date"])
     view["timeline"] = [
-        {**entry, "at": datetime.fromisoformat(entry["at"])}
-        for entry in reversed(_first_of_each_step(view["timeline"]))
+        {**entry, "at": datetime.fromisoformat(entry["at"])} for entry in reversed(view["timeline"])
     ]
     view["parcels"] = public_parcels(order)
     return view
-
-
-def _first_of_each_step(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Several internal steps read alike to the customer ("Being prepared"): the page lists
-    when each of their steps was reached, once."""
-    steps: list[dict[str, Any]] = []
-    for entry in timeline:
-        if not steps or steps[-1]["label"] != entry["label"]:
-            steps.append(entry)
-    return steps
 
 
 def public_order_lookup(request: HttpRequest) -> HttpResponse:

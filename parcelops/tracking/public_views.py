@@ -16,12 +16,7 @@ from django.utils.translation import get_language, gettext_lazy
 from parcelops.core.ratelimit import is_rate_limited
 from parcelops.tracking import forms
 from parcelops.tracking.models import Shipment
-from parcelops.tracking.presentation import (
-    carrier_name,
-    public_tracking_view,
-    status_label,
-    substatus_label,
-)
+from parcelops.tracking.presentation import carrier_name, public_tracking_view, status_label
 from parcelops.tracking.status import STATUS_RANK, TrackingStatus
 
 # The customer's progress bar: four steps, each reached at a rank of the status model.
@@ -105,9 +100,6 @@ def public_result(shipment: Shipment, zone_name: str) -> dict[str, Any]:
     rank = shipment.status_rank
     is_problem = wording.tone == "problem"
     view["explanation"] = wording.explanation
-    # Where exactly, in words ("In a parcel locker"), when it says more than the status.
-    detail = substatus_label(shipment.substatus)
-    view["substatus_label"] = detail if detail != view["status_label"] else ""
     view["tone"] = wording.tone
     view["has_progress"] = wording.has_progress
     view["steps"] = [

@@ -90,7 +90,6 @@ def test_too_many_lookups_get_the_429_page(normal_order, settings):
 
 def test_customers_read_their_own_words_for_every_state(english):
     from parcelops.orders.presentation import public_state_label
-    from parcelops.orders.public_views import _first_of_each_step
     from parcelops.orders.states import OrderState
 
     labels = {state: public_state_label(state) for state in OrderState.values}
@@ -100,5 +99,26 @@ def test_customers_read_their_own_words_for_every_state(english):
         "Being prepared",
     )
     assert "Stock allocated" not in labels.values()
-    steps = [{"label": labels[state]} for state in ("paid", "in_review", "approved", "allocated")]
-    assert _first_of_each_step(steps) == [{"label": "Order received"}, {"label": "Being prepared"}]
+
+
+@pytest.mark.django_db
+def test_internal_steps_that_read_alike_are_listed_once(normal_order, people):
+    from parcelops.orders.models import Order
+    from parcelops.orders.states import OrderState
+
+    actions.confirm_order(normal_order, people["order_processor"])
+    order = Order.objects.get(pk=normal_order.pk)
+    latest = order.events.order_by("at", "id").last()
+    order.events.create(
+        type="state_changed", from_state="approved", to_state="allocated", at=latest.at
+    )
+    Order.objects.filter(pk=order.pk).update(state=OrderState.ALLOCATED)
+
+    html = text(
+        page_for(None).post("/track/order/", {"number": order.number, "phone_last4": "5678"})
+    )
+
+    assert re.findall(r'<div class="timeline-head"><strong>(.*?)</strong>', html) == [
+        "Being prepared",
+        "Order received",
+    ]

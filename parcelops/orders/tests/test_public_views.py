@@ -109,6 +109,7 @@ def test_internal_steps_that_read_alike_are_listed_once(normal_order, people):
     actions.confirm_order(normal_order, people["order_processor"])
     order = Order.objects.get(pk=normal_order.pk)
     latest = order.events.order_by("at", "id").last()
+    assert latest is not None
     order.events.create(
         type="state_changed", from_state="approved", to_state="allocated", at=latest.at
     )

@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
 from parcelops.carriers import registry
-from parcelops.carriers.detection import detect_carriers
 from parcelops.core.zones import zone_named
+from parcelops.tracking.hand_over_checks import RequestedCarrierCheck
 from parcelops.tracking.presentation import carrier_name
 
 
@@ -60,7 +60,7 @@ class PublicTrackingForm(forms.Form):
         return normalised_number(self.cleaned_data["number"])
 
 
-class HandOverForm(forms.Form):
+class HandOverForm(RequestedCarrierCheck):
     """A packed order's parcel goes to a carrier: which one, its number, its service."""
 
     carrier = forms.ChoiceField(label=gettext_lazy("Carrier"))
@@ -76,51 +76,9 @@ class HandOverForm(forms.Form):
         help_text=gettext_lazy("For example “standard” or “next day”."),
     )
 
-    # Shown when the carrier is not the one the customer asked for: handing over anyway is a
-    # choice someone makes on purpose, not a slip of the list.
-    confirm_other_carrier = forms.BooleanField(
-        label=gettext_lazy("Hand over to this carrier anyway"), required=False
-    )
-
-    def __init__(self, *args: object, requested_carrier: str = "", **kwargs: object) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         cast(forms.ChoiceField, self.fields["carrier"]).choices = [("", "—"), *carrier_choices()]
-        self.requested_carrier = requested_carrier
-
-    @property
-    def requested_carrier_name(self) -> str:
-        return carrier_name(self.requested_carrier, get_language() or settings.LANGUAGE_CODE)
-
-    def suggested_carriers(self) -> list[tuple[str, str]]:
-        """The carriers the typed number fits, best first, as (code, name): the page offers
-        them when the number was typed without a carrier or with one it does not fit."""
-        number = str(self.data.get("tracking_number", "")) if self.is_bound else ""
-        if not number.strip():
-            return []
-        language = get_language() or settings.LANGUAGE_CODE
-        codes = [candidate.code for candidate in detect_carriers(number)][:3]
-        if str(self.data.get("carrier", "")) in codes:
-            return []
-        return [(code, carrier_name(code, language)) for code in codes]
-
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        carrier = cleaned.get("carrier")
-        if (
-            self.requested_carrier
-            and carrier
-            and carrier != self.requested_carrier
-            and not cleaned.get("confirm_other_carrier")
-        ):
-            self.add_error(
-                "confirm_other_carrier",
-                gettext(
-                    "The customer asked for %(requested)s. Tick the box to hand over to "
-                    "another carrier anyway."
-                )
-                % {"requested": self.requested_carrier_name},
-            )
-        return cleaned
 
 
 class ScanForm(forms.Form):

@@ -10,8 +10,9 @@ from parcelops.tracking.presentation import carrier_name
 
 
 class RequestedCarrierCheck(forms.Form):
-    """The base of the hand-over form: `requested_carrier` is the order's carrier code, "" for
-    none. A form that has a `carrier` and a `tracking_number` field."""
+    """The base of the hand-over form (a form with `carrier` and `tracking_number` fields).
+    The customer's carrier is `requested_carrier`, else the carrier the form starts with
+    (order_parcels.hand_over_form starts it with the customer's), "" for none."""
 
     # Handing over to another carrier than the customer's is a choice made on purpose, not a
     # slip of the list: the page asks for this tick, and the server checks it.
@@ -21,7 +22,7 @@ class RequestedCarrierCheck(forms.Form):
 
     def __init__(self, *args: object, requested_carrier: str = "", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.requested_carrier = requested_carrier
+        self.requested_carrier = requested_carrier or str(self.initial.get("carrier") or "")
 
     @property
     def requested_carrier_name(self) -> str:

@@ -34,7 +34,7 @@ def can_hand_over(order: Order, user: Any) -> bool:
 def hand_over_form(order: Order, data: Any = None) -> HandOverForm:
     """The form, with the carrier the customer asked for already chosen."""
     requested = order.requested_carrier if order.requested_carrier in registry.BY_CODE else ""
-    return HandOverForm(data, initial={"carrier": requested}, requested_carrier=requested)
+    return HandOverForm(data, initial={"carrier": requested})
 
 
 def _staff_event(event: TrackingEvent, zone: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ to the customer on the public page (no personal data at all)."""
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.utils.translation import gettext_lazy as _
 
 from parcelops.accounts import roles
 from parcelops.core.money import format_cents
@@ -126,17 +127,41 @@ PUBLIC_EVENT_TYPES = {
 }
 
 
+# The customer's words for each state: where their order is, not the shop's internal steps
+# (review, stock allocation, picking are all "being prepared").
+PUBLIC_STATE_LABELS: dict[str, Any] = {
+    OrderState.AWAITING_PAYMENT: _("Waiting for payment"),
+    OrderState.PAID: _("Order received"),
+    OrderState.IN_REVIEW: _("Order received"),
+    OrderState.APPROVED: _("Being prepared"),
+    OrderState.ALLOCATED: _("Being prepared"),
+    OrderState.PICKING: _("Being prepared"),
+    OrderState.PACKED: _("Being prepared"),
+    OrderState.SHIPPED: _("Handed to the carrier"),
+    OrderState.IN_TRANSIT: _("On its way"),
+    OrderState.DELIVERED: _("Delivered"),
+    OrderState.COMPLETED: _("Completed"),
+    OrderState.CANCELLED: _("Cancelled"),
+}
+
+
+def public_state_label(state: str) -> str:
+    return str(PUBLIC_STATE_LABELS[state])
+
+
 def public_order_view(order: Order) -> dict[str, Any]:
-    timeline = []
+    timeline: list[dict[str, Any]] = []
     for event in order.events.filter(type__in=list(PUBLIC_EVENT_TYPES)).order_by("at", "id"):
         state = event.to_state or order.state
-        timeline.append(
-            {"at": event.at.isoformat(), "state": state, "label": str(OrderState(state).label)}
-        )
+        label = public_state_label(state)
+        # Several internal steps read alike to the customer ("Being prepared"): the
+        # timeline says when each of their steps was reached, once.
+        if not timeline or timeline[-1]["label"] != label:
+            timeline.append({"at": event.at.isoformat(), "state": state, "label": label})
     return {
         "number": order.number,
         "state": order.state,
-        "state_label": str(OrderState(order.state).label),
+        "state_label": public_state_label(order.state),
         "placed_at": order.placed_at.isoformat(),
         "promised_delivery_date": order.promised_delivery_date.isoformat()
         if order.promised_delivery_date

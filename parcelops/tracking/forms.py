@@ -11,6 +11,7 @@ from django.utils.translation import get_language, gettext_lazy
 from parcelops.carriers import registry
 from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
 from parcelops.core.zones import zone_named
+from parcelops.tracking.hand_over_checks import RequestedCarrierCheck
 
 
 class TrackingNumberField(forms.CharField):
@@ -83,7 +84,7 @@ class PublicTrackingForm(forms.Form):
         ]
 
 
-class HandOverForm(forms.Form):
+class HandOverForm(RequestedCarrierCheck):
     """A packed order's parcel goes to a carrier: which one, its number, its service."""
 
     carrier = CarrierField(label=gettext_lazy("Carrier"))

@@ -53,7 +53,7 @@ def parcels(order: Order) -> list[Parcel]:
     zone = timezone.get_current_timezone()
     language = get_language() or settings.LANGUAGE_CODE
     shipments = (
-        order.shipments.select_related("created_by")
+        order.shipments.select_related("created_by__staff_profile")
         .order_by("created_at", "id")
         .prefetch_related(
             Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"))

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 from parcelops.carriers.names import carrier_label
 from parcelops.tracking.models import Shipment, TrackingEvent
@@ -41,6 +41,68 @@ def status_labels() -> dict[str, str]:
 def status_label(status: str) -> str:
     """The status in the active language's words; "" for an unmapped event."""
     return status_labels().get(status, "")
+
+
+# Substatuses in people's words (status.SUBSTATUSES lists the codes). A provider's own
+# namespaced substatus ("carrier:xyz") has no label: pages show the status, and the code only
+# behind the event's details toggle.
+SUBSTATUS_LABELS: dict[str, Any] = {
+    "not_found": gettext_lazy("Not found yet"),
+    "invalid_number": gettext_lazy("Invalid number"),
+    "carrier_unknown": gettext_lazy("Carrier unknown"),
+    "label_created": gettext_lazy("Label created"),
+    "awaiting_pickup": gettext_lazy("Awaiting pickup"),
+    "pickup_failed": gettext_lazy("Pickup failed"),
+    "picked_up": gettext_lazy("Picked up"),
+    "arrived_facility": gettext_lazy("Arrived at facility"),
+    "departed_facility": gettext_lazy("Departed facility"),
+    "customs_processing": gettext_lazy("In customs"),
+    "customs_released": gettext_lazy("Released by customs"),
+    "rerouted": gettext_lazy("Rerouted"),
+    "transferred": gettext_lazy("Handed to another carrier"),
+    "out_for_delivery": gettext_lazy("Out for delivery"),
+    "at_pickup_point": gettext_lazy("At a pickup point"),
+    "in_locker": gettext_lazy("In a parcel locker"),
+    "recipient_unavailable": gettext_lazy("Recipient not available"),
+    "address_problem": gettext_lazy("Address problem"),
+    "business_closed": gettext_lazy("Business closed"),
+    "delayed_weather": gettext_lazy("Delayed by weather"),
+    "delayed_carrier": gettext_lazy("Delayed by the carrier"),
+    "held_by_customs": gettext_lazy("Held by customs"),
+    "address_invalid": gettext_lazy("Address invalid"),
+    "refused": gettext_lazy("Refused"),
+    "damaged": gettext_lazy("Damaged"),
+    "stranded": gettext_lazy("Stranded"),
+    "pickup_unclaimed": gettext_lazy("Not collected"),
+    "return_initiated": gettext_lazy("Return started"),
+    "signed_by_recipient": gettext_lazy("Signed by the recipient"),
+    "signed_by_proxy": gettext_lazy("Signed by someone else"),
+    "locker": gettext_lazy("Delivered to a locker"),
+    "neighbour": gettext_lazy("Left with a neighbour"),
+    "no_update_timeout": gettext_lazy("No update for a long time"),
+}
+
+# Where an event came from (TrackingEvent.provider), in people's words.
+SOURCE_LABELS: dict[str, Any] = {
+    "kuaidi100": gettext_lazy("Kuaidi100"),
+    "aftership": gettext_lazy("AfterShip"),
+    "17track": gettext_lazy("17TRACK"),
+    "batch": gettext_lazy("Batch import (API)"),
+    "file": gettext_lazy("Carrier file"),
+    "scan": gettext_lazy("Warehouse scan"),
+}
+
+
+def substatus_label(substatus: str) -> str:
+    """The substatus in the active language's words; "" for one without a label."""
+    label = SUBSTATUS_LABELS.get(substatus)
+    return str(label) if label is not None else ""
+
+
+def source_label(provider: str) -> str:
+    """Where an event came from in words; an unknown source keeps its name."""
+    label = SOURCE_LABELS.get(provider)
+    return str(label) if label is not None else provider
 
 
 def carrier_name(code: str, language: str) -> str:
@@ -165,8 +227,10 @@ def staff_event_view(event: TrackingEvent, zone: ZoneInfo) -> dict[str, Any]:
         **_public_event(event, zone),
         "text": event.raw_text,
         "substatus": event.substatus,
+        "substatus_label": substatus_label(event.substatus),
         "raw_code": event.raw_code,
         "provider": event.provider,
+        "source_label": source_label(event.provider),
         "local_time": event.local_time,
         "offset_source": event.offset_source,
         "received_at": event.received_at.astimezone(zone).isoformat(),

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from parcelops.orders import actions
 from parcelops.orders.models import Order, OrderEvent
+from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,14 +17,6 @@ def submitted_vip_order(staff, order_payload) -> Order:
     order_payload["customer"]["tier"] = "vip"
     order = actions.intake_order(order_payload, None).order
     return actions.submit_for_review(order, staff["order_processor"], "VIP discount checked.")
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".userbox-name")).to_have_text(username)
 
 
 def test_a_reviewer_approves_a_submitted_order_from_its_page(

@@ -835,13 +835,13 @@ def test_the_customer_sees_the_status_without_any_personal_data(staff):
     assert response.json() == {
         "number": order.number,
         "state": "approved",
-        "state_label": "Approved",
+        "state_label": "Being prepared",
         "placed_at": "2026-11-25T01:30:00+00:00",
         "promised_delivery_date": "2026-12-01",
         "items": 3,
         "timeline": [
-            {"at": "2026-11-25T02:00:00+00:00", "state": "paid", "label": "Paid, being processed"},
-            {"at": "2026-11-25T02:00:00+00:00", "state": "approved", "label": "Approved"},
+            {"at": "2026-11-25T02:00:00+00:00", "state": "paid", "label": "Order received"},
+            {"at": "2026-11-25T02:00:00+00:00", "state": "approved", "label": "Being prepared"},
         ],
     }
     text = response.content.decode()

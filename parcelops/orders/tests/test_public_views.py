@@ -35,15 +35,15 @@ def test_the_right_number_and_phone_show_the_order_without_personal_data(normal_
 
     html = text(response)
     assert response.status_code == 200
-    assert '<h2 id="result-title" class="result-state">Approved</h2>' in html
+    assert '<h2 id="result-title" class="result-state">Being prepared</h2>' in html
     assert '<li class="is-current" aria-current="step">' in html
     assert "<dt>Items</dt><dd>3</dd>" in html
     assert re.findall(r'<div class="timeline-head"><strong>(.*?)</strong>', html) == [
-        "Approved",
-        "Paid, being processed",
+        "Being prepared",
+        "Order received",
     ]
     assert '<time datetime="2026-11-25T10:00:00+08:00">2026-11-25 10:00</time>' in html
-    for private in ("王小明", "13812345678", "文三路", "order_processor", "西湖龙井"):
+    for private in ("王小明", "13812345678", "文三路", "order_processor", "西湖龙井", "Approved"):
         assert private not in html
 
 
@@ -86,3 +86,40 @@ def test_too_many_lookups_get_the_429_page(normal_order, settings):
     assert response["Retry-After"] == "60"
     assert "<h1>Too many lookups</h1>" in text(response)
     assert 'class="result-state' not in text(response)
+
+
+def test_customers_read_their_own_words_for_every_state(english):
+    from parcelops.orders.presentation import public_state_label
+    from parcelops.orders.states import OrderState
+
+    labels = {state: public_state_label(state) for state in OrderState.values}
+    assert (labels["in_review"], labels["allocated"], labels["picking"]) == (
+        "Order received",
+        "Being prepared",
+        "Being prepared",
+    )
+    assert "Stock allocated" not in labels.values()
+
+
+@pytest.mark.django_db
+def test_internal_steps_that_read_alike_are_listed_once(normal_order, people):
+    from parcelops.orders.models import Order
+    from parcelops.orders.states import OrderState
+
+    actions.confirm_order(normal_order, people["order_processor"])
+    order = Order.objects.get(pk=normal_order.pk)
+    latest = order.events.order_by("at", "id").last()
+    assert latest is not None
+    order.events.create(
+        type="state_changed", from_state="approved", to_state="allocated", at=latest.at
+    )
+    Order.objects.filter(pk=order.pk).update(state=OrderState.ALLOCATED)
+
+    html = text(
+        page_for(None).post("/track/order/", {"number": order.number, "phone_last4": "5678"})
+    )
+
+    assert re.findall(r'<div class="timeline-head"><strong>(.*?)</strong>', html) == [
+        "Being prepared",
+        "Order received",
+    ]

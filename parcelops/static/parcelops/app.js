@@ -117,9 +117,89 @@
     recalculate();
   }
 
+  /* The hand-over form: the carriers the typed number fits are offered (the first one chosen
+     when no carrier is), and choosing another carrier than the customer's asks for a tick. */
+  function setUpHandOver(form) {
+    var select = form.querySelector("select[name='carrier']");
+    var number = form.querySelector("input[name='tracking_number']");
+    var hint = form.querySelector("[data-carrier-hint]");
+    var confirmBox = form.querySelector("[data-carrier-confirm]");
+    var requested = form.getAttribute("data-requested-carrier") || "";
+    var chosenByUs = false;
+    var timer = null;
+    var asked = "";
+
+    function showConfirm() {
+      if (confirmBox) confirmBox.hidden = !(requested && select.value && select.value !== requested);
+    }
+
+    function choose(code) {
+      select.value = code;
+      showConfirm();
+    }
+
+    function showHint(candidates) {
+      hint.textContent = "";
+      var fits = candidates.some(function (c) { return c.code === select.value; });
+      if (!candidates.length || (fits && !chosenByUs)) {
+        hint.hidden = true;
+        return;
+      }
+      hint.appendChild(document.createTextNode(hint.getAttribute("data-hint-text") + " "));
+      candidates.slice(0, 3).forEach(function (candidate) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-secondary btn-sm";
+        button.setAttribute("data-carrier-choice", candidate.code);
+        button.textContent = candidate.name;
+        hint.appendChild(button);
+      });
+      hint.hidden = false;
+    }
+
+    function detect() {
+      var value = number.value.replace(/[\s-]+/g, "");
+      if (value.length < 6 || value === asked || !window.fetch) return;
+      asked = value;
+      fetch(form.getAttribute("data-detect-url") + "?number=" + encodeURIComponent(value), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      })
+        .then(function (response) { return response.ok ? response.json() : { candidates: [] }; })
+        .then(function (data) {
+          if (value !== asked) return;
+          var candidates = data.candidates || [];
+          if (candidates.length && (!select.value || chosenByUs)) {
+            chosenByUs = true;
+            choose(candidates[0].code);
+          }
+          showHint(candidates);
+        })
+        .catch(function () { /* no suggestion: the form works as before */ });
+    }
+
+    number.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(detect, 250);
+    });
+    select.addEventListener("change", function () {
+      chosenByUs = false;
+      showConfirm();
+    });
+    hint.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-carrier-choice]");
+      if (!button) return;
+      chosenByUs = false;
+      choose(button.getAttribute("data-carrier-choice"));
+      hint.hidden = true;
+    });
+    showConfirm();
+  }
+
   onReady(function () {
     setUpMenu();
     setUpConfirmations();
     setUpOrderForm();
+    document.querySelectorAll("[data-hand-over-form]").forEach(setUpHandOver);
   });
 })();

@@ -2,6 +2,7 @@
 
 from django import template
 
+from parcelops.tracking import presentation
 from parcelops.tracking.status import TrackingStatus
 
 register = template.Library()
@@ -28,3 +29,13 @@ STATUS_TONES: dict[str, str] = {
 @register.filter
 def tracking_tone(status: str) -> str:
     return STATUS_TONES.get(status, "grey")
+
+
+@register.filter
+def substatus_label(substatus: str) -> str:
+    return presentation.substatus_label(substatus)
+
+
+@register.filter
+def source_label(provider: str) -> str:
+    return presentation.source_label(provider)

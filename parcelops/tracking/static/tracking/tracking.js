@@ -46,9 +46,10 @@
       item.querySelector("[data-type]").textContent = row.scan_type;
       item.querySelector("[data-message]").textContent = row.message;
       var time = item.querySelector("time");
-      var at = new Date(row.at);
       time.setAttribute("datetime", row.at);
-      time.textContent = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+      /* The server's time is already in the shop's zone, like every other time on the
+         pages: its clock part as written, never the browser's zone. */
+      time.textContent = row.at.slice(11, 19);
       list.insertBefore(item, list.firstChild);
       while (list.children.length > 12) list.removeChild(list.lastChild);
       if (empty) empty.hidden = true;

@@ -1,0 +1,179 @@
+"""Corrections (R2.3, R8.1): edit lines and amounts, cancel, delete an invalid order."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from parcelops.accounts import roles
+from parcelops.accounts.permissions import Actor, require_permission
+from parcelops.core.clock import now
+from parcelops.core.errors import ActionError, FieldError, InputError
+from parcelops.orders import rules
+from parcelops.orders.actions._common import locked, log_event, move, order_snapshot, save
+from parcelops.orders.models import Order
+from parcelops.orders.states import (
+    EDITABLE_STATES,
+    OrderEventType,
+    OrderState,
+    ReviewState,
+)
+
+
+@dataclass(frozen=True)
+class LineChange:
+    line_id: int
+    quantity: int | None = None
+    unit_price_cents: int | None = None
+
+
+def _apply_line_changes(
+    order: Order,
+    changes: list[LineChange],
+    discount_cents: int | None,
+    shipping_fee_cents: int | None,
+) -> dict[str, Any]:
+    lines = {line.pk: line for line in order.lines.all()}
+    errors: list[FieldError] = []
+    for index, change in enumerate(changes):
+        if change.line_id not in lines:
+            errors.append(FieldError(f"lines[{index}].id", _("No such line on this order.")))
+        if change.quantity is not None and change.quantity < 1:
+            errors.append(FieldError(f"lines[{index}].quantity", _("Must be at least 1.")))
+        elif change.quantity is not None and change.quantity > rules.MAX_LINE_QUANTITY:
+            errors.append(
+                FieldError(
+                    f"lines[{index}].quantity",
+                    _("Must be at most %(n)d.") % {"n": rules.MAX_LINE_QUANTITY},
+                )
+            )
+        if change.unit_price_cents is not None and change.unit_price_cents < 0:
+            errors.append(FieldError(f"lines[{index}].unit_price", _("Must not be negative.")))
+    if discount_cents is not None and discount_cents < 0:
+        errors.append(FieldError("discount", _("Must not be negative.")))
+    if shipping_fee_cents is not None and shipping_fee_cents < 0:
+        errors.append(FieldError("shipping_fee", _("Must not be negative.")))
+    if errors:
+        raise InputError(errors)
+    changed: dict[str, Any] = {}
+    for change in changes:
+        line = lines[change.line_id]
+        if change.quantity is not None and change.quantity != line.quantity:
+            changed[f"line {line.sku} quantity"] = [line.quantity, change.quantity]
+            line.quantity = change.quantity
+        if change.unit_price_cents is not None and change.unit_price_cents != line.unit_price_cents:
+            changed[f"line {line.sku} unit_price_cents"] = [
+                line.unit_price_cents,
+                change.unit_price_cents,
+            ]
+            line.unit_price_cents = change.unit_price_cents
+        line.save(update_fields=["quantity", "unit_price_cents"])
+    if discount_cents is not None and discount_cents != order.discount_cents:
+        changed["discount_cents"] = [order.discount_cents, discount_cents]
+        order.discount_cents = discount_cents
+    if shipping_fee_cents is not None and shipping_fee_cents != order.shipping_fee_cents:
+        changed["shipping_fee_cents"] = [order.shipping_fee_cents, shipping_fee_cents]
+        order.shipping_fee_cents = shipping_fee_cents
+    order.subtotal_cents = sum(line.line_total_cents for line in lines.values())
+    total = order.subtotal_cents - order.discount_cents + order.shipping_fee_cents
+    if total < 0:
+        raise InputError([FieldError("discount", _("The discount is larger than the order."))])
+    if total != order.total_cents:
+        changed["total_cents"] = [order.total_cents, total]
+    order.total_cents = total
+    return changed
+
+
+def _reclassify(order: Order, changed: dict[str, Any]) -> None:
+    """Classify again after an edit before approval (R2.2.1, R2.3).
+
+    Otherwise an order edited up past the large-amount threshold would be confirmed
+    without review. A review once required stays required, even if the amount drops again.
+    """
+    classification = rules.classify_order(
+        total_cents=order.total_cents,
+        customer_tier=order.customer_tier,
+        product_types=[line.product_type for line in order.lines.all()],
+        large_order_cents=settings.PARCELOPS_LARGE_ORDER_CENTS,
+        review_tiers=settings.PARCELOPS_REVIEW_TIERS,
+    )
+    if classification.order_type != order.order_type:
+        changed["order_type"] = [order.order_type, str(classification.order_type)]
+    order.order_type = classification.order_type
+    order.classification_reasons = list(classification.reasons)
+    if classification.needs_review and order.review_state == ReviewState.NOT_REQUIRED:
+        changed["review_state"] = [order.review_state, str(ReviewState.REQUIRED)]
+        order.review_state = ReviewState.REQUIRED
+
+
+@transaction.atomic
+def edit_order(
+    order: Order,
+    actor: Actor,
+    changes: list[LineChange],
+    *,
+    discount_cents: int | None = None,
+    shipping_fee_cents: int | None = None,
+    comment: str = "",
+) -> Order:
+    """Correct quantities, prices or amounts: processors before shipping, administrators any time.
+
+    Locked while in review (R2.3), and after shipping for everyone but administrators.
+    """
+    is_admin_edit = actor is not None and actor.has_perm(roles.EDIT_ORDER_AMOUNTS)  # type: ignore[union-attr]
+    if not is_admin_edit:
+        require_permission(actor, roles.PROCESS_ORDER)
+    order = locked(order)
+    if order.state == OrderState.IN_REVIEW:
+        raise ActionError(_("The order is locked while in review."))
+    if not is_admin_edit and order.state not in EDITABLE_STATES:
+        raise ActionError(_("Only an administrator can change an order in this state."))
+    if order.state == OrderState.CANCELLED:
+        raise ActionError(_("A cancelled order cannot be edited."))
+    before = order_snapshot(order)
+    changed = _apply_line_changes(order, changes, discount_cents, shipping_fee_cents)
+    if not changed:
+        return order
+    if order.state in EDITABLE_STATES:
+        _reclassify(order, changed)
+    log_event(
+        order,
+        OrderEventType.EDITED,
+        actor,
+        comment=comment,
+        data={"changes": changed, "by_admin": is_admin_edit},
+    )
+    save(order, actor, "order.edited", before, lines_changed=True, changes=changed)
+    return order
+
+
+@transaction.atomic
+def delete_invalid_order(order: Order, actor: Actor, reason: str) -> Order:
+    """Administrators remove an invalid order: hidden from lists, kept for the audit trail."""
+    require_permission(actor, roles.DELETE_ORDER)
+    if not reason.strip():
+        raise InputError([FieldError("reason", _("Say why the order is invalid."))])
+    order = Order.all_objects.select_for_update().get(pk=order.pk)
+    if order.is_deleted:
+        raise ActionError(_("The order was already deleted."))
+    before = order_snapshot(order)
+    order.is_deleted = True
+    order.deleted_at = now()
+    order.deletion_reason = reason.strip()
+    log_event(order, OrderEventType.DELETED, actor, comment=reason.strip())
+    save(order, actor, "order.deleted", before, reason=reason.strip())
+    return order
+
+
+@transaction.atomic
+def cancel_order(order: Order, actor: Actor, reason: str) -> Order:
+    require_permission(actor, roles.CANCEL_ORDER)
+    if not reason.strip():
+        raise InputError([FieldError("reason", _("Say why the order is cancelled."))])
+    order = locked(order)
+    before = order_snapshot(order)
+    move(order, OrderState.CANCELLED, actor, OrderEventType.CANCELLED, comment=reason.strip())
+    save(order, actor, "order.cancelled", before, reason=reason.strip())
+    return order

@@ -25,15 +25,11 @@ from parcelops.accounts import roles
 from parcelops.accounts.permissions import staff_page
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.core.money import format_cents
-from parcelops.orders import actions, forms
+from parcelops.orders import actions, forms, guards
 from parcelops.orders.models import Order, OrderEvent
 from parcelops.orders.presentation import can_see_customer_data, customer_view
 from parcelops.orders.queries import OrderFilters, filter_orders, get_order
 from parcelops.orders.states import (
-    ALLOWED_TRANSITIONS,
-    EDITABLE_STATES,
-    FINAL_STATES,
-    FULFILMENT_STATES,
     OPEN_PROCESSING_STATES,
     OrderEventType,
     OrderState,
@@ -110,47 +106,34 @@ class PossibleActions:
 
 
 def possible_actions(order: Order, user: Any) -> PossibleActions:
+    """Asks the guards the actions use, so a button shows exactly when pressing it works."""
     state = OrderState(order.state)
-    has = user.has_perm
-    can_process = has(roles.PROCESS_ORDER)
-    can_review = has(roles.REVIEW_ORDER) and state == OrderState.IN_REVIEW
-    needs_review = order.review_state not in (ReviewState.NOT_REQUIRED, ReviewState.APPROVED)
-    is_own = order.processed_by_id is not None and order.processed_by_id == user.pk
-    # Warehouse steps start only from states already cleared to ship. Shipped and in transit
-    # follow the parcels; delivered by hand is a correction with its own form.
-    steps = ALLOWED_TRANSITIONS[state] if state in FULFILMENT_STATES else frozenset()
+    # Every warehouse step the order could take, the next one forward first. Delivered by
+    # hand is a correction with its own form; shipped and in transit follow the parcels.
     advance_to = [
         (str(target), str(target.label), STATE_ORDER.index(target) > STATE_ORDER.index(state))
-        for target in sorted(steps, key=STATE_ORDER.index)
-        if target in actions.FULFILMENT_PERMISSIONS
-        and target != OrderState.DELIVERED
-        and has(actions.FULFILMENT_PERMISSIONS[target])
+        for target in sorted(guards.FULFILMENT_PERMISSIONS, key=STATE_ORDER.index)
+        if target != OrderState.DELIVERED and guards.advance_refusal(order, target, user) is None
     ]
-    advance_to.sort(key=lambda step: not step[2])  # the next step forward first
-    can_ship = has(roles.SHIP_ORDER)
-    confirm_delivery = (
-        can_ship
-        and OrderState.DELIVERED in steps
-        and order.shipments.exists()  # only asked on a shipped or in-transit order
-    )
-    admin_edit = has(roles.EDIT_ORDER_AMOUNTS) and state not in (
-        OrderState.IN_REVIEW,
-        OrderState.CANCELLED,
-    )
+    advance_to.sort(key=lambda step: not step[2])
+    is_reviewer = guards.review_refusal(order, user) is None
     return PossibleActions(
-        mark_paid=can_process and state == OrderState.AWAITING_PAYMENT,
-        confirm=can_process and state == OrderState.PAID and not needs_review,
-        submit_for_review=can_process and state == OrderState.PAID and needs_review,
-        review=can_review and not is_own,
-        review_own_order=can_review and is_own,
-        reassign=has(roles.ASSIGN_ORDER) and state not in FINAL_STATES,
-        cancel=has(roles.CANCEL_ORDER) and OrderState.CANCELLED in ALLOWED_TRANSITIONS[state],
+        mark_paid=guards.mark_paid_refusal(order, user) is None,
+        confirm=guards.confirm_refusal(order, user) is None,
+        submit_for_review=guards.submit_for_review_refusal(order, user) is None,
+        review=is_reviewer,
+        # A note, not a button: why a reviewer who processed the order sees no decision.
+        review_own_order=user.has_perm(roles.REVIEW_ORDER)
+        and state == OrderState.IN_REVIEW
+        and guards.is_own_order(order, user),
+        reassign=guards.reassign_refusal(order, user) is None,
+        cancel=guards.cancel_refusal(order, user) is None,
         advance_to=advance_to,
-        hand_over=can_ship and state == OrderState.PACKED,
-        confirm_delivery=confirm_delivery,
-        complete=can_ship and state == OrderState.DELIVERED,
-        edit=admin_edit or (can_process and state in EDITABLE_STATES),
-        delete=has(roles.DELETE_ORDER),
+        hand_over=guards.hand_over_refusal(order, user) is None,
+        confirm_delivery=guards.advance_refusal(order, OrderState.DELIVERED, user) is None,
+        complete=guards.complete_refusal(order, user) is None,
+        edit=guards.edit_refusal(order, user) is None,
+        delete=guards.delete_refusal(order, user) is None,
     )
 
 

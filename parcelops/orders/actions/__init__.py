@@ -20,9 +20,7 @@ from parcelops.orders.actions.edits import (
 )
 from parcelops.orders.actions.following import follow_tracking
 from parcelops.orders.actions.fulfilment import (
-    FULFILMENT_PERMISSIONS,
     MANUAL_CORRECTION,
-    PARCEL_STEPS,
     advance_order,
     complete_delivered_orders,
     complete_order,
@@ -36,6 +34,7 @@ from parcelops.orders.actions.review import (
     reject_order,
     submit_for_review,
 )
+from parcelops.orders.guards import FULFILMENT_PERMISSIONS, PARCEL_STEPS
 
 __all__ = [
     "FULFILMENT_PERMISSIONS",

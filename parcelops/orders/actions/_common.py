@@ -3,12 +3,10 @@ event and the audit record."""
 
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from parcelops.accounts.permissions import Actor
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
-from parcelops.core.errors import ActionError
+from parcelops.orders.guards import no_transition_refusal
 from parcelops.orders.models import Order, OrderEvent, OrderLine
 from parcelops.orders.states import (
     OrderEventType,
@@ -76,10 +74,7 @@ def move(
     **data: Any,
 ) -> None:
     if not can_transition(order.state, to_state):
-        raise ActionError(
-            _("An order in state “%(state)s” cannot move to “%(to)s”.")
-            % {"state": OrderState(order.state).label, "to": to_state.label}
-        )
+        no_transition_refusal(order, to_state).raise_error()
     from_state = order.state
     order.state = to_state
     log_event(

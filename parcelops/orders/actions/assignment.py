@@ -7,15 +7,15 @@ from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
 from parcelops.accounts.models import StaffProfile
-from parcelops.accounts.permissions import Actor, require_permission
-from parcelops.core.errors import ActionError, FieldError, InputError
-from parcelops.orders import rules
+from parcelops.accounts.permissions import Actor
+from parcelops.core.errors import FieldError, InputError
+from parcelops.orders import guards, rules
 from parcelops.orders.actions._common import locked, log_event, order_snapshot, save
+from parcelops.orders.guards import enforce
 from parcelops.orders.models import Order
 from parcelops.orders.states import (
     OPEN_PROCESSING_STATES,
     OrderEventType,
-    OrderState,
 )
 
 
@@ -80,15 +80,13 @@ def assign_unassigned_orders() -> int:
 
 @transaction.atomic
 def reassign_order(order: Order, assignee_username: str, actor: Actor) -> Order:
-    require_permission(actor, roles.ASSIGN_ORDER)
     order = locked(order)
+    enforce(guards.reassign_refusal(order, actor))
     assignee = get_user_model().objects.filter(username=assignee_username, is_active=True).first()
     if assignee is None or not assignee.has_perm(roles.PROCESS_ORDER):  # type: ignore[union-attr]
         raise InputError(
             [FieldError("assignee", _("No active order processor with this username."))]
         )
-    if order.state in (OrderState.COMPLETED, OrderState.CANCELLED):
-        raise ActionError(_("A finished order cannot be reassigned."))
     before = order_snapshot(order)
     previous = order.assignee.get_username() if order.assignee else ""
     order.assignee = assignee  # type: ignore[assignment]

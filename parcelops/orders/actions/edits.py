@@ -7,12 +7,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from parcelops.accounts import roles
-from parcelops.accounts.permissions import Actor, require_permission
+from parcelops.accounts.permissions import Actor
 from parcelops.core.clock import now
-from parcelops.core.errors import ActionError, FieldError, InputError
-from parcelops.orders import rules
+from parcelops.core.errors import FieldError, InputError
+from parcelops.orders import guards, rules
 from parcelops.orders.actions._common import locked, log_event, move, order_snapshot, save
+from parcelops.orders.guards import enforce
 from parcelops.orders.models import Order
 from parcelops.orders.states import (
     EDITABLE_STATES,
@@ -122,16 +122,8 @@ def edit_order(
 
     Locked while in review (R2.3), and after shipping for everyone but administrators.
     """
-    is_admin_edit = actor is not None and actor.has_perm(roles.EDIT_ORDER_AMOUNTS)  # type: ignore[union-attr]
-    if not is_admin_edit:
-        require_permission(actor, roles.PROCESS_ORDER)
     order = locked(order)
-    if order.state == OrderState.IN_REVIEW:
-        raise ActionError(_("The order is locked while in review."))
-    if not is_admin_edit and order.state not in EDITABLE_STATES:
-        raise ActionError(_("Only an administrator can change an order in this state."))
-    if order.state == OrderState.CANCELLED:
-        raise ActionError(_("A cancelled order cannot be edited."))
+    enforce(guards.edit_refusal(order, actor))
     before = order_snapshot(order)
     changed = _apply_line_changes(order, changes, discount_cents, shipping_fee_cents)
     if not changed:
@@ -143,7 +135,7 @@ def edit_order(
         OrderEventType.EDITED,
         actor,
         comment=comment,
-        data={"changes": changed, "by_admin": is_admin_edit},
+        data={"changes": changed, "by_admin": guards.is_admin_edit(actor)},
     )
     save(order, actor, "order.edited", before, lines_changed=True, changes=changed)
     return order
@@ -152,12 +144,10 @@ def edit_order(
 @transaction.atomic
 def delete_invalid_order(order: Order, actor: Actor, reason: str) -> Order:
     """Administrators remove an invalid order: hidden from lists, kept for the audit trail."""
-    require_permission(actor, roles.DELETE_ORDER)
+    order = Order.all_objects.select_for_update().get(pk=order.pk)
+    enforce(guards.delete_refusal(order, actor))
     if not reason.strip():
         raise InputError([FieldError("reason", _("Say why the order is invalid."))])
-    order = Order.all_objects.select_for_update().get(pk=order.pk)
-    if order.is_deleted:
-        raise ActionError(_("The order was already deleted."))
     before = order_snapshot(order)
     order.is_deleted = True
     order.deleted_at = now()
@@ -169,10 +159,10 @@ def delete_invalid_order(order: Order, actor: Actor, reason: str) -> Order:
 
 @transaction.atomic
 def cancel_order(order: Order, actor: Actor, reason: str) -> Order:
-    require_permission(actor, roles.CANCEL_ORDER)
+    order = locked(order)
+    enforce(guards.cancel_refusal(order, actor))
     if not reason.strip():
         raise InputError([FieldError("reason", _("Say why the order is cancelled."))])
-    order = locked(order)
     before = order_snapshot(order)
     move(order, OrderState.CANCELLED, actor, OrderEventType.CANCELLED, comment=reason.strip())
     save(order, actor, "order.cancelled", before, reason=reason.strip())

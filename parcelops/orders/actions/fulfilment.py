@@ -7,57 +7,30 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from parcelops.accounts import roles
-from parcelops.accounts.permissions import Actor, require_permission
+from parcelops.accounts.permissions import Actor
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, FieldError, InputError
-from parcelops.orders import rules
+from parcelops.orders import guards, rules
 from parcelops.orders.actions._common import locked, move, order_snapshot, save
+from parcelops.orders.guards import enforce
 from parcelops.orders.models import Order, OrderEvent
 from parcelops.orders.states import (
-    FULFILMENT_STATES,
     OrderEventType,
     OrderState,
 )
 
-# The steps a person takes with advance_order, and the permission each needs. Shipped and in
-# transit are not among them: an order is shipped when its parcel is handed to a carrier
-# (ship_order, called by parcelops.tracking.actions.create_shipment) and goes in transit when
-# the carrier scans it (follow_tracking). Delivered by hand is a correction for when the
-# carrier's feed is silent (docs/decisions/0009-shipped-only-by-hand-over.md).
-FULFILMENT_PERMISSIONS = {
-    OrderState.ALLOCATED: roles.FULFIL_ORDER,
-    OrderState.PICKING: roles.FULFIL_ORDER,
-    OrderState.PACKED: roles.FULFIL_ORDER,
-    OrderState.APPROVED: roles.FULFIL_ORDER,  # stock released back
-    OrderState.DELIVERED: roles.SHIP_ORDER,
-}
-PARCEL_STEPS = frozenset({OrderState.SHIPPED, OrderState.IN_TRANSIT})
 # Marks a delivery confirmed by hand, where the parcels normally decide (timeline and audit).
 MANUAL_CORRECTION = "manual_correction"
-
-
-def _parcel_step_refusal(to_state: OrderState) -> str:
-    if to_state == OrderState.SHIPPED:
-        return _(
-            "An order is shipped only by handing its parcel to a carrier: create a shipment "
-            "with the carrier and the tracking number."
-        )
-    return _(
-        "An order goes in transit when the carrier scans its parcel: record the carrier’s "
-        "events or a scan of the parcel instead."
-    )
 
 
 @transaction.atomic
 def advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str = "") -> Order:
     """Move an approved order along the warehouse steps, or confirm its delivery by hand."""
-    if to_state in PARCEL_STEPS:
-        require_permission(actor, roles.SHIP_ORDER)
-        raise ActionError(_parcel_step_refusal(to_state))
-    require_permission(actor, FULFILMENT_PERMISSIONS.get(to_state, roles.FULFIL_ORDER))
-    if to_state not in FULFILMENT_PERMISSIONS:
-        raise ActionError(_("Use the dedicated action for this step."))
+    order = locked(order)
+    refusal = guards.advance_refusal(order, to_state, actor)
+    # The role first, then the missing comment, then the order's state (the API's promise).
+    if refusal is not None and refusal.is_about_role:
+        refusal.raise_error()
     if to_state == OrderState.DELIVERED and not comment.strip():
         raise InputError(
             [
@@ -67,10 +40,7 @@ def advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str
                 )
             ]
         )
-    order = locked(order)
-    # Without this, "approved" as a warehouse step would skip the review of a paid order.
-    if order.state not in FULFILMENT_STATES:
-        raise ActionError(_("Use the dedicated action for this step."))
+    enforce(refusal)
     if to_state == OrderState.DELIVERED:
         return _confirm_delivery_by_hand(order, actor, comment.strip())
     before = order_snapshot(order)
@@ -85,13 +55,6 @@ def _confirm_delivery_by_hand(order: Order, actor: Actor, reason: str) -> Order:
     Only for an order with parcels: the order follows them, and this corrects it where the
     carrier does not. The parcels keep the status their carrier last reported.
     """
-    if not order.shipments.exists():
-        raise ActionError(
-            _(
-                "This order has no parcel, so it cannot be marked delivered: hand its parcel "
-                "over to a carrier first."
-            )
-        )
     before = order_snapshot(order)
     move(
         order,
@@ -113,10 +76,10 @@ def ship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: str
     in the same transaction. Refused unless the order has that parcel, so an order never
     becomes shipped by hand.
     """
-    require_permission(actor, roles.SHIP_ORDER)
     order = locked(order)
+    enforce(guards.hand_over_refusal(order, actor))
     if not order.shipments.filter(carrier=carrier, tracking_number=tracking_number).exists():
-        raise ActionError(_parcel_step_refusal(OrderState.SHIPPED))
+        raise ActionError(guards.parcel_step_message(OrderState.SHIPPED))
     before = order_snapshot(order)
     move(
         order,
@@ -133,8 +96,8 @@ def ship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: str
 @transaction.atomic
 def complete_order(order: Order, actor: Actor) -> Order:
     """Close a delivered order; the after-sales guarantee period starts now (R1.2)."""
-    require_permission(actor, roles.SHIP_ORDER)
     order = locked(order)
+    enforce(guards.complete_refusal(order, actor))
     before = order_snapshot(order)
     completed_at = now()
     order.completed_at = completed_at

@@ -25,12 +25,13 @@ from parcelops.accounts import roles
 from parcelops.accounts.permissions import staff_page
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.core.money import format_cents
-from parcelops.orders import actions, forms, guards
+from parcelops.orders import actions, forms, guards, rules
 from parcelops.orders.models import Order, OrderEvent
 from parcelops.orders.presentation import can_see_customer_data, customer_view
 from parcelops.orders.queries import OrderFilters, filter_orders, get_order
 from parcelops.orders.states import (
     OPEN_PROCESSING_STATES,
+    CustomerTier,
     OrderEventType,
     OrderState,
     ReviewState,
@@ -168,6 +169,9 @@ def _event_details(event: OrderEvent, usernames: dict[int, str]) -> list[str]:
         return [_("Assigned to %(user)s") % {"user": who}]
     if event.type == OrderEventType.STATE_CHANGED:
         return _state_change_details(data)
+    if event.type == OrderEventType.CUSTOMER_TIER_CHANGED:
+        was, now_is = (CustomerTier(data[key]).label for key in ("from", "to"))
+        return [_("Customer tier: %(old)s → %(new)s") % {"old": was, "new": now_is}]
     if event.type == OrderEventType.EDITED:
         details = []
         for what, (old, new) in sorted((data.get("changes") or {}).items()):
@@ -398,12 +402,15 @@ def edit_order(request: HttpRequest, number: str) -> HttpResponse:
     if data is not None and amounts.is_valid() & line_forms.is_valid():
         before = actions.order_snapshot(order)
         try:
+            edit, errors = rules.read_order_edit(forms.edit_document(amounts, line_forms))
+            if edit is None:
+                raise InputError(errors)
             edited = actions.edit_order(
                 order,
                 request.user,
-                forms.line_changes(line_forms),
-                discount_cents=amounts.cleaned_data["discount"],
-                shipping_fee_cents=amounts.cleaned_data["shipping_fee"],
+                edit.changes,
+                discount_cents=edit.discount_cents,
+                shipping_fee_cents=edit.shipping_fee_cents,
                 comment=amounts.cleaned_data["comment"],
             )
         except InputError as error:

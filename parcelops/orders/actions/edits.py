@@ -1,6 +1,5 @@
 """Corrections (R2.3, R8.1): edit lines and amounts, cancel, delete an invalid order."""
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -14,19 +13,13 @@ from parcelops.orders import guards, rules
 from parcelops.orders.actions._common import locked, log_event, move, order_snapshot, save
 from parcelops.orders.guards import enforce
 from parcelops.orders.models import Order
+from parcelops.orders.rules import LineChange
 from parcelops.orders.states import (
     EDITABLE_STATES,
     OrderEventType,
     OrderState,
     ReviewState,
 )
-
-
-@dataclass(frozen=True)
-class LineChange:
-    line_id: int
-    quantity: int | None = None
-    unit_price_cents: int | None = None
 
 
 def _apply_line_changes(
@@ -36,26 +29,8 @@ def _apply_line_changes(
     shipping_fee_cents: int | None,
 ) -> dict[str, Any]:
     lines = {line.pk: line for line in order.lines.all()}
-    errors: list[FieldError] = []
-    for index, change in enumerate(changes):
-        if change.line_id not in lines:
-            errors.append(FieldError(f"lines[{index}].id", _("No such line on this order.")))
-        if change.quantity is not None and change.quantity < 1:
-            errors.append(FieldError(f"lines[{index}].quantity", _("Must be at least 1.")))
-        elif change.quantity is not None and change.quantity > rules.MAX_LINE_QUANTITY:
-            errors.append(
-                FieldError(
-                    f"lines[{index}].quantity",
-                    _("Must be at most %(n)d.") % {"n": rules.MAX_LINE_QUANTITY},
-                )
-            )
-        if change.unit_price_cents is not None and change.unit_price_cents < 0:
-            errors.append(FieldError(f"lines[{index}].unit_price", _("Must not be negative.")))
-    if discount_cents is not None and discount_cents < 0:
-        errors.append(FieldError("discount", _("Must not be negative.")))
-    if shipping_fee_cents is not None and shipping_fee_cents < 0:
-        errors.append(FieldError("shipping_fee", _("Must not be negative.")))
-    if errors:
+    edit = rules.OrderEdit(changes, discount_cents, shipping_fee_cents)
+    if errors := rules.order_edit_errors(edit, line_ids=lines.keys()):
         raise InputError(errors)
     changed: dict[str, Any] = {}
     for change in changes:

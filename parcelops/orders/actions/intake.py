@@ -72,10 +72,25 @@ def _customer_for(intake: rules.IntakeOrder) -> Customer:
             customer = find_customer(intake.customer_phone, intake.customer_email)
             if customer is None:
                 raise
-    if customer.tier != intake.customer_tier:
-        Customer.objects.filter(pk=customer.pk).update(tier=intake.customer_tier)
-        customer.tier = intake.customer_tier
     return customer
+
+
+def _record_tier_change(order: Order, customer: Customer, new_tier: str, actor: Actor) -> None:
+    """A known customer arrives with another tier: the order's channel says so, and it changes
+    their review and service, so it is recorded on the order and in the audit trail."""
+    old_tier = customer.tier
+    Customer.objects.filter(pk=customer.pk).update(tier=new_tier)
+    customer.tier = new_tier
+    change = {"customer": customer.pk, "from": old_tier, "to": new_tier}
+    log_event(order, OrderEventType.CUSTOMER_TIER_CHANGED, actor, data=change)
+    record_audit(
+        actor,
+        "customer.tier_changed",
+        customer,
+        before={"tier": old_tier},
+        after={"tier": new_tier},
+        detail={"order": order.number, "from": old_tier, "to": new_tier},
+    )
 
 
 def _products_for(lines: list[rules.IntakeLine]) -> dict[str, Product]:
@@ -181,6 +196,8 @@ def _create_order(intake: rules.IntakeOrder, channel: Channel, actor: Actor) -> 
             "reasons": order.classification_reasons,
         },
     )
+    if customer.tier != intake.customer_tier:
+        _record_tier_change(order, customer, intake.customer_tier, actor)
     if assignee_id is not None:
         log_event(
             order, OrderEventType.ASSIGNED, None, data={"assignee": assignee_id, "automatic": True}

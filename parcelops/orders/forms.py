@@ -21,6 +21,7 @@ from parcelops.core.money import format_cents
 from parcelops.orders.models import Channel, Order
 from parcelops.orders.rules import CURRENCIES
 from parcelops.orders.states import CustomerTier, OrderState, OrderType, ReviewState
+from parcelops.orders.templatetags.order_tags import staff_name
 
 WHOLE_NUMBER = re.compile(r"^-?\d+$")
 MONEY_HINT = "0.00"
@@ -88,9 +89,11 @@ class OrderFilterForm(forms.Form):
     ADVANCED = ("order_type", "channel", "assignee", "review_state", "date_from", "date_to")
     CUSTOMER = ("phone", "email", "name")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, customer_search: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = self.fields
+        if customer_search:
+            fields["q"].label = _("Order number, SKU, or the customer's phone, email or name")
         fields["state"].choices = _blank_first(OrderState.choices, _("All statuses"))  # type: ignore[attr-defined]
         fields["order_type"].choices = _blank_first(OrderType.choices, _("All types"))  # type: ignore[attr-defined]
         fields["review_state"].choices = _blank_first(ReviewState.choices, _("Any review state"))  # type: ignore[attr-defined]
@@ -100,7 +103,10 @@ class OrderFilterForm(forms.Form):
         fields["assignee"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")),
             ("none", _("Unassigned")),
-            *[(user.username, user.username) for user in order_processors()],
+            *[
+                (user.username, staff_name(user))
+                for user in order_processors().select_related("staff_profile")
+            ],
         ]
 
     def advanced_in_use(self) -> bool:

@@ -6,7 +6,7 @@ parcelops.orders.actions, and renders. The buttons are in action_views, the cust
 lookup page in public_views.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -28,7 +29,7 @@ from parcelops.core.money import format_cents
 from parcelops.orders import actions, forms, guards, rules
 from parcelops.orders.models import Order, OrderEvent
 from parcelops.orders.presentation import can_see_customer_data, customer_view
-from parcelops.orders.queries import OrderFilters, filter_orders, get_order
+from parcelops.orders.queries import OrderFilters, count_by_state, filter_orders, get_order
 from parcelops.orders.states import (
     OPEN_PROCESSING_STATES,
     CustomerTier,
@@ -58,11 +59,45 @@ def _page(request: HttpRequest, items: QuerySet[Any]) -> Page:
 class OrderRow:
     order: Order
     customer: dict[str, Any]
+    can_batch: bool = False  # the viewer may move it forward with the list's batch step
 
 
 def _rows(orders: Any, viewer: Any) -> list[OrderRow]:
     full = can_see_customer_data(viewer)
-    return [OrderRow(order, customer_view(order, full=full)) for order in orders]
+    return [
+        OrderRow(
+            order,
+            customer_view(order, full=full),
+            any(guards.advance_refusal(order, step, viewer) is None for step in BATCH_STEPS),
+        )
+        for order in orders
+    ]
+
+
+# The steps the list's batch offers: the warehouse's way from approved to packed.
+BATCH_STEPS = (OrderState.ALLOCATED, OrderState.PICKING, OrderState.PACKED)
+
+
+@dataclass
+class StateChip:
+    """A quick filter above the list: a state and how many orders the other filters leave."""
+
+    state: str
+    label: str
+    count: int
+    is_current: bool
+
+
+def _state_chips(filters: OrderFilters) -> list[StateChip]:
+    counts = count_by_state(filters)
+    chosen = filters.state
+    chips = [StateChip("", str(_("All")), sum(counts.values()), not chosen)]
+    chips += [
+        StateChip(str(state), str(state.label), counts[state], chosen == state)
+        for state in OrderState
+        if counts.get(state)
+    ]
+    return chips
 
 
 # --- what the viewer may do now ------------------------------------------------------------
@@ -143,15 +178,25 @@ def possible_actions(order: Order, user: Any) -> PossibleActions:
 
 @staff_page
 def order_list(request: HttpRequest) -> HttpResponse:
-    filters = OrderFilters.from_mapping(request.GET)
-    page = _page(request, filter_orders(filters))
+    filters = replace(
+        OrderFilters.from_mapping(request.GET),
+        customer_search=can_see_customer_data(request.user),
+    )
+    page = _page(request, filter_orders(filters).select_related("assignee__staff_profile"))
+    rows = _rows(page.object_list, request.user)
     return render(
         request,
         "orders/list.html",
         {
             "page": page,
-            "rows": _rows(page.object_list, request.user),
-            "filter_form": forms.OrderFilterForm(request.GET or None),
+            "rows": rows,
+            "chips": _state_chips(filters),
+            "batch_steps": [(str(s), s.label) for s in BATCH_STEPS]
+            if any(r.can_batch for r in rows)
+            else [],
+            "filter_form": forms.OrderFilterForm(
+                request.GET or None, customer_search=filters.customer_search
+            ),
             "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
         },
     )
@@ -246,7 +291,14 @@ def _with_latest_event(orders: QuerySet[Order], event_type: str, prefix: str) ->
     return orders.annotate(
         **{
             f"{prefix}_at": Subquery(latest.values("at")[:1]),
-            f"{prefix}_by": Subquery(latest.values("actor__username")[:1]),
+            # Staff by the name people know them by; the username where none is set.
+            f"{prefix}_by": Subquery(
+                latest.annotate(
+                    who=Coalesce(
+                        NullIf("actor__staff_profile__display_name", Value("")), "actor__username"
+                    )
+                ).values("who")[:1]
+            ),
             f"{prefix}_comment": Subquery(latest.values("comment")[:1]),
         }
     )

@@ -21,7 +21,9 @@ from parcelops.orders.actions.edits import (
 from parcelops.orders.actions.following import follow_tracking
 from parcelops.orders.actions.fulfilment import (
     MANUAL_CORRECTION,
+    BatchOutcome,
     advance_order,
+    advance_orders,
     complete_delivered_orders,
     complete_order,
     ship_order,
@@ -40,9 +42,11 @@ __all__ = [
     "FULFILMENT_PERMISSIONS",
     "MANUAL_CORRECTION",
     "PARCEL_STEPS",
+    "BatchOutcome",
     "IntakeResult",
     "LineChange",
     "advance_order",
+    "advance_orders",
     "approve_order",
     "assign_automatically",
     "assign_unassigned_orders",

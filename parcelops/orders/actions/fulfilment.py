@@ -1,6 +1,7 @@
 """Fulfilment and delivery (R1.2): the warehouse steps, the hand-over, delivery by hand and
 completion."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from parcelops.accounts.permissions import Actor
 from parcelops.core.clock import now
-from parcelops.core.errors import ActionError, FieldError, InputError
+from parcelops.core.errors import ActionError, FieldError, InputError, NotPermittedError
 from parcelops.orders import guards, rules
 from parcelops.orders.actions._common import locked, move, order_snapshot, save
 from parcelops.orders.guards import enforce
@@ -132,3 +133,39 @@ def complete_delivered_orders() -> int:
             continue  # moved on meanwhile
         count += 1
     return count
+
+
+# The warehouse's way forward, one step at a time: a batch walks each order along it.
+WAREHOUSE_PATH = (OrderState.APPROVED, OrderState.ALLOCATED, OrderState.PICKING, OrderState.PACKED)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What a batch step did to one order: the state it reached, or why it stopped."""
+
+    number: str
+    state: str
+    refusal: str = ""
+    moved: bool = False  # False without a refusal: it was already there
+
+
+def advance_orders(numbers: list[str], to_state: OrderState, actor: Actor) -> list[BatchOutcome]:
+    """Move several orders forward to one warehouse step (allocated, picking or packed), each
+    through advance_order step by step, so each step is checked and recorded as if taken
+    by hand. One order refused does not stop the others."""
+    if to_state not in WAREHOUSE_PATH[1:]:
+        raise ActionError(_("Use the dedicated action for this step."))
+    target = WAREHOUSE_PATH.index(to_state)
+    outcomes = []
+    for order in Order.objects.filter(number__in=numbers).order_by("number"):
+        refusal, was = "", order.state
+        try:
+            while order.state in WAREHOUSE_PATH[:target]:
+                next_state = WAREHOUSE_PATH[WAREHOUSE_PATH.index(order.state) + 1]
+                order = advance_order(order, next_state, actor)
+            if order.state != to_state:
+                enforce(guards.advance_refusal(order, to_state, actor))
+        except (ActionError, NotPermittedError) as error:
+            refusal = str(error)
+        outcomes.append(BatchOutcome(order.number, str(order.state), refusal, order.state != was))
+    return outcomes

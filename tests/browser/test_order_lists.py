@@ -108,11 +108,13 @@ def test_the_order_lists_fit_the_screen(
         totals = page.locator(".order-table .col-total")
         for index in range(totals.count()):
             box = totals.nth(index).bounding_box()
-            assert box is not None and box["x"] + box["width"] <= WIDTHS[size][0], path
+            assert box is not None
+            assert box["x"] + box["width"] <= WIDTHS[size][0], f"{path}: the total is cut off"
         if size == "phone" and name in ("list", "warehouse", "mine"):
             # An order with one status badge; a rejected one may wrap its second badge.
             row = page.locator(".order-table tr.order-row").last.bounding_box()
-            assert row is not None and row["height"] <= 80, f"{path}: an order takes two lines"
+            assert row is not None
+            assert row["height"] <= 80, f"{path}: an order takes two lines"
             small = page.evaluate(
                 """() => [...document.querySelectorAll(
                     '.orders-page .btn, .orders-page .state-chip, .orders-page select,'

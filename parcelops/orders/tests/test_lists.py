@@ -52,9 +52,9 @@ def test_the_list_shows_each_state_as_a_quick_filter_with_its_count(people, chan
         html,
     )
     assert chips == [
-        ("", "?", "All", "3"),
-        ("", "?state=awaiting_payment", "Awaiting payment", "1"),
-        (" is-current", "?state=paid", "Paid, being processed", "2"),
+        ("", "/orders/?", "All", "3"),
+        ("", "/orders/?state=awaiting_payment", "Awaiting payment", "1"),
+        (" is-current", "/orders/?state=paid", "Paid, being processed", "2"),
     ]
 
 

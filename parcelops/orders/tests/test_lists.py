@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from parcelops.accounts.models import StaffProfile
+from parcelops.audit.models import AuditRecord
 from parcelops.orders import actions
 from parcelops.orders.models import Order
 from parcelops.orders.queries import OrderFilters, count_by_state
@@ -184,3 +185,13 @@ def test_a_rejection_sits_in_the_same_card_as_its_order_on_my_orders(people, vip
     assert item is not None
     assert vip_order.number in item.group(1)
     assert "Shipping fee is missing." in item.group(1)
+
+
+def test_an_export_finds_what_the_list_found_and_does_not_log_the_phone(people, normal_order):
+    response = page_for(people["order_processor"]).get(
+        "/orders/files/export/", {"q": "13812345678"}
+    )
+
+    assert response.status_code == 200
+    record = AuditRecord.objects.get(action="orders.exported")
+    assert record.detail == {"orders": 1, "filters": {"q": "*"}, "customer_data": True}

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from parcelops.accounts.permissions import ViewFunction, staff_page
@@ -31,11 +31,18 @@ def _field_message(error: FieldError) -> str:
     return f"{label}: {error.message}" if label else error.message
 
 
-def _back(request: HttpRequest, order: Order) -> HttpResponse:
+def _next_page(request: HttpRequest) -> str:
+    """The page the form came from, when it is one of ours."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
+        return target
+    return ""
+
+
+def _back(request: HttpRequest, order: Order) -> HttpResponse:
+    if target := _next_page(request):
         return redirect(target)
     if order.is_deleted:
         return redirect("orders:list")
@@ -175,3 +182,55 @@ def delete_invalid(request: HttpRequest, number: str) -> HttpResponse:
         lambda order: actions.delete_invalid_order(order, request.user, _text(request, "reason")),
         _("Order %(number)s was deleted as invalid."),
     )
+
+
+@_action_view
+def batch_advance(request: HttpRequest) -> HttpResponse:
+    """The warehouse's batch: several orders of the list to one step in one POST, each
+    through the same actions as its own buttons, with a line per order on what happened."""
+    numbers = request.POST.getlist("orders")
+    try:
+        to_state = OrderState(_text(request, "to_state"))
+    except ValueError:
+        to_state = None
+    if not numbers or to_state is None:
+        messages.error(request, _("Choose the orders and the step they move to."))
+        return _back_to_list(request)
+    try:
+        outcomes = actions.advance_orders(numbers, to_state, request.user)
+    except ActionError as error:
+        messages.error(request, str(error))
+        return _back_to_list(request)
+    moved = [o.number for o in outcomes if o.moved and not o.refusal]
+    if moved:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d order is now “%(state)s”: %(numbers)s",
+                "%(count)d orders are now “%(state)s”: %(numbers)s",
+                len(moved),
+            )
+            % {"count": len(moved), "state": to_state.label, "numbers": ", ".join(moved)},
+        )
+    for outcome in outcomes:
+        if not outcome.moved and not outcome.refusal:
+            messages.info(
+                request,
+                _("%(number)s was already “%(state)s”.")
+                % {"number": outcome.number, "state": to_state.label},
+            )
+        if outcome.refusal:
+            messages.error(
+                request,
+                _("%(number)s stays “%(state)s”: %(reason)s")
+                % {
+                    "number": outcome.number,
+                    "state": OrderState(outcome.state).label,
+                    "reason": outcome.refusal,
+                },
+            )
+    return _back_to_list(request)
+
+
+def _back_to_list(request: HttpRequest) -> HttpResponse:
+    return redirect(_next_page(request) or "orders:list")

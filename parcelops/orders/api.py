@@ -13,9 +13,8 @@ from ninja.errors import HttpError
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
 from parcelops.core.errors import FieldError, InputError
-from parcelops.core.money import MoneyFormatError, parse_cents
 from parcelops.core.ratelimit import too_many_requests_response
-from parcelops.orders import actions
+from parcelops.orders import actions, rules
 from parcelops.orders.models import Order
 from parcelops.orders.presentation import order_view, public_order_view
 from parcelops.orders.public_lookup import LookupThrottledError, look_up_public_order
@@ -155,57 +154,6 @@ def get_order(request: HttpRequest, number: str) -> dict[str, Any]:
     return order_view(_order(number), request.user, with_events=True)
 
 
-def _line_changes(body: dict[str, Any]) -> tuple[list[actions.LineChange], int | None, int | None]:
-    errors: list[FieldError] = []
-    changes: list[actions.LineChange] = []
-    raw_lines = body.get("lines", [])
-    if not isinstance(raw_lines, list):
-        raise InputError([FieldError("lines", _("Must be a list."))])
-    for index, raw in enumerate(raw_lines):
-        line_id = raw.get("id") if isinstance(raw, dict) else None
-        if not isinstance(line_id, int) or isinstance(line_id, bool):
-            errors.append(
-                FieldError(f"lines[{index}].id", _("Each line needs the id of the order line."))
-            )
-            continue
-        quantity = raw.get("quantity")
-        if quantity is not None and (not isinstance(quantity, int) or isinstance(quantity, bool)):
-            errors.append(FieldError(f"lines[{index}].quantity", _("Must be a whole number.")))
-            quantity = None
-        price = None
-        if raw.get("unit_price") is not None:
-            try:
-                price = parse_cents(raw["unit_price"])
-            except MoneyFormatError:
-                errors.append(
-                    FieldError(
-                        f"lines[{index}].unit_price",
-                        _(
-                            'Must be a decimal string with at most two decimal places, such as "12.50".'
-                        ),
-                    )
-                )
-        changes.append(actions.LineChange(raw["id"], quantity, price))
-    amounts: dict[str, int | None] = {}
-    for key in ("discount", "shipping_fee"):
-        amounts[key] = None
-        if body.get(key) is not None:
-            try:
-                amounts[key] = parse_cents(body[key])
-            except MoneyFormatError:
-                errors.append(
-                    FieldError(
-                        key,
-                        _(
-                            'Must be a decimal string with at most two decimal places, such as "12.50".'
-                        ),
-                    )
-                )
-    if errors:
-        raise InputError(errors)
-    return changes, amounts["discount"], amounts["shipping_fee"]
-
-
 @router.patch(
     "/{number}",
     response=dict,
@@ -213,13 +161,15 @@ def _line_changes(body: dict[str, Any]) -> tuple[list[actions.LineChange], int |
 )
 def edit_order(request: HttpRequest, number: str) -> dict[str, Any]:
     body = _object_body(request)
-    changes, discount, shipping_fee = _line_changes(body)
+    edit, errors = rules.read_order_edit(body)
+    if edit is None:
+        raise InputError(errors)
     order = actions.edit_order(
         _order(number),
         request.user,
-        changes,
-        discount_cents=discount,
-        shipping_fee_cents=shipping_fee,
+        edit.changes,
+        discount_cents=edit.discount_cents,
+        shipping_fee_cents=edit.shipping_fee_cents,
         comment=str(body.get("comment", "")),
     )
     return order_view(_order(order.number), request.user, with_events=True)

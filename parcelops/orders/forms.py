@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from parcelops.core.errors import FieldError
-from parcelops.core.money import MoneyFormatError, format_cents, parse_cents
-from parcelops.orders.actions import LineChange
+from parcelops.core.money import format_cents
 from parcelops.orders.models import Channel, Order
 from parcelops.orders.rules import CURRENCIES
 from parcelops.orders.states import CustomerTier, OrderState, OrderType, ReviewState
+from parcelops.orders.templatetags.order_tags import staff_name
 
 WHOLE_NUMBER = re.compile(r"^-?\d+$")
 MONEY_HINT = "0.00"
@@ -89,9 +89,11 @@ class OrderFilterForm(forms.Form):
     ADVANCED = ("order_type", "channel", "assignee", "review_state", "date_from", "date_to")
     CUSTOMER = ("phone", "email", "name")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, customer_search: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = self.fields
+        if customer_search:
+            fields["q"].label = _("Order number, SKU, or the customer's phone, email or name")
         fields["state"].choices = _blank_first(OrderState.choices, _("All statuses"))  # type: ignore[attr-defined]
         fields["order_type"].choices = _blank_first(OrderType.choices, _("All types"))  # type: ignore[attr-defined]
         fields["review_state"].choices = _blank_first(ReviewState.choices, _("Any review state"))  # type: ignore[attr-defined]
@@ -101,7 +103,10 @@ class OrderFilterForm(forms.Form):
         fields["assignee"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")),
             ("none", _("Unassigned")),
-            *[(user.username, user.username) for user in order_processors()],
+            *[
+                (user.username, staff_name(user))
+                for user in order_processors().select_related("staff_profile")
+            ],
         ]
 
     def advanced_in_use(self) -> bool:
@@ -288,12 +293,9 @@ class OrderLineForm(forms.Form):
 
     def intake_line(self) -> dict[str, Any]:
         data = self.cleaned_data
-        quantity_text = str(data.get("quantity") or "").strip()
-        quantity: Any = int(quantity_text) if WHOLE_NUMBER.match(quantity_text) else None
-        if quantity is None and quantity_text:
-            quantity = quantity_text  # the rules answer "Must be a whole number."
+        quantity = _whole_number_or_text(str(data.get("quantity") or ""))
         line: dict[str, Any] = {"sku": data.get("sku", ""), "name": data.get("name", "")}
-        if quantity is not None:
+        if quantity != "":
             line["quantity"] = quantity
         if data.get("unit_price"):
             line["unit_price"] = data["unit_price"]
@@ -343,24 +345,6 @@ class EditLineForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
 
-    def clean_quantity(self) -> int:
-        text = self.cleaned_data["quantity"].strip()
-        if not WHOLE_NUMBER.match(text):
-            raise forms.ValidationError(_("Must be a whole number."))
-        return int(text)
-
-    def clean_unit_price(self) -> int:
-        return _cents(self.cleaned_data["unit_price"])
-
-
-def _cents(text: str) -> int:
-    try:
-        return parse_cents(text)
-    except MoneyFormatError as error:
-        raise forms.ValidationError(
-            _('Must be a decimal string with at most two decimal places, such as "12.50".')
-        ) from error
-
 
 EditLineFormSet = forms.formset_factory(EditLineForm, extra=0, max_num=500, absolute_max=500)
 
@@ -380,12 +364,6 @@ class EditAmountsForm(forms.Form):
     )
 
     FIELD_FOR_PATH = {"discount": "discount", "shipping_fee": "shipping_fee"}
-
-    def clean_discount(self) -> int:
-        return _cents(self.cleaned_data["discount"])
-
-    def clean_shipping_fee(self) -> int:
-        return _cents(self.cleaned_data["shipping_fee"])
 
 
 def edit_forms_for(
@@ -415,15 +393,26 @@ def edit_forms_for(
     return amounts, line_forms, lines
 
 
-def line_changes(line_forms: forms.BaseFormSet) -> list[LineChange]:
-    return [
-        LineChange(
-            line_id=form.cleaned_data["line_id"],
-            quantity=form.cleaned_data["quantity"],
-            unit_price_cents=form.cleaned_data["unit_price"],
-        )
-        for form in line_forms.forms
-    ]
+def edit_document(amounts: EditAmountsForm, line_forms: forms.BaseFormSet) -> dict[str, Any]:
+    """What the edit page's fields say, in the shape rules.read_order_edit checks (as the API)."""
+    return {
+        "lines": [
+            {
+                "id": form.cleaned_data["line_id"],
+                "quantity": _whole_number_or_text(form.cleaned_data["quantity"]),
+                "unit_price": form.cleaned_data["unit_price"].strip(),
+            }
+            for form in line_forms.forms
+        ],
+        "discount": amounts.cleaned_data["discount"].strip(),
+        "shipping_fee": amounts.cleaned_data["shipping_fee"].strip(),
+    }
+
+
+def _whole_number_or_text(text: str) -> int | str:
+    """A typed quantity: a number when it is one, else the text, for the rules to name."""
+    text = text.strip()
+    return int(text) if WHOLE_NUMBER.match(text) else text
 
 
 class PublicLookupForm(forms.Form):

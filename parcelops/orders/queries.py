@@ -1,10 +1,10 @@
 """Reading orders: the list filters shared by the API, the pages and the export (R8.1)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from parcelops.core import crypto
@@ -31,8 +31,11 @@ class OrderFilters:
     phone: str = ""
     email: str = ""
     name: str = ""
-    q: str = ""  # order number, external id or SKU
+    q: str = ""  # order number, external id or SKU; with customer_search also phone, email, name
     has_open_exception: bool | None = None
+    # Set by the caller, never read from the request: only roles that may see customer data
+    # find orders by the customer's phone, email or name typed into the main search box.
+    customer_search: bool = False
 
     @classmethod
     def from_mapping(cls, data: Any) -> "OrderFilters":
@@ -93,13 +96,38 @@ def filter_orders(
         orders = orders.filter(customer__name_index=crypto.name_index(filters.name))
     if filters.q:
         orders = orders.filter(
-            Q(number__iexact=filters.q)
-            | Q(external_id__iexact=filters.q)
-            | Q(lines__sku__iexact=filters.q)
+            _search(filters.q, customer_search=filters.customer_search)
         ).distinct()
     if filters.has_open_exception is not None:
         orders = orders.filter(has_open_exception=filters.has_open_exception)
     return orders.order_by("-received_at", "-id")
+
+
+def _search(text: str, *, customer_search: bool) -> Q:
+    """The main search box: the order's own references, and where allowed the customer's
+    phone, email or full name through their blind indexes (exact matches only: encrypted)."""
+    found = Q(number__iexact=text) | Q(external_id__iexact=text) | Q(lines__sku__iexact=text)
+    if not customer_search:
+        return found
+    found |= Q(customer__name_index=crypto.name_index(text))
+    if "@" in text:
+        found |= Q(customer__email_index=crypto.email_index(text))
+    elif len(crypto.normalise_phone(text)) >= 5:  # digits enough to be a phone, as intake asks
+        found |= Q(customer__phone_index=crypto.phone_index(text))
+    return found
+
+
+def count_by_state(filters: OrderFilters) -> dict[str, int]:
+    """How many orders match the other filters, per state: the list's quick filters, in one
+    grouped query."""
+    unstated = replace(filters, state="")
+    rows = (
+        filter_orders(unstated)
+        .order_by()
+        .values("state")
+        .annotate(count=Count("id", distinct=True))
+    )
+    return {row["state"]: row["count"] for row in rows}
 
 
 def get_order(number: str) -> Order:

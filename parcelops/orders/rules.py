@@ -2,10 +2,10 @@
 (R2.2.2) and totals. No database and no clock: callers pass ``now`` and the settings.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -57,6 +57,64 @@ ADDRESS_REQUIRED = ("province", "city", "street")
 ADDRESS_OPTIONAL = ("district", "postal_code", "country")
 
 
+def money_format_message() -> str:
+    return _('Must be a decimal string with at most two decimal places, such as "12.50".')
+
+
+def quantity_problem(quantity: int) -> str | None:
+    """What is wrong with a line's quantity, at intake or in an edit; None when it is fine."""
+    if quantity < 1:
+        return _("Must be at least 1.")
+    if quantity > MAX_LINE_QUANTITY:
+        return _("Must be at most %(n)d.") % {"n": MAX_LINE_QUANTITY}
+    return None
+
+
+# How an address says China: our code (the default when the country is left out, as the
+# intake does), the ISO alpha-3 code, and the names in English and Chinese. Hong Kong, Macau
+# and Taiwan are not included: their carriers and the lookup's rules are not the mainland's.
+CHINA_NAMES = frozenset(
+    {
+        "cn",
+        "chn",
+        "china",
+        "mainland china",
+        "prc",
+        "p.r.c.",
+        "p.r. china",
+        "people's republic of china",
+        "the people's republic of china",
+        "中国",
+        "中國",
+        "中国大陆",
+        "中华人民共和国",
+        "中華人民共和國",
+    }
+)
+
+
+def is_in_china(country: str) -> bool:
+    """Whether an address's country is mainland China; an empty country is (our default)."""
+    name = " ".join(country.replace("\u2019", "'").split()).casefold()
+    return not name or name in CHINA_NAMES
+
+
+def contact_problem(phone: str, email: str, country: str) -> str | None:
+    """How the customer can be reached (R2.1.3): a phone for an address in China, where
+    carriers refuse a parcel without one and the public lookup asks for its last four
+    digits; elsewhere a phone or an email. None when the order can be taken."""
+    if phone:
+        return None
+    if is_in_china(country):
+        return _(
+            "A phone number is required for an address in China: carriers there refuse "
+            "parcels without one."
+        )
+    if not email:
+        return _("A phone number or an email address is required to contact the customer.")
+    return None
+
+
 class _Reader:
     """Reads fields out of a raw mapping and collects every error instead of stopping."""
 
@@ -92,10 +150,7 @@ class _Reader:
         try:
             cents = parse_cents(value)
         except MoneyFormatError:
-            self.error(
-                path,
-                _('Must be a decimal string with at most two decimal places, such as "12.50".'),
-            )
+            self.error(path, money_format_message())
             return None
         if cents < 0:
             self.error(path, _("Must not be negative."))
@@ -133,11 +188,6 @@ def validate_order_intake(
             reader.error("customer.phone", _("Not a valid phone number."))
         if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
             reader.error("customer.email", _("Not a valid email address."))
-        if not phone and not email:
-            reader.error(
-                "customer.phone",
-                _("A phone number or an email address is required to contact the customer."),
-            )
         raw_tier = customer.get("tier") or CustomerTier.REGULAR.value
         if raw_tier not in CustomerTier.values:
             reader.error(
@@ -160,6 +210,10 @@ def validate_order_intake(
         for key in ADDRESS_OPTIONAL:
             address[key] = reader.text(raw_address, key, f"shipping_address.{key}", required=False)
         address["country"] = address["country"] or "CN"
+    # Checked once the address is read: what suffices depends on where the parcel goes.
+    contact = contact_problem(phone, email, address.get("country", ""))
+    if isinstance(customer, Mapping) and contact:
+        reader.error("customer.phone", contact)
 
     lines = _read_lines(reader, data.get("lines"))
     errors_before_amounts = len(reader.errors)
@@ -287,11 +341,8 @@ def _read_lines(reader: _Reader, raw_lines: Any) -> list[IntakeLine] | None:
         elif not isinstance(quantity, int) or isinstance(quantity, bool):
             reader.error(f"{path}.quantity", _("Must be a whole number."))
             quantity = None
-        elif quantity < 1:
-            reader.error(f"{path}.quantity", _("Must be at least 1."))
-            quantity = None
-        elif quantity > MAX_LINE_QUANTITY:
-            reader.error(f"{path}.quantity", _("Must be at most %(n)d.") % {"n": MAX_LINE_QUANTITY})
+        elif problem := quantity_problem(quantity):
+            reader.error(f"{path}.quantity", problem)
             quantity = None
         price = reader.money(raw, "unit_price", f"{path}.unit_price", required=True)
         if not sku or not name or quantity is None or price is None:
@@ -299,6 +350,90 @@ def _read_lines(reader: _Reader, raw_lines: Any) -> list[IntakeLine] | None:
             continue
         lines.append(IntakeLine(sku=sku, name=name, quantity=quantity, unit_price_cents=price))
     return lines if is_complete else None
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line of an order edit; None leaves that value as it is."""
+
+    line_id: int
+    quantity: int | None = None
+    unit_price_cents: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderEdit:
+    changes: list[LineChange]
+    discount_cents: int | None = None
+    shipping_fee_cents: int | None = None
+
+
+def order_edit_errors(edit: OrderEdit, *, line_ids: Collection[int] | None) -> list[FieldError]:
+    """The one rule for an order edit (R2.3, R8.1), whoever sends it: the API, the edit page
+    (both through read_order_edit) and edit_order itself. ``line_ids``: the order's lines,
+    None where they are not known yet."""
+    errors: list[FieldError] = []
+    for index, change in enumerate(edit.changes):
+        path = f"lines[{index}]"
+        if line_ids is not None and change.line_id not in line_ids:
+            errors.append(FieldError(f"{path}.id", _("No such line on this order.")))
+        if change.quantity is not None and (problem := quantity_problem(change.quantity)):
+            errors.append(FieldError(f"{path}.quantity", problem))
+        if change.unit_price_cents is not None and change.unit_price_cents < 0:
+            errors.append(FieldError(f"{path}.unit_price", _("Must not be negative.")))
+    for key, cents in (
+        ("discount", edit.discount_cents),
+        ("shipping_fee", edit.shipping_fee_cents),
+    ):
+        if cents is not None and cents < 0:
+            errors.append(FieldError(key, _("Must not be negative.")))
+    return errors
+
+
+def read_order_edit(
+    data: Mapping[str, Any], *, line_ids: Collection[int] | None = None
+) -> tuple[OrderEdit | None, list[FieldError]]:
+    """An edit as the API takes it and the edit page sends it, checked by order_edit_errors:
+    ``{"lines": [{"id", "quantity", "unit_price"}], "discount", "shipping_fee"}``, quantities
+    as whole numbers and amounts as decimal strings; a key left out is left unchanged."""
+    errors: list[FieldError] = []
+
+    def cents(raw: Mapping[str, Any], key: str, path: str) -> int | None:
+        if raw.get(key) is None:
+            return None
+        try:
+            return parse_cents(raw[key])
+        except MoneyFormatError:
+            errors.append(FieldError(path, money_format_message()))
+            return None
+
+    raw_lines = data.get("lines", [])
+    if not isinstance(raw_lines, list):
+        errors.append(FieldError("lines", _("Must be a list.")))
+        raw_lines = []
+    changes: list[LineChange] = []
+    for index, raw in enumerate(raw_lines):
+        path = f"lines[{index}]"
+        line_id = raw.get("id") if isinstance(raw, Mapping) else None
+        if not _is_whole_number(line_id):
+            errors.append(FieldError(f"{path}.id", _("Each line needs the id of the order line.")))
+            continue
+        quantity = raw.get("quantity")
+        if quantity is not None and not _is_whole_number(quantity):
+            errors.append(FieldError(f"{path}.quantity", _("Must be a whole number.")))
+            quantity = None
+        changes.append(
+            LineChange(line_id, quantity, cents(raw, "unit_price", f"{path}.unit_price"))
+        )
+    edit = OrderEdit(
+        changes, cents(data, "discount", "discount"), cents(data, "shipping_fee", "shipping_fee")
+    )
+    errors.extend(order_edit_errors(edit, line_ids=line_ids))
+    return (None, errors) if errors else (edit, [])
+
+
+def _is_whole_number(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)

@@ -180,10 +180,12 @@ _PERSONAL_FILTERS = frozenset({"phone", "email", "name"})
 def record_export(actor: Any, filters: OrderFilters, count: int) -> None:
     """An export carries customer data out of the system: the audit trail keeps who took
     which list (a search by phone, email or name is noted without its value)."""
+    # With customer search the search box may hold a phone, email or name: noted as "*" too.
+    personal = {*_PERSONAL_FILTERS, "q"} if filters.customer_search else _PERSONAL_FILTERS
     used = {
-        key: "*" if key in _PERSONAL_FILTERS else str(value)
+        key: "*" if key in personal else str(value)
         for key, value in asdict(filters).items()
-        if value not in ("", None)
+        if value not in ("", None) and key != "customer_search"
     }
     record_audit(
         actor,

@@ -6,6 +6,7 @@ import re
 import secrets
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from parcelops.accounts import roles
 from parcelops.core.clock import now
 from parcelops.orders.models import Channel
+from parcelops.orders.presentation import can_see_customer_data
 from parcelops.orders.queries import OrderFilters, filter_orders
 from parcelops.orders.spreadsheet_export import (
     XLSX_CONTENT_TYPE,
@@ -255,7 +257,11 @@ def _commit_import(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_orders(request: HttpRequest) -> FileResponse:
     """The order list as filtered on the list page, as an .xlsx download."""
-    filters = OrderFilters.from_mapping(request.GET)
+    # The same orders as the list shows: its search box finds customers for these roles.
+    filters = replace(
+        OrderFilters.from_mapping(request.GET),
+        customer_search=can_see_customer_data(request.user),
+    )
     # A temporary file, not memory: openpyxl streams into it and the response streams it out.
     workbook = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
     count = export_orders_xlsx(filter_orders(filters), request.user, workbook)

@@ -98,3 +98,5 @@ class OrderEventType(models.TextChoices):
     DELETED = "deleted", _("Deleted as invalid")
     COMPLETED = "completed", _("Completed")
     NOTE = "note", _("Note")
+    # A known customer's tier differed at intake; data holds the old and the new tier.
+    CUSTOMER_TIER_CHANGED = "customer_tier_changed", _("Customer tier changed")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("mine/", views.my_orders, name="mine"),
     path("new/", views.new_order, name="new"),
+    path("batch/advance/", action_views.batch_advance, name="batch_advance"),
     path("<str:number>/", views.order_detail, name="detail"),
     path("<str:number>/edit/", views.edit_order, name="edit"),
     path("<str:number>/mark-paid/", action_views.mark_paid, name="mark_paid"),

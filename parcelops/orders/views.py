@@ -6,7 +6,7 @@ parcelops.orders.actions, and renders. The buttons are in action_views, the cust
 lookup page in public_views.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,16 +25,13 @@ from parcelops.accounts.permissions import staff_page
 from parcelops.carriers.names import carrier_label
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.core.money import format_cents
-from parcelops.orders import actions, forms
+from parcelops.orders import actions, forms, guards, rules
 from parcelops.orders.models import Order, OrderEvent
 from parcelops.orders.presentation import can_see_customer_data, customer_view
-from parcelops.orders.queries import OrderFilters, filter_orders, get_order
+from parcelops.orders.queries import OrderFilters, count_by_state, filter_orders, get_order
 from parcelops.orders.states import (
-    ALLOWED_TRANSITIONS,
-    EDITABLE_STATES,
-    FINAL_STATES,
-    FULFILMENT_STATES,
     OPEN_PROCESSING_STATES,
+    CustomerTier,
     OrderEventType,
     OrderState,
     ReviewState,
@@ -58,11 +56,45 @@ def _page(request: HttpRequest, items: QuerySet[Any]) -> Page:
 class OrderRow:
     order: Order
     customer: dict[str, Any]
+    can_batch: bool = False  # the viewer may move it forward with the list's batch step
 
 
 def _rows(orders: Any, viewer: Any) -> list[OrderRow]:
     full = can_see_customer_data(viewer)
-    return [OrderRow(order, customer_view(order, full=full)) for order in orders]
+    return [
+        OrderRow(
+            order,
+            customer_view(order, full=full),
+            any(guards.advance_refusal(order, step, viewer) is None for step in BATCH_STEPS),
+        )
+        for order in orders
+    ]
+
+
+# The steps the list's batch offers: the warehouse's way from approved to packed.
+BATCH_STEPS = (OrderState.ALLOCATED, OrderState.PICKING, OrderState.PACKED)
+
+
+@dataclass
+class StateChip:
+    """A quick filter above the list: a state and how many orders the other filters leave."""
+
+    state: str
+    label: str
+    count: int
+    is_current: bool
+
+
+def _state_chips(filters: OrderFilters) -> list[StateChip]:
+    counts = count_by_state(filters)
+    chosen = filters.state
+    chips = [StateChip("", str(_("All")), sum(counts.values()), not chosen)]
+    chips += [
+        StateChip(str(state), str(state.label), counts[state], chosen == state)
+        for state in OrderState
+        if counts.get(state)
+    ]
+    return chips
 
 
 # --- what the viewer may do now ------------------------------------------------------------
@@ -107,47 +139,34 @@ class PossibleActions:
 
 
 def possible_actions(order: Order, user: Any) -> PossibleActions:
+    """Asks the guards the actions use, so a button shows exactly when pressing it works."""
     state = OrderState(order.state)
-    has = user.has_perm
-    can_process = has(roles.PROCESS_ORDER)
-    can_review = has(roles.REVIEW_ORDER) and state == OrderState.IN_REVIEW
-    needs_review = order.review_state not in (ReviewState.NOT_REQUIRED, ReviewState.APPROVED)
-    is_own = order.processed_by_id is not None and order.processed_by_id == user.pk
-    # Warehouse steps start only from states already cleared to ship. Shipped and in transit
-    # follow the parcels; delivered by hand is a correction with its own form.
-    steps = ALLOWED_TRANSITIONS[state] if state in FULFILMENT_STATES else frozenset()
+    # Every warehouse step the order could take, the next one forward first. Delivered by
+    # hand is a correction with its own form; shipped and in transit follow the parcels.
     advance_to = [
         (str(target), str(target.label), STATE_ORDER.index(target) > STATE_ORDER.index(state))
-        for target in sorted(steps, key=STATE_ORDER.index)
-        if target in actions.FULFILMENT_PERMISSIONS
-        and target != OrderState.DELIVERED
-        and has(actions.FULFILMENT_PERMISSIONS[target])
+        for target in sorted(guards.FULFILMENT_PERMISSIONS, key=STATE_ORDER.index)
+        if target != OrderState.DELIVERED and guards.advance_refusal(order, target, user) is None
     ]
-    advance_to.sort(key=lambda step: not step[2])  # the next step forward first
-    can_ship = has(roles.SHIP_ORDER)
-    confirm_delivery = (
-        can_ship
-        and OrderState.DELIVERED in steps
-        and order.shipments.exists()  # only asked on a shipped or in-transit order
-    )
-    admin_edit = has(roles.EDIT_ORDER_AMOUNTS) and state not in (
-        OrderState.IN_REVIEW,
-        OrderState.CANCELLED,
-    )
+    advance_to.sort(key=lambda step: not step[2])
+    is_reviewer = guards.review_refusal(order, user) is None
     return PossibleActions(
-        mark_paid=can_process and state == OrderState.AWAITING_PAYMENT,
-        confirm=can_process and state == OrderState.PAID and not needs_review,
-        submit_for_review=can_process and state == OrderState.PAID and needs_review,
-        review=can_review and not is_own,
-        review_own_order=can_review and is_own,
-        reassign=has(roles.ASSIGN_ORDER) and state not in FINAL_STATES,
-        cancel=has(roles.CANCEL_ORDER) and OrderState.CANCELLED in ALLOWED_TRANSITIONS[state],
+        mark_paid=guards.mark_paid_refusal(order, user) is None,
+        confirm=guards.confirm_refusal(order, user) is None,
+        submit_for_review=guards.submit_for_review_refusal(order, user) is None,
+        review=is_reviewer,
+        # A note, not a button: why a reviewer who processed the order sees no decision.
+        review_own_order=user.has_perm(roles.REVIEW_ORDER)
+        and state == OrderState.IN_REVIEW
+        and guards.is_own_order(order, user),
+        reassign=guards.reassign_refusal(order, user) is None,
+        cancel=guards.cancel_refusal(order, user) is None,
         advance_to=advance_to,
-        hand_over=can_ship and state == OrderState.PACKED,
-        confirm_delivery=confirm_delivery,
-        complete=can_ship and state == OrderState.DELIVERED,
-        edit=admin_edit or (can_process and state in EDITABLE_STATES),
-        delete=has(roles.DELETE_ORDER),
+        hand_over=guards.hand_over_refusal(order, user) is None,
+        confirm_delivery=guards.advance_refusal(order, OrderState.DELIVERED, user) is None,
+        complete=guards.complete_refusal(order, user) is None,
+        edit=guards.edit_refusal(order, user) is None,
+        delete=guards.delete_refusal(order, user) is None,
     )
 
 
@@ -156,15 +175,25 @@ def possible_actions(order: Order, user: Any) -> PossibleActions:
 
 @staff_page
 def order_list(request: HttpRequest) -> HttpResponse:
-    filters = OrderFilters.from_mapping(request.GET)
-    page = _page(request, filter_orders(filters))
+    filters = replace(
+        OrderFilters.from_mapping(request.GET),
+        customer_search=can_see_customer_data(request.user),
+    )
+    page = _page(request, filter_orders(filters).select_related("assignee__staff_profile"))
+    rows = _rows(page.object_list, request.user)
     return render(
         request,
         "orders/list.html",
         {
             "page": page,
-            "rows": _rows(page.object_list, request.user),
-            "filter_form": forms.OrderFilterForm(request.GET or None),
+            "rows": rows,
+            "chips": _state_chips(filters),
+            "batch_steps": [(str(s), s.label) for s in BATCH_STEPS]
+            if any(r.can_batch for r in rows)
+            else [],
+            "filter_form": forms.OrderFilterForm(
+                request.GET or None, customer_search=filters.customer_search
+            ),
             "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
         },
     )
@@ -182,6 +211,9 @@ def _event_details(event: OrderEvent, usernames: dict[int, str]) -> list[str]:
         return [_("Assigned to %(user)s") % {"user": who}]
     if event.type == OrderEventType.STATE_CHANGED:
         return _state_change_details(data)
+    if event.type == OrderEventType.CUSTOMER_TIER_CHANGED:
+        was, now_is = (CustomerTier(data[key]).label for key in ("from", "to"))
+        return [_("Customer tier: %(old)s → %(new)s") % {"old": was, "new": now_is}]
     if event.type == OrderEventType.EDITED:
         details = []
         for what, (old, new) in sorted((data.get("changes") or {}).items()):
@@ -255,7 +287,14 @@ def _with_latest_event(orders: QuerySet[Order], event_type: str, prefix: str) ->
     return orders.annotate(
         **{
             f"{prefix}_at": Subquery(latest.values("at")[:1]),
-            f"{prefix}_by": Subquery(latest.values("actor__username")[:1]),
+            # Staff by the name people know them by; the username where none is set.
+            f"{prefix}_by": Subquery(
+                latest.annotate(
+                    who=Coalesce(
+                        NullIf("actor__staff_profile__display_name", Value("")), "actor__username"
+                    )
+                ).values("who")[:1]
+            ),
             f"{prefix}_comment": Subquery(latest.values("comment")[:1]),
         }
     )
@@ -411,12 +450,15 @@ def edit_order(request: HttpRequest, number: str) -> HttpResponse:
     if data is not None and amounts.is_valid() & line_forms.is_valid():
         before = actions.order_snapshot(order)
         try:
+            edit, errors = rules.read_order_edit(forms.edit_document(amounts, line_forms))
+            if edit is None:
+                raise InputError(errors)
             edited = actions.edit_order(
                 order,
                 request.user,
-                forms.line_changes(line_forms),
-                discount_cents=amounts.cleaned_data["discount"],
-                shipping_fee_cents=amounts.cleaned_data["shipping_fee"],
+                edit.changes,
+                discount_cents=edit.discount_cents,
+                shipping_fee_cents=edit.shipping_fee_cents,
                 comment=amounts.cleaned_data["comment"],
             )
         except InputError as error:

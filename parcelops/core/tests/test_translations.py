@@ -184,10 +184,10 @@ def test_the_order_list_is_chinese_for_a_chinese_browser(staff, an_order):
     assert response.status_code == 200
     assert "<h1>订单</h1>" in html
     assert "共 1 笔订单" in html
-    assert '<th scope="col">接收时间</th>' in html
+    assert '<th scope="col" class="col-secondary">接收时间</th>' in html
     assert "已付款，处理中</span>" in html
-    assert '<td class="nowrap" data-label="类型">普通订单</td>' in html
-    assert "无需审核</span>" in html
+    assert '<span class="cell-sub col-secondary">普通订单</span>' in html
+    assert '<a class="state-chip is-current" href="/orders/" aria-current="true">全部 ' in html
 
 
 @pytest.mark.django_db
@@ -199,7 +199,7 @@ def test_the_order_list_is_english_for_an_english_browser(staff, an_order):
     assert "<h1>Orders</h1>" in html
     assert "1 order" in html
     assert "Paid, being processed</span>" in html
-    assert '<td class="nowrap" data-label="Type">Normal</td>' in html
+    assert '<span class="cell-sub col-secondary">Normal</span>' in html
 
 
 @pytest.mark.django_db

@@ -197,7 +197,12 @@ def test_a_known_customer_is_found_by_phone_and_reused():
 def test_a_known_customer_is_found_by_email_when_no_phone_is_given():
     first = place_order()
     second = place_order(
-        {"customer.phone": None, "customer.email": "XM.Wang@Example.com"}, external_id="W-1002"
+        {
+            "customer.phone": None,
+            "customer.email": "XM.Wang@Example.com",
+            "shipping_address.country": "DE",  # in China a phone is required
+        },
+        external_id="W-1002",
     )
 
     assert second.customer_id == first.customer_id
@@ -1221,3 +1226,34 @@ def test_cancelling_records_the_reason(staff):
         "order.cancelled",
         {"reason": "customer changed their mind"},
     )
+
+
+# --- a customer's tier changed at intake ---------------------------------------------------
+
+
+def test_a_known_customer_arriving_with_another_tier_is_recorded_on_the_order_and_audited(staff):
+    first = place_order()
+    audit_before = AuditRecord.objects.count()
+
+    second = place_order({"customer.tier": "vip"}, external_id="W-1002", actor=staff["admin"])
+
+    customer = Customer.objects.get()
+    assert (first.customer_id, second.customer_id, customer.tier) == (customer.pk,) * 2 + ("vip",)
+    changed = OrderEvent.objects.get(order=second, type="customer_tier_changed")
+    assert changed.data == {"customer": customer.pk, "from": "regular", "to": "vip"}
+    assert changed.actor == staff["admin"]
+    assert event_types(second) == ["placed", "customer_tier_changed", "assigned"]
+    tier_record = AuditRecord.objects.get(action="customer.tier_changed")
+    assert (tier_record.object_type, tier_record.object_id) == ("orders.customer", str(customer.pk))
+    assert tier_record.detail == {"order": second.number, "from": "regular", "to": "vip"}
+    assert AuditRecord.objects.count() == audit_before + 2  # the tier, then the order
+    assert verify_audit_chain() is None
+
+
+def test_a_known_customer_with_the_same_tier_records_no_change(staff):
+    place_order()
+
+    second = place_order(external_id="W-1002")
+
+    assert event_types(second) == ["placed", "assigned"]
+    assert not AuditRecord.objects.filter(action="customer.tier_changed").exists()

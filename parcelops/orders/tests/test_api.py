@@ -163,7 +163,8 @@ def test_a_bad_order_is_answered_with_every_bad_field_and_nothing_is_written(pro
             {"field": "customer.name", "message": "This field is required."},
             {
                 "field": "customer.phone",
-                "message": "A phone number or an email address is required to contact the customer.",
+                "message": "A phone number is required for an address in China: carriers "
+                "there refuse parcels without one.",
             },
             {"field": "lines[0].quantity", "message": "Must be a whole number."},
             {"field": "lines[1].unit_price", "message": MONEY_FORMAT},

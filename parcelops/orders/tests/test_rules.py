@@ -24,6 +24,9 @@ MONEY_FORMAT = 'Must be a decimal string with at most two decimal places, such a
 WHOLE_NUMBER = "Must be a whole number."
 AT_LEAST_ONE = "Must be at least 1."
 NEGATIVE = "Must not be negative."
+CHINA_NEEDS_PHONE = (
+    "A phone number is required for an address in China: carriers there refuse parcels without one."
+)
 
 
 def validate(data: Any) -> tuple[rules.IntakeOrder | None, list[FieldError]]:
@@ -103,9 +106,9 @@ def test_optional_fields_take_their_defaults():
 
 
 @pytest.mark.parametrize("kept", ["customer.phone", "customer.email"])
-def test_either_a_phone_or_an_email_is_enough(kept):
+def test_outside_china_either_a_phone_or_an_email_is_enough(kept):
     removed = "customer.email" if kept == "customer.phone" else "customer.phone"
-    intake, errors = validate(payload(**{removed: MISSING}))
+    intake, errors = validate(payload(**{removed: MISSING, "shipping_address.country": "DE"}))
 
     assert errors == []
     assert intake is not None
@@ -128,6 +131,15 @@ def test_either_a_phone_or_an_email_is_enough(kept):
         ({"customer.name": ""}, "customer.name", REQUIRED),
         (
             {"customer.phone": MISSING, "customer.email": MISSING},
+            "customer.phone",
+            CHINA_NEEDS_PHONE,
+        ),
+        (
+            {
+                "customer.phone": MISSING,
+                "customer.email": MISSING,
+                "shipping_address.country": "US",
+            },
             "customer.phone",
             "A phone number or an email address is required to contact the customer.",
         ),
@@ -656,3 +668,129 @@ def test_the_after_sales_period_runs_from_completion():
     completed_at = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
     assert rules.after_sales_deadline(completed_at, 15) == datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
+
+
+# --- customer contact by destination (R2.1.3) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "country",
+    [
+        MISSING,
+        "",
+        "CN",
+        "cn",
+        " CN ",
+        "CHN",
+        "China",
+        "CHINA",
+        "mainland China",
+        "中国",
+        "中國",
+        "中华人民共和国",
+        "People’s Republic of China",
+        "PRC",
+    ],
+)
+def test_an_order_to_china_without_a_phone_is_refused_naming_the_phone(country):
+    intake, errors = validate(
+        payload(**{"customer.phone": MISSING, "shipping_address.country": country})
+    )
+
+    assert intake is None
+    assert errors == [FieldError("customer.phone", CHINA_NEEDS_PHONE)]
+
+
+@pytest.mark.parametrize("country", ["HK", "Hong Kong", "TW", "MO", "US", "Chinatown", "CNN"])
+def test_an_order_elsewhere_is_taken_with_an_email_only(country):
+    intake, errors = validate(
+        payload(**{"customer.phone": MISSING, "shipping_address.country": country})
+    )
+
+    assert errors == []
+    assert intake is not None
+    assert intake.customer_phone == ""
+
+
+def test_an_order_to_china_with_a_phone_and_no_email_is_taken():
+    intake, errors = validate(payload(**{"customer.email": MISSING}))
+
+    assert errors == []
+    assert intake is not None
+
+
+def test_a_missing_country_counts_as_china_because_intake_defaults_it_to_cn():
+    assert rules.is_in_china("") is True
+    assert rules.contact_problem("", "a@example.com", "") == CHINA_NEEDS_PHONE
+    assert rules.contact_problem("13812345678", "", "") is None
+    assert rules.contact_problem("", "", "FR") == (
+        "A phone number or an email address is required to contact the customer."
+    )
+
+
+# --- order edits: one rule for the API, the edit page and the action (R2.3, R8.1) ----------
+
+
+def test_a_good_edit_is_read_into_changes():
+    edit, errors = rules.read_order_edit(
+        {
+            "lines": [{"id": 7, "quantity": 3}, {"id": 8, "unit_price": "12.50"}],
+            "discount": "0.00",
+        },
+        line_ids={7, 8},
+    )
+
+    assert errors == []
+    assert edit == rules.OrderEdit(
+        [rules.LineChange(7, 3, None), rules.LineChange(8, None, 1250)], 0, None
+    )
+
+
+def test_an_empty_edit_changes_nothing():
+    assert rules.read_order_edit({}) == (rules.OrderEdit([], None, None), [])
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        (
+            {"lines": [{"quantity": 1}]},
+            [("lines[0].id", "Each line needs the id of the order line.")],
+        ),
+        ({"lines": [{"id": True}]}, [("lines[0].id", "Each line needs the id of the order line.")]),
+        ({"lines": [{"id": 9}]}, [("lines[0].id", "No such line on this order.")]),
+        ({"lines": [{"id": 7, "quantity": "3"}]}, [("lines[0].quantity", WHOLE_NUMBER)]),
+        ({"lines": [{"id": 7, "quantity": 0}]}, [("lines[0].quantity", AT_LEAST_ONE)]),
+        ({"lines": [{"id": 7, "quantity": 1}]}, []),
+        ({"lines": [{"id": 7, "quantity": rules.MAX_LINE_QUANTITY}]}, []),
+        (
+            {"lines": [{"id": 7, "quantity": rules.MAX_LINE_QUANTITY + 1}]},
+            [("lines[0].quantity", "Must be at most 1000000.")],
+        ),
+        ({"lines": [{"id": 7, "unit_price": "0.00"}]}, []),
+        ({"lines": [{"id": 7, "unit_price": "-0.01"}]}, [("lines[0].unit_price", NEGATIVE)]),
+        ({"lines": [{"id": 7, "unit_price": "1.005"}]}, [("lines[0].unit_price", MONEY_FORMAT)]),
+        ({"lines": [{"id": 7, "unit_price": 12.5}]}, [("lines[0].unit_price", MONEY_FORMAT)]),
+        (
+            {"discount": "-1.00", "shipping_fee": "-0.01"},
+            [("discount", NEGATIVE), ("shipping_fee", NEGATIVE)],
+        ),
+        ({"discount": "1,00"}, [("discount", MONEY_FORMAT)]),
+        ({"lines": {"id": 7}}, [("lines", "Must be a list.")]),
+    ],
+)
+def test_an_edit_is_checked_at_its_boundaries(data, errors):
+    edit, found = rules.read_order_edit(data, line_ids={7, 8})
+
+    assert [(e.field, e.message) for e in found] == errors
+    assert (edit is None) == bool(errors)
+
+
+def test_the_action_checks_typed_changes_with_the_same_rule():
+    edit = rules.OrderEdit([rules.LineChange(7, 0, -1)], -5, None)
+
+    assert rules.order_edit_errors(edit, line_ids=None) == [
+        FieldError("lines[0].quantity", AT_LEAST_ONE),
+        FieldError("lines[0].unit_price", NEGATIVE),
+        FieldError("discount", NEGATIVE),
+    ]

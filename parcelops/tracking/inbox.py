@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
 from parcelops.tracking.models import Shipment, TrackingEvent, UnmatchedEvent
+from parcelops.tracking.presentation import substatus_label
 from parcelops.tracking.status import SUBSTATUSES, TrackingStatus
 
 
@@ -115,7 +116,10 @@ def status_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     choices = []
     for status, label in TrackingStatus.choices:
         options = [(f"{status}:", f"{label}")]
-        options += [(f"{status}:{sub}", f"{label} · {sub}") for sub in SUBSTATUSES.get(status, ())]
+        options += [
+            (f"{status}:{sub}", f"{label} · {substatus_label(sub)}")
+            for sub in SUBSTATUSES.get(status, ())
+        ]
         choices.append((str(label), options))
     return choices
 

@@ -80,6 +80,15 @@ CHANNELS: tuple[tuple[str, str, str, int], ...] = (
     ("jd", "京东", Channel.Kind.MARKETPLACE, 20),
     ("douyin", "抖音", Channel.Kind.MARKETPLACE, 15),
 )
+# The channels' names on English pages.
+CHANNEL_NAMES_EN = {
+    "web": "Web shop",
+    "app": "App",
+    "mini_program": "WeChat mini-program",
+    "tmall": "Tmall",
+    "jd": "JD.com",
+    "douyin": "Douyin",
+}
 MARKETPLACES = frozenset({"tmall", "jd", "douyin"})
 # (prefix, digits) of each channel's own order ids, shaped like the real platforms' ids.
 EXTERNAL_ID_SHAPES = {

@@ -37,6 +37,7 @@ from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.demo.data import (
     APPROVAL_COMMENTS,
     CATALOGUE,
+    CHANNEL_NAMES_EN,
     CHANNELS,
     CUSTOMER_CANCEL_REASONS,
     REJECTION_COMMENTS,
@@ -233,7 +234,7 @@ def _ensure_channels_and_products() -> tuple[int, int]:
         Channel.objects.filter(code__in=[c[0] for c in CHANNELS]).values_list("code", flat=True)
     )
     new_channels = [
-        Channel(code=code, name=name, kind=kind)
+        Channel(code=code, name=name, name_en=CHANNEL_NAMES_EN.get(code, ""), kind=kind)
         for code, name, kind, _share in CHANNELS
         if code not in known_channels
     ]

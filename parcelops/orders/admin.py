@@ -8,7 +8,7 @@ from parcelops.orders.models import Channel, Order, Product
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "is_active")
+    list_display = ("code", "name", "name_en", "kind", "is_active")
     list_filter = ("kind", "is_active")
 
 

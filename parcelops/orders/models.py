@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from parcelops.core.fields import EncryptedJSONField, EncryptedTextField
@@ -27,12 +28,19 @@ class Channel(models.Model):
         OFFLINE = "offline", _("Phone / offline")
 
     code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100)  # as the shop calls it, usually in Chinese
+    name_en = models.CharField(max_length=100, blank=True)  # for English pages ("JD.com")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.WEB)
     is_active = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return self.name
+
+    def label(self, language: str | None = None) -> str:
+        """The channel's name in the page's language: the English name on English pages
+        when it has one, its own name otherwise."""
+        language = language or get_language() or ""
+        return self.name_en if language.startswith("en") and self.name_en else self.name
 
 
 class Customer(models.Model):

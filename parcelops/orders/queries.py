@@ -131,6 +131,6 @@ def count_by_state(filters: OrderFilters) -> dict[str, int]:
 
 
 def get_order(number: str) -> Order:
-    return Order.objects.select_related("channel", "assignee", "customer", "processed_by").get(
-        number=number
-    )
+    return Order.objects.select_related(
+        "channel", "assignee__staff_profile", "customer", "processed_by__staff_profile"
+    ).get(number=number)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import staff_page
+from parcelops.accounts.presentation import display_name
 from parcelops.carriers.names import carrier_label
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.core.money import format_cents
@@ -199,11 +200,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _event_details(event: OrderEvent, usernames: dict[int, str]) -> list[str]:
+def _event_details(event: OrderEvent, names: dict[int, str]) -> list[str]:
     """What an event's data says, in words (who got the order, which amounts changed)."""
     data = event.data or {}
     if event.type == OrderEventType.ASSIGNED:
-        who = usernames.get(data.get("assignee", 0), "?")
+        who = names.get(data.get("assignee", 0), "?")
         if data.get("automatic"):
             return [_("Assigned automatically to %(user)s") % {"user": who}]
         if data.get("from"):
@@ -246,14 +247,13 @@ class TimelineEntry:
 
 
 def _timeline(order: Order) -> list[TimelineEntry]:
-    events = list(order.events.select_related("actor"))
+    events = list(order.events.select_related("actor__staff_profile"))
     assignee_ids = {
         e.data.get("assignee") for e in events if e.type == OrderEventType.ASSIGNED and e.data
     }
-    usernames = dict(
-        get_user_model().objects.filter(pk__in=assignee_ids).values_list("pk", "username")
-    )
-    return [TimelineEntry(event, _event_details(event, usernames)) for event in events]
+    people = get_user_model().objects.filter(pk__in=assignee_ids).select_related("staff_profile")
+    names = {person.pk: display_name(person) for person in people}
+    return [TimelineEntry(event, _event_details(event, names)) for event in events]
 
 
 @staff_page

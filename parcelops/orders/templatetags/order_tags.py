@@ -9,9 +9,11 @@ from django.forms import BoundField
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from parcelops.accounts.models import StaffProfile
+from parcelops.accounts.presentation import display_name
 from parcelops.accounts.roles import ROLES, role_label
+from parcelops.carriers.names import carrier_label
 from parcelops.core.money import display_money
+from parcelops.orders.models import Channel
 from parcelops.orders.states import (
     CustomerTier,
     OrderState,
@@ -135,10 +137,15 @@ def staff_roles(user: User | AnonymousUser) -> str:
 
 @register.filter
 def staff_name(user: User | AnonymousUser | None) -> str:
-    if user is None or not user.is_authenticated:
-        return ""
-    try:
-        profile = user.staff_profile  # type: ignore[union-attr]
-    except StaffProfile.DoesNotExist:
-        return user.get_username()
-    return profile.display_name or user.get_username()
+    return display_name(user)
+
+
+@register.filter
+def channel_label(channel: Channel | None) -> str:
+    return "" if channel is None else channel.label()
+
+
+@register.filter(name="carrier_label")
+def carrier_label_filter(code: str) -> str:
+    """A carrier code (an order's requested carrier) as its name in the page's language."""
+    return carrier_label(code) if code else ""

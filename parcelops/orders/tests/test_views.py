@@ -609,3 +609,28 @@ def test_the_server_error_page_renders_without_a_request(english):
     html = render_to_string("500.html")
 
     assert "<h1>Something went wrong</h1>" in html
+
+
+@pytest.mark.django_db
+def test_the_detail_page_names_people_channels_and_carriers_in_words(normal_order, people):
+    from django.test import Client
+
+    from parcelops.orders.models import Channel
+    from parcelops.orders.tests.pages import MODEL_BACKEND
+
+    StaffProfile.objects.filter(user=people["order_processor"]).update(display_name="Li Na")
+    Channel.objects.filter(pk=normal_order.channel_id).update(name="官网", name_en="Web shop")
+    Order.objects.filter(pk=normal_order.pk).update(requested_carrier="jd")
+
+    english = text(page_for(people["order_processor"]).get(f"/orders/{normal_order.number}/"))
+    client = Client(headers={"Accept-Language": "zh-hans"})
+    client.force_login(people["order_processor"], backend=MODEL_BACKEND)
+    chinese = text(client.get(f"/orders/{normal_order.number}/"))
+
+    assert "<dd>Li Na</dd>" in english
+    assert "Assigned automatically to Li Na" in english
+    assert "order_processor" not in english.split("<main", 1)[1]
+    assert '<p class="page-sub">Web shop · ' in english
+    assert "<dd>JD Logistics</dd>" in english
+    assert '<p class="page-sub">官网 · ' in chinese
+    assert "<dd>京东物流</dd>" in chinese

@@ -203,7 +203,10 @@ def test_the_unmapped_page_offers_each_code_a_status_and_each_carrier_code_a_car
     assert '<input type="hidden" name="provider_code" value="xyzexpress">' in html
     assert '<option value="zto">ZTO Express</option>' in html
     assert '<input type="hidden" name="raw_code" value="Q9">' in html
-    assert '<option value="delivered:signed_by_proxy">Delivered · Signed by someone else</option>' in html
+    assert (
+        '<option value="delivered:signed_by_proxy">Delivered · Signed by someone else</option>'
+        in html
+    )
     assert '<span class="tab-count">1</span>' in html  # one unmapped event
 
 

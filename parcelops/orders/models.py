@@ -29,7 +29,7 @@ class Channel(models.Model):
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=100)  # as the shop calls it, usually in Chinese
-    name_en = models.CharField(max_length=100, blank=True)  # for English pages ("JD.com")
+    name_en = models.CharField(max_length=100, blank=True, db_default="")  # English pages: "JD.com"
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.WEB)
     is_active = models.BooleanField(default=True)
 

@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="channel",
             name="name_en",
-            field=models.CharField(blank=True, max_length=100),
+            field=models.CharField(blank=True, db_default="", max_length=100),
         ),
     ]

@@ -4,7 +4,7 @@ provider event."""
 
 import hmac
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
 from parcelops.carriers.registry import carrier_zone
+from parcelops.core.clock import now
 from parcelops.tracking.events import (
     OFFSET_FROM_CARRIER_ZONE,
     OFFSET_FROM_PAYLOAD,
@@ -38,6 +39,17 @@ def main_statuses(*, not_found: str, attempt_failed: str) -> dict[str, tuple[str
         "Exception": (S.EXCEPTION, ""),
         "Expired": (S.EXPIRED, "no_update_timeout"),
     }
+
+
+# The times an event may carry (decision 0024, docs/operations.md): no parcel we track was
+# scanned before EARLIEST_EVENT_TIME, so an earlier time is a "no date" placeholder
+# (0001-01-01) or a scanner's reset clock; a time more than LATEST_AHEAD after it arrives
+# is a placeholder (9999-12-31) or a typo. Either refuses that event alone, with the reason:
+# the other events of its push or file are stored. (Within LATEST_AHEAD, a time after its
+# arrival is kept and flagged as in the future, rules.future_cutoff.)
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=366)
+_EARLIEST_TEXT = "2000-01-01"  # EARLIEST_EVENT_TIME as the start of its UTC text
 
 
 class CarrierTime(NamedTuple):
@@ -69,8 +81,55 @@ def _utc_minute(zone: ZoneInfo, wall_minute: str) -> str | None:
     return utc.isoformat(" ")[:16]
 
 
+class TimeRangeError(PayloadError):
+    """A time that reads well but lies outside the times an event may carry."""
+
+
+def _before_earliest(value: object) -> TimeRangeError:
+    return TimeRangeError(
+        _("Lies before %(earliest)s, so it is a placeholder rather than a real time: %(value)r.")
+        % {"earliest": EARLIEST_EVENT_TIME.date().isoformat(), "value": value}
+    )
+
+
+def _too_far_ahead(value: object) -> TimeRangeError:
+    return TimeRangeError(
+        _("Lies more than a year ahead, so it is a placeholder rather than a real time: %(value)r.")
+        % {"value": value}
+    )
+
+
+def check_event_time(at: datetime, value: object) -> None:
+    """TimeRangeError saying why when `at` (aware) lies outside the times an event may carry
+    (EARLIEST_EVENT_TIME .. now + LATEST_AHEAD); `value` is the time as it was sent."""
+    if at < EARLIEST_EVENT_TIME:
+        raise _before_earliest(value)
+    if at > now() + LATEST_AHEAD:
+        raise _too_far_ahead(value)
+
+
+def check_estimate_date(day: date, value: object) -> None:
+    """check_event_time for an estimated delivery date."""
+    if day < EARLIEST_EVENT_TIME.date():
+        raise _before_earliest(value)
+    if day > (now() + LATEST_AHEAD).date():
+        raise _too_far_ahead(value)
+
+
 def parse_carrier_time(value: str, carrier_code: str) -> CarrierTime:
-    """parse_local_time, with the UTC time also as text (for the ingestion engine)."""
+    """parse_local_time, with the UTC time also as text (for the ingestion engine).
+
+    Total: any value (any text, any type) gives a time between EARLIEST_EVENT_TIME and a
+    year ahead, or PayloadError saying what is wrong with it."""
+    moment = read_carrier_time(value, carrier_code)
+    if moment.utc_text < _EARLIEST_TEXT:  # the texts sort as the times do; cheaper
+        raise _before_earliest(value)
+    check_event_time(moment.at, value)
+    return moment
+
+
+def read_carrier_time(value: str, carrier_code: str) -> CarrierTime:
+    """parse_carrier_time without the range check: any time Python can hold in UTC."""
     if (
         type(value) is str
         and len(value) == 19
@@ -90,7 +149,7 @@ def parse_carrier_time(value: str, carrier_code: str) -> CarrierTime:
                     OFFSET_FROM_CARRIER_ZONE,
                     text,
                 )
-        except ValueError:
+        except (ValueError, OverflowError):
             pass  # the general path below says what is wrong with it
     moment, local, source = _parse_local_time(value, carrier_code)
     return CarrierTime(moment, local, source, as_utc_text(moment))
@@ -114,13 +173,18 @@ def _parse_local_time(value: str, carrier_code: str) -> tuple[datetime, str, str
     # The wall time as "YYYY-MM-DD HH:MM:SS": the text itself when it has that form already,
     # which is cheaper than strftime.
     local = text if len(text) == 19 and text[10] == " " else moment.isoformat(" ")[:19]
-    if moment.tzinfo is None:
-        return (
-            moment.replace(tzinfo=carrier_zone(carrier_code)).astimezone(UTC),
-            local,
-            OFFSET_FROM_CARRIER_ZONE,
-        )
-    return moment.astimezone(UTC), local, OFFSET_FROM_PAYLOAD
+    try:
+        if moment.tzinfo is None:
+            return (
+                moment.replace(tzinfo=carrier_zone(carrier_code)).astimezone(UTC),
+                local,
+                OFFSET_FROM_CARRIER_ZONE,
+            )
+        return moment.astimezone(UTC), local, OFFSET_FROM_PAYLOAD
+    except OverflowError:
+        # In UTC it would lie before year 1 or after 9999 (0001-01-01 in China's zone,
+        # 9999-12-31T23:59:59-12:00): far outside the range either way.
+        raise (_before_earliest(value) if moment.year < 5000 else _too_far_ahead(value)) from None
 
 
 def local_time_at(value: str, carrier_code: str, path: str) -> tuple[datetime, str, str]:

@@ -41,6 +41,7 @@ from parcelops.tracking.models import (
     TrackingEvent,
     UnmatchedEvent,
 )
+from parcelops.tracking.providers.common import EARLIEST_EVENT_TIME
 from parcelops.tracking.secrets import MIN_SECRET_LENGTH, PUSH_PROVIDERS
 from parcelops.tracking.status import SUBSTATUSES, TrackingStatus
 
@@ -135,6 +136,13 @@ def _past_time_error(field: str, value: datetime | None, moment: datetime) -> Fi
         return FieldError(field, _("Must carry a UTC offset, such as +08:00."))
     if value > rules.future_cutoff(moment):
         return FieldError(field, _("Lies in the future."))
+    if value < EARLIEST_EVENT_TIME:  # 0001-01-01: a placeholder; shown in a zone west of UTC
+        # it would lie before year 1, which no page could write (decision 0024)
+        return FieldError(
+            field,
+            _("Lies before %(earliest)s, so it is a placeholder rather than a real time.")
+            % {"earliest": EARLIEST_EVENT_TIME.date().isoformat()},
+        )
     return None
 
 

@@ -187,7 +187,9 @@ def _estimated_delivery(track_info: dict[str, Any], rejected: list[str]) -> date
         # The carrier's own calendar date: the part before any time and offset.
         day = date.fromisoformat(value[:10])
     except ValueError:
-        rejected.append(_("%(path)s is not a date: %(value)r") % {"path": path, "value": value})
+        rejected.append(
+            _("time_metrics.estimated_delivery_date is not a date: %(value)r") % {"value": value}
+        )
         return None
     try:
         check_estimate_date(day, value)

@@ -3,6 +3,7 @@ times, signature comparison, the aggregators' main statuses and the building of 
 provider event."""
 
 import hmac
+import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -104,8 +105,28 @@ def check_event_time(at: datetime, value: object) -> None:
     (EARLIEST_EVENT_TIME .. now + LATEST_AHEAD); `value` is the time as it was sent."""
     if at < EARLIEST_EVENT_TIME:
         raise _before_earliest(value)
-    if at > now() + LATEST_AHEAD:
+    if at > _latest_event_time().at:
         raise _too_far_ahead(value)
+
+
+class _Latest(NamedTuple):
+    second: int  # when the clock was read (time.time(), which time-machine moves too)
+    at: datetime  # now() + LATEST_AHEAD then
+    text: str  # `at` as as_utc_text writes it
+
+
+_latest = _Latest(-1, EARLIEST_EVENT_TIME, "")
+
+
+def _latest_event_time() -> _Latest:
+    """now() + LATEST_AHEAD, read from the clock at most once a second: reading it cost as
+    much as the rest of reading a time, and a bound a year ahead needs no finer clock."""
+    global _latest
+    second = int(time.time())
+    if second != _latest.second:
+        at = now() + LATEST_AHEAD
+        _latest = _Latest(second, at, as_utc_text(at))
+    return _latest
 
 
 def check_estimate_date(day: date, value: object) -> None:
@@ -122,9 +143,9 @@ def parse_carrier_time(value: str, carrier_code: str) -> CarrierTime:
     Total: any value (any text, any type) gives a time between EARLIEST_EVENT_TIME and a
     year ahead, or PayloadError saying what is wrong with it."""
     moment = read_carrier_time(value, carrier_code)
-    if moment.utc_text < _EARLIEST_TEXT:  # the texts sort as the times do; cheaper
-        raise _before_earliest(value)
-    check_event_time(moment.at, value)
+    # The UTC texts sort as the times do, and comparing them is the cheapest check.
+    if not _EARLIEST_TEXT <= moment.utc_text <= _latest_event_time().text:
+        check_event_time(moment.at, value)  # raises, saying which bound
     return moment
 
 

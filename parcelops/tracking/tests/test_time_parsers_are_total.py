@@ -308,3 +308,51 @@ def test_import_events_stores_the_good_rows_whatever_the_other_time(tmp_path_fac
         "75123456789012",
         "75123456789014",
     }
+
+
+# --- real pushes with any of their fields damaged -----------------------------------------
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON document: each key of each object, each item of each list."""
+    found = [path] if path else []
+    if isinstance(node, dict):
+        for key, child in node.items():
+            found += _paths(child, (*path, key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            found += _paths(child, (*path, index))
+    return found
+
+
+def _damaged(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    copy = json.loads(json.dumps(document))
+    node = copy
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return copy
+
+
+DOCUMENTS = [
+    ("kuaidi100_push.json", lambda d: kuaidi100.parse_push(as_json(d))),
+    ("kuaidi100_carrier_corrected.json", lambda d: kuaidi100.parse_push(as_json(d))),
+    ("aftership_webhook.json", lambda d: aftership.parse_webhook(as_json(d).encode())),
+    ("aftership_tracking_update.json", lambda d: aftership.parse_webhook(as_json(d).encode())),
+    ("seventeentrack_updated.json", lambda d: seventeentrack.parse_push(as_json(d).encode())),
+    ("batch_mixed.json", batch.parse_batch),
+]
+
+
+@pytest.mark.parametrize(("name", "parse"), DOCUMENTS, ids=[name for name, _ in DOCUMENTS])
+@TOTAL
+@given(data=st.data())
+def test_a_real_payload_with_any_field_damaged_is_read_or_refused_as_a_whole(name, parse, data):
+    document = json.loads((PAYLOADS / name).read_text())
+    damage = st.lists(st.tuples(st.sampled_from(_paths(document)), json_values), max_size=3)
+    for path, value in data.draw(damage):
+        try:
+            document = _damaged(document, path, value)
+        except (KeyError, IndexError, TypeError):  # an earlier damage removed the place
+            continue
+    read_or_refused(parse, document)

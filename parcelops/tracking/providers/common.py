@@ -150,7 +150,8 @@ def parse_carrier_time(value: str, carrier_code: str) -> CarrierTime:
 
 
 def read_carrier_time(value: str, carrier_code: str) -> CarrierTime:
-    """parse_carrier_time without the range check: any time Python can hold in UTC."""
+    """parse_carrier_time without the range check, for any time Python can hold in UTC
+    (one it cannot, such as 0001-01-01 in China's zone, raises TimeRangeError)."""
     if (
         type(value) is str
         and len(value) == 19

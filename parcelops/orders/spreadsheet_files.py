@@ -89,7 +89,11 @@ def open_sheet(path: Path) -> Iterator[tuple[Iterator[list[Any]], int | None]]:
             if not workbook.worksheets:
                 raise SpreadsheetError(_("%(name)s has no worksheet.") % {"name": path.name})
             sheet = workbook.worksheets[0]  # the first sheet: marketplace exports have one
+            # The sheet's declared size (its <dimension>) is only a hint for the progress
+            # bar: other tools leave it out of date, and trusting it would drop the rows
+            # beyond it. Every row that is there is read.
             total = sheet.max_row if isinstance(sheet.max_row, int) else None
+            sheet.reset_dimensions()
             yield (list(row) for row in sheet.iter_rows(values_only=True)), total
         finally:
             workbook.close()

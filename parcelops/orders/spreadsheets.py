@@ -186,16 +186,26 @@ class ImportSummary:
             self.created += 1
 
     def line(self) -> str:
-        counts = {"created": self.created, "present": self.present, "rejected": self.rejected}
+        """The four counts: rows read (every one that is there, whatever the sheet declares
+        its size to be), and the orders created, already present and rejected."""
+        counts = {
+            "rows": self.rows,
+            "created": self.created,
+            "present": self.present,
+            "rejected": self.rejected,
+        }
         if self.dry_run:
             return (
                 _(
-                    "Dry run: %(created)d orders would be created, %(present)d already present, "
-                    "%(rejected)d rejected; nothing was written."
+                    "Dry run: %(rows)d rows read: %(created)d orders would be created, "
+                    "%(present)d already present, %(rejected)d rejected; nothing was written."
                 )
                 % counts
             )
-        line = _("%(created)d orders created, %(present)d already present, %(rejected)d rejected")
+        line = _(
+            "%(rows)d rows read: %(created)d orders created, %(present)d already present, "
+            "%(rejected)d rejected"
+        )
         return line % counts
 
 

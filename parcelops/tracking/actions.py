@@ -2,6 +2,7 @@
 the ingestion engine), attaching parked events, and letting orders follow their parcels."""
 
 import dataclasses
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,8 +41,11 @@ from parcelops.tracking.models import (
     TrackingEvent,
     UnmatchedEvent,
 )
+from parcelops.tracking.providers.common import EARLIEST_EVENT_TIME
 from parcelops.tracking.secrets import MIN_SECRET_LENGTH, PUSH_PROVIDERS
 from parcelops.tracking.status import SUBSTATUSES, TrackingStatus
+
+logger = logging.getLogger(__name__)
 
 # States in which an order can get (another) parcel.
 SHIPPABLE_STATES = frozenset({OrderState.PACKED, OrderState.SHIPPED, OrderState.IN_TRANSIT})
@@ -132,6 +136,13 @@ def _past_time_error(field: str, value: datetime | None, moment: datetime) -> Fi
         return FieldError(field, _("Must carry a UTC offset, such as +08:00."))
     if value > rules.future_cutoff(moment):
         return FieldError(field, _("Lies in the future."))
+    if value < EARLIEST_EVENT_TIME:  # 0001-01-01: a placeholder; shown in a zone west of UTC
+        # it would lie before year 1, which no page could write (decision 0024)
+        return FieldError(
+            field,
+            _("Lies before %(earliest)s, so it is a placeholder rather than a real time.")
+            % {"earliest": EARLIEST_EVENT_TIME.date().isoformat()},
+        )
     return None
 
 
@@ -226,12 +237,16 @@ def receive_push(
     push_id: str,
     events: Sequence[ParsedEvent],
     summary: ProviderSummary | None = None,
+    rejected: Sequence[str] = (),
 ) -> PushReceipt:
     """Store a verified push and its events in one transaction; a repeated delivery (same
     provider and push id) changes nothing.
 
     The push row is written with the events, once the engine has read and folded them
-    (SQLite's write lock is not held meanwhile; decision 0015)."""
+    (SQLite's write lock is not held meanwhile; decision 0015). `rejected`: the parser's
+    reasons for the parts of the push it could not read (an event whose time is out of
+    range); they stay in the stored body, and the reasons go in the row's error
+    (decision 0024)."""
 
     def store_push() -> None:
         InboundPush.objects.create(
@@ -240,7 +255,16 @@ def receive_push(
             body=body,
             received_at=now(),
             outcome=InboundPush.Outcome.PROCESSED,
+            error="\n".join(rejected),
         )
+        if rejected:
+            logger.warning(
+                "a %s push kept %d events and refused %d parts: %s",
+                provider,
+                len(events),
+                len(rejected),
+                "; ".join(rejected)[:2000],
+            )
 
     try:
         summaries = [summary] if summary is not None else []
@@ -257,7 +281,7 @@ def receive_push(
             body=body,
             received_at=now(),
             outcome=InboundPush.Outcome.FAILED,
-            error=repr(failure)[:2000],
+            error="\n".join([repr(failure)[:2000], *rejected]),
         )
         return PushReceipt.FAILED
     return PushReceipt.STORED

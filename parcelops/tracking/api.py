@@ -58,10 +58,13 @@ def _receive(
     ok: Callable[[], Any],
     error: Callable[[str], Any],
     summary: ProviderSummary | None = None,
+    rejected: list[str] | None = None,
 ) -> HttpResponse:
     """Hand the verified push to the action, and answer in the provider's words: a
-    repeated delivery is as welcome as the first; a failure asks the sender to retry."""
-    receipt = actions.receive_push(provider, body, push_id, events, summary)
+    repeated delivery is as welcome as the first; a failure asks the sender to retry.
+    `rejected`: the parts of the push the parser refused alone (kept in the stored body
+    with their reasons; a retry would not change them, so the push is acknowledged)."""
+    receipt = actions.receive_push(provider, body, push_id, events, summary, rejected or ())
     if receipt is actions.PushReceipt.FAILED:
         return _json(500, error("internal error; stored for replay"))
     return _json(200, ok())
@@ -95,6 +98,7 @@ def kuaidi100_push(request: HttpRequest) -> HttpResponse:
         kuaidi100.reply_ok,
         kuaidi100.reply_error,
         summary=push.summary,
+        rejected=push.rejected,
     )
 
 
@@ -126,6 +130,7 @@ def aftership_push(request: HttpRequest) -> HttpResponse:
         _webhook_ok,
         errors_body,
         summary=push.summary,
+        rejected=push.rejected,
     )
     if response.status_code == 200:  # edd_revise pushes carry a new estimate and no checkpoints
         actions.revise_estimated_delivery(
@@ -155,6 +160,7 @@ def seventeentrack_push(request: HttpRequest) -> HttpResponse:
         _webhook_ok,
         errors_body,
         summary=push.summary,
+        rejected=push.rejected,
     )
 
 

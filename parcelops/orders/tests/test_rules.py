@@ -1,7 +1,7 @@
 """The pure order rules, without a database: intake validation at every boundary (R2.1.3),
 classification (R2.2.1) and the choice of a processor (R2.2.2)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -794,3 +794,49 @@ def test_the_action_checks_typed_changes_with_the_same_rule():
         FieldError("lines[0].unit_price", NEGATIVE),
         FieldError("discount", NEGATIVE),
     ]
+
+
+# Times at the ends of what Python holds, with any offset, and what shops write for "no date".
+extreme_placed_at = st.one_of(
+    st.builds(
+        lambda moment, offset, separator: moment.replace(tzinfo=offset).isoformat(separator),
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+        st.none()
+        | st.timedeltas(
+            min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)
+        ).map(timezone),
+        st.sampled_from(["T", " "]),
+    ),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00",
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-12:00",
+            "9999-12-31T23:59:59.999999+23:59",
+            "0000-00-00 00:00:00",
+        ]
+    ),
+    st.text(max_size=40),
+)
+
+
+@given(extreme_placed_at)
+@settings(max_examples=300, deadline=None)
+def test_placed_at_is_a_time_in_the_window_or_an_error_whatever_is_sent(value):
+    intake, errors = validate(payload(placed_at=value))
+
+    if intake is None:
+        assert [error.field for error in errors if error.field == "placed_at"] == ["placed_at"]
+    else:
+        assert FIXED_NOW - MAX_AGE <= intake.placed_at <= FIXED_NOW + rules.FUTURE_SKEW
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00-23:59"],
+)
+def test_a_placeholder_placed_at_is_refused_with_the_reason(value):
+    intake, errors = validate(payload(placed_at=value))
+
+    assert intake is None
+    assert [error.field for error in errors] == ["placed_at"]

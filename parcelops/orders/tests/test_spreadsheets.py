@@ -276,7 +276,7 @@ def test_a_csv_with_the_parcelops_preset_groups_the_lines_of_each_order(
 
     output, status = run_import(str(path), "--quiet")
 
-    assert (output, status) == ("2 orders created, 0 already present, 0 rejected\n", 0)
+    assert (output, status) == ("3 rows read: 2 orders created, 0 already present, 0 rejected\n", 0)
     first = Order.objects.get(external_id="W-1001")
     assert [(ln.sku, ln.name, ln.quantity, ln.unit_price_cents) for ln in first.lines.all()] == [
         ("TEA-001", "西湖龙井 250g", 2, 16800),
@@ -308,7 +308,7 @@ def test_an_xlsx_with_the_taobao_preset_converts_excel_numbers_and_times(
 
     output, status = run_import(str(path), "--preset", "taobao", "--channel", "tmall", "--quiet")
 
-    assert (output, status) == ("2 orders created, 0 already present, 0 rejected\n", 0)
+    assert (output, status) == ("3 rows read: 2 orders created, 0 already present, 0 rejected\n", 0)
     single = Order.objects.get(external_id="TB-9001")
     assert [(ln.sku, ln.quantity, ln.unit_price_cents) for ln in single.lines.all()] == [
         ("SKU-A", 2, 1990)
@@ -391,7 +391,7 @@ def test_a_mapping_file_names_the_columns_and_gives_defaults_and_time_zone(
 
     output, status = run_import(str(path), "--mapping", str(mapping_path), "--quiet")
 
-    assert (output, status) == ("1 orders created, 0 already present, 0 rejected\n", 0)
+    assert (output, status) == ("1 rows read: 1 orders created, 0 already present, 0 rejected\n", 0)
     order = Order.objects.get(external_id="S-1")
     assert (order.channel.code, order.currency, order.total_cents) == ("tmall", "USD", 300)
     assert order.placed_at == datetime(2026, 11, 25, 1, 30, tzinfo=UTC)  # 10:30 in Tokyo
@@ -441,7 +441,7 @@ def test_a_dry_run_lists_each_bad_row_with_its_column_and_writes_nothing(
         "  row 6, column 实付金额: The total does not add up: lines - discount + shipping = 39.80, not 40.00.",
         "rejected: tmall TB-5 (rows 7)",
         "  row 7, column 下单时间: Lies in the future.",
-        "Dry run: 1 orders would be created, 0 already present, 4 rejected; nothing was written.",
+        "Dry run: 6 rows read: 1 orders would be created, 0 already present, 4 rejected; nothing was written.",
     ]
     assert status == 3
     assert Order.all_objects.count() == 0
@@ -473,7 +473,7 @@ def test_a_real_import_takes_the_good_orders_and_reports_the_rejected_ones(
     assert output.splitlines() == [
         "rejected: web W-1003 (rows 5)",
         "  row 5, column quantity: Must be at least 1.",
-        "2 orders created, 0 already present, 1 rejected",
+        "4 rows read: 2 orders created, 0 already present, 1 rejected",
     ]
     assert status == 3
     assert sorted(Order.objects.values_list("external_id", flat=True)) == ["W-1001", "W-1002"]
@@ -496,7 +496,7 @@ def test_importing_the_same_file_again_creates_nothing_new(tmp_path, channel, fr
 
     output, status = run_import(str(path), "--quiet")
 
-    assert (output, status) == ("0 orders created, 2 already present, 0 rejected\n", 0)
+    assert (output, status) == ("3 rows read: 0 orders created, 2 already present, 0 rejected\n", 0)
     assert Order.objects.count() == 2
     assert OrderLine.objects.count() == lines_before == 3
 
@@ -511,7 +511,7 @@ def test_a_dry_run_of_an_imported_file_reports_its_orders_as_already_present(
     output, status = run_import(str(path), "--quiet", "--dry-run")
 
     assert output == (
-        "Dry run: 0 orders would be created, 2 already present, 0 rejected; nothing was written.\n"
+        "Dry run: 3 rows read: 0 orders would be created, 2 already present, 0 rejected; nothing was written.\n"
     )
     assert status == 0
 
@@ -531,7 +531,7 @@ def test_rows_of_one_order_that_are_not_adjacent_are_rejected(tmp_path, channel,
         "rejected: web W-1001 (rows 4)",
         "  row 4, column external_id: This order already had rows from row 2 on: the rows of "
         "one order must be adjacent.",
-        "2 orders created, 0 already present, 1 rejected",
+        "3 rows read: 2 orders created, 0 already present, 1 rejected",
     ]
     assert status == 3
     assert Order.objects.get(external_id="W-1001").lines.count() == 1
@@ -550,7 +550,7 @@ def test_order_columns_that_differ_between_the_rows_of_one_order_are_rejected(
         "rejected: web W-1001 (rows 2-3)",
         "  row 3, column total: Differs from row 2 of the same order: an order's columns repeat "
         "the same value on each of its rows or stay blank.",
-        "0 orders created, 0 already present, 1 rejected",
+        "2 rows read: 0 orders created, 0 already present, 1 rejected",
     ]
     assert status == 3
     assert Order.objects.count() == 0
@@ -613,7 +613,7 @@ def test_a_gbk_encoded_csv_is_read(tmp_path, tmall, frozen_now):
 
     output, status = run_import(str(path), "--preset", "taobao", "--channel", "tmall", "--quiet")
 
-    assert (output, status) == ("1 orders created, 0 already present, 0 rejected\n", 0)
+    assert (output, status) == ("1 rows read: 1 orders created, 0 already present, 0 rejected\n", 0)
     order = Order.objects.get(external_id="TB-7")
     assert order.customer.name == "韩梅梅"
     assert [(ln.name, ln.unit_price_cents) for ln in order.lines.all()] == [("保温杯", 1990)]
@@ -625,7 +625,7 @@ def test_a_utf8_csv_with_a_byte_order_mark_is_read(tmp_path, channel, frozen_now
 
     output, status = run_import(str(path), "--quiet")
 
-    assert (output, status) == ("2 orders created, 0 already present, 0 rejected\n", 0)
+    assert (output, status) == ("3 rows read: 2 orders created, 0 already present, 0 rejected\n", 0)
 
 
 @pytest.mark.django_db
@@ -1024,7 +1024,7 @@ def test_the_web_import_checks_the_file_first_then_imports_it_in_one_click(
 
     assert response.status_code == 200
     assert (
-        "Dry run: 2 orders would be created, 0 already present, 0 rejected; nothing was written."
+        "Dry run: 3 rows read: 2 orders would be created, 0 already present, 0 rejected; nothing was written."
         in response.content.decode()
     )
     assert [(o.external_id, o.status.value) for o in response.context["outcomes"]] == [
@@ -1082,7 +1082,10 @@ def test_the_web_import_without_a_dry_run_imports_at_once(tmp_path, staff, tmall
     )
 
     assert response.status_code == 200
-    assert response.context["summary"].line() == "2 orders created, 0 already present, 0 rejected"
+    assert (
+        response.context["summary"].line()
+        == "3 rows read: 2 orders created, 0 already present, 0 rejected"
+    )
     assert Order.objects.filter(channel=tmall).count() == 2
     assert stored_uploads() == []
 
@@ -1184,3 +1187,49 @@ def test_one_person_cannot_import_anothers_upload(tmp_path, staff, make_staff, c
     assert response.status_code == 410
     assert Order.objects.count() == 0
     assert stored_uploads() == [".csv", ".json"]
+
+
+# --- a workbook whose declared size is out of date ------------------------------------------
+
+
+WIDTH = openpyxl.utils.get_column_letter(len(PARCELOPS_HEADER))
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        f"A1:{WIDTH}2",  # every column, one data row of three: the rest was dropped silently
+        f"A1:{WIDTH}3",
+        "A1:C2",  # fewer columns too
+        "A1:A1",
+        "B2",
+    ],
+)
+def test_a_workbook_with_a_stale_declared_size_is_read_to_its_last_row(
+    tmp_path, channel, frozen_now, ref
+):
+    from parcelops.orders.tests.workbooks import declare_stale_size
+
+    path = write_xlsx(tmp_path / "orders.xlsx", parcelops_rows(*GOOD_ORDERS))
+    declare_stale_size(path, ref)  # says fewer rows (and columns) than the sheet has
+
+    output, status = run_import(str(path), "--quiet")
+
+    assert (output, status) == ("3 rows read: 2 orders created, 0 already present, 0 rejected\n", 0)
+    assert sorted(Order.objects.values_list("external_id", flat=True)) == ["W-1001", "W-1002"]
+    assert OrderLine.objects.count() == 3
+
+
+def test_a_dry_run_of_a_workbook_with_a_stale_size_counts_every_row(tmp_path, channel, frozen_now):
+    from parcelops.orders.tests.workbooks import declare_stale_size
+
+    rows = parcelops_rows(*GOOD_ORDERS, {"external_id": "W-1003", "quantity": "0"})
+    path = declare_stale_size(write_xlsx(tmp_path / "orders.xlsx", rows), "A1:D3")
+
+    output, status = run_import(str(path), "--quiet", "--dry-run")
+
+    assert output.splitlines()[-1] == (
+        "Dry run: 4 rows read: 2 orders would be created, 0 already present, 1 rejected; "
+        "nothing was written."
+    )
+    assert status == 3

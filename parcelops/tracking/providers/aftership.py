@@ -20,6 +20,7 @@ from parcelops.carriers import registry
 from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary, SignatureError
 from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.common import (
+    check_estimate_date,
     constant_time_equals,
     keep_unknown_carrier_code,
     local_time_at,
@@ -93,6 +94,10 @@ class AfterShipPush:
     # The tracking-level tag/subtag: AfterShip's verdict on the parcel, which can run ahead
     # of the checkpoints (decision 0020).
     summary: ProviderSummary | None = None
+    # What could not be read, each "where: why": checkpoints without a usable time (none, or
+    # out of range) and an estimate that is no date. Refused alone, kept in the stored push
+    # with their reasons; the rest of the push is stored (decision 0024).
+    rejected: list[str] = field(default_factory=list)
 
 
 def verify_signature(raw_body: bytes, header_value: str | None, secret: str) -> None:
@@ -123,7 +128,8 @@ _ESTIMATE_FIELDS = (
 )
 
 
-def _expected_delivery(tracking: dict[str, Any]) -> date | None:
+def _expected_delivery(tracking: dict[str, Any], rejected: list[str]) -> date | None:
+    """The first estimate that is a date; one that is not is reported in `rejected`."""
     for name, key in _ESTIMATE_FIELDS:
         value = tracking.get(name)
         path = f"msg.{name}"
@@ -134,11 +140,16 @@ def _expected_delivery(tracking: dict[str, Any]) -> date | None:
             continue
         try:
             # The carrier's own calendar date: the part before any time and offset.
-            return date.fromisoformat(value[:10])
+            day = date.fromisoformat(value[:10])
+            check_estimate_date(day, value)
+        except PayloadError as bad:  # a ValueError too: caught first
+            rejected.append(f"{path}: {bad}")
         except ValueError:
-            raise PayloadError(
+            rejected.append(
                 _("%(path)s is not a date: %(value)r.") % {"path": path, "value": value}
-            ) from None
+            )
+        else:
+            return day
     return None
 
 
@@ -177,33 +188,24 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
     if not isinstance(checkpoints, list):
         raise PayloadError(_("msg.checkpoints must be a list."))
     carrier = registry.from_provider_code(PROVIDER, slug) or ""
-    expected_delivery = _expected_delivery(tracking)
+    rejected: list[str] = []
+    expected_delivery = _expected_delivery(tracking, rejected)
 
     events = []
     for index, checkpoint in enumerate(checkpoints):
-        path = f"msg.checkpoints[{index}]"
-        if not isinstance(checkpoint, dict):
-            raise PayloadError(_("%(path)s must be an object.") % {"path": path})
-        when = payload_text(checkpoint.get("checkpoint_time"))
-        if not when:
-            raise PayloadError(_("%(path)s has no checkpoint_time.") % {"path": path})
-        subtag, tag = payload_text(checkpoint.get("subtag")), payload_text(checkpoint.get("tag"))
-        message = payload_text(checkpoint.get("message"))
-        events.append(
-            provider_event(
-                PROVIDER,
-                carrier,
-                number,
-                # Without an offset it is the carrier's local time (FORMATS.md), never UTC.
-                local_time_at(when, carrier, f"{path}.checkpoint_time"),
-                map_checkpoint(subtag, tag, message),
-                raw_code=subtag or tag,
-                raw_text=message,
-                location=_location(checkpoint),
-                raw={**checkpoint, "slug": slug},
-                estimated_delivery=expected_delivery,
+        try:
+            events.append(
+                _checkpoint_event(
+                    checkpoint,
+                    f"msg.checkpoints[{index}]",
+                    carrier,
+                    number,
+                    slug,
+                    expected_delivery,
+                )
             )
-        )
+        except PayloadError as bad:
+            rejected.append(str(bad))
     keep_unknown_carrier_code(events, carrier, slug)
     return AfterShipPush(
         event=payload_text(document.get("event")),
@@ -221,4 +223,30 @@ def parse_webhook(raw_body: bytes) -> AfterShipPush:
                 payload_text(tracking.get("subtag")), payload_text(tracking.get("tag")), ""
             ),
         ),
+        rejected=rejected,
+    )
+
+
+def _checkpoint_event(
+    checkpoint: Any, path: str, carrier: str, number: str, slug: str, estimate: date | None
+) -> ParsedEvent:
+    if not isinstance(checkpoint, dict):
+        raise PayloadError(_("%(path)s must be an object.") % {"path": path})
+    when = payload_text(checkpoint.get("checkpoint_time"))
+    if not when:
+        raise PayloadError(_("%(path)s has no checkpoint_time.") % {"path": path})
+    subtag, tag = payload_text(checkpoint.get("subtag")), payload_text(checkpoint.get("tag"))
+    message = payload_text(checkpoint.get("message"))
+    return provider_event(
+        PROVIDER,
+        carrier,
+        number,
+        # Without an offset it is the carrier's local time (FORMATS.md), never UTC.
+        local_time_at(when, carrier, f"{path}.checkpoint_time"),
+        map_checkpoint(subtag, tag, message),
+        raw_code=subtag or tag,
+        raw_text=message,
+        location=_location(checkpoint),
+        raw={**checkpoint, "slug": slug},
+        estimated_delivery=estimate,
     )

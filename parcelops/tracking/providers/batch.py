@@ -21,7 +21,12 @@ from parcelops.tracking.events import (
     as_utc_text,
 )
 from parcelops.tracking.keywords import classify_text
-from parcelops.tracking.providers.common import parse_carrier_time
+from parcelops.tracking.providers.common import (
+    CarrierTime,
+    TimeRangeError,
+    check_event_time,
+    parse_carrier_time,
+)
 from parcelops.tracking.status import TrackingStatus
 
 PROVIDER = "batch"
@@ -108,6 +113,11 @@ def build_event(
     if cleaned["occurred_at"]:
         try:
             occurred = parse_carrier_time(cleaned["occurred_at"], carrier)
+            if time_zone is not None and occurred.offset_source == OFFSET_FROM_CARRIER_ZONE:
+                occurred = _in_zone(occurred, carrier, time_zone)
+        except TimeRangeError as out_of_range:  # before 2000, or more than a year ahead
+            occurred = None
+            problems.append(("occurred_at", str(out_of_range)))
         except PayloadError:
             problems.append(
                 (
@@ -134,11 +144,6 @@ def build_event(
         return None, sorted(problems, key=lambda problem: FIELDS.index(problem[0]))
 
     occurred_at, local_time, offset_source, utc_text = occurred
-    if time_zone is not None and offset_source == OFFSET_FROM_CARRIER_ZONE:
-        # The naive wall time was read in the carrier's zone; read it in the given one.
-        wall = occurred_at.astimezone(registry.carrier_zone(carrier)).replace(tzinfo=None)
-        occurred_at = wall.replace(tzinfo=time_zone).astimezone(UTC)
-        utc_text = as_utc_text(occurred_at)
 
     raw_code, raw_text = cleaned["raw_code"], cleaned["text"]
     if not status:
@@ -163,6 +168,15 @@ def build_event(
         utc_text=utc_text,
     )
     return event, []
+
+
+def _in_zone(occurred: CarrierTime, carrier: str, time_zone: ZoneInfo) -> CarrierTime:
+    """A naive wall time read in the carrier's zone, read in the given one instead (and
+    checked again: the other zone may move it out of range)."""
+    wall = occurred.at.astimezone(registry.carrier_zone(carrier)).replace(tzinfo=None)
+    at = wall.replace(tzinfo=time_zone).astimezone(UTC)
+    check_event_time(at, occurred.local)
+    return occurred._replace(at=at, utc_text=as_utc_text(at))
 
 
 def parse_batch(body: object) -> tuple[list[ParsedEvent], list[BatchError]]:

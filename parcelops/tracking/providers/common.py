@@ -3,8 +3,9 @@ times, signature comparison, the aggregators' main statuses and the building of 
 provider event."""
 
 import hmac
+import time
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
 from parcelops.carriers.registry import carrier_zone
+from parcelops.core.clock import now
 from parcelops.tracking.events import (
     OFFSET_FROM_CARRIER_ZONE,
     OFFSET_FROM_PAYLOAD,
@@ -38,6 +40,17 @@ def main_statuses(*, not_found: str, attempt_failed: str) -> dict[str, tuple[str
         "Exception": (S.EXCEPTION, ""),
         "Expired": (S.EXPIRED, "no_update_timeout"),
     }
+
+
+# The times an event may carry (decision 0024, docs/operations.md): no parcel we track was
+# scanned before EARLIEST_EVENT_TIME, so an earlier time is a "no date" placeholder
+# (0001-01-01) or a scanner's reset clock; a time more than LATEST_AHEAD after it arrives
+# is a placeholder (9999-12-31) or a typo. Either refuses that event alone, with the reason:
+# the other events of its push or file are stored. (Within LATEST_AHEAD, a time after its
+# arrival is kept and flagged as in the future, rules.future_cutoff.)
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=366)
+_EARLIEST_TEXT = "2000-01-01"  # EARLIEST_EVENT_TIME as the start of its UTC text
 
 
 class CarrierTime(NamedTuple):
@@ -69,8 +82,76 @@ def _utc_minute(zone: ZoneInfo, wall_minute: str) -> str | None:
     return utc.isoformat(" ")[:16]
 
 
+class TimeRangeError(PayloadError):
+    """A time that reads well but lies outside the times an event may carry."""
+
+
+def _before_earliest(value: object) -> TimeRangeError:
+    return TimeRangeError(
+        _("Lies before %(earliest)s, so it is a placeholder rather than a real time: %(value)r.")
+        % {"earliest": EARLIEST_EVENT_TIME.date().isoformat(), "value": value}
+    )
+
+
+def _too_far_ahead(value: object) -> TimeRangeError:
+    return TimeRangeError(
+        _("Lies more than a year ahead, so it is a placeholder rather than a real time: %(value)r.")
+        % {"value": value}
+    )
+
+
+def check_event_time(at: datetime, value: object) -> None:
+    """TimeRangeError saying why when `at` (aware) lies outside the times an event may carry
+    (EARLIEST_EVENT_TIME .. now + LATEST_AHEAD); `value` is the time as it was sent."""
+    if at < EARLIEST_EVENT_TIME:
+        raise _before_earliest(value)
+    if at > _latest_event_time().at:
+        raise _too_far_ahead(value)
+
+
+class _Latest(NamedTuple):
+    second: int  # when the clock was read (time.time(), which time-machine moves too)
+    at: datetime  # now() + LATEST_AHEAD then
+    text: str  # `at` as as_utc_text writes it
+
+
+_latest = _Latest(-1, EARLIEST_EVENT_TIME, "")
+
+
+def _latest_event_time() -> _Latest:
+    """now() + LATEST_AHEAD, read from the clock at most once a second: reading it cost as
+    much as the rest of reading a time, and a bound a year ahead needs no finer clock."""
+    global _latest
+    second = int(time.time())
+    if second != _latest.second:
+        at = now() + LATEST_AHEAD
+        _latest = _Latest(second, at, as_utc_text(at))
+    return _latest
+
+
+def check_estimate_date(day: date, value: object) -> None:
+    """check_event_time for an estimated delivery date."""
+    if day < EARLIEST_EVENT_TIME.date():
+        raise _before_earliest(value)
+    if day > (now() + LATEST_AHEAD).date():
+        raise _too_far_ahead(value)
+
+
 def parse_carrier_time(value: str, carrier_code: str) -> CarrierTime:
-    """parse_local_time, with the UTC time also as text (for the ingestion engine)."""
+    """parse_local_time, with the UTC time also as text (for the ingestion engine).
+
+    Total: any value (any text, any type) gives a time between EARLIEST_EVENT_TIME and a
+    year ahead, or PayloadError saying what is wrong with it."""
+    moment = read_carrier_time(value, carrier_code)
+    # The UTC texts sort as the times do, and comparing them is the cheapest check.
+    if not _EARLIEST_TEXT <= moment.utc_text <= _latest_event_time().text:
+        check_event_time(moment.at, value)  # raises, saying which bound
+    return moment
+
+
+def read_carrier_time(value: str, carrier_code: str) -> CarrierTime:
+    """parse_carrier_time without the range check, for any time Python can hold in UTC
+    (one it cannot, such as 0001-01-01 in China's zone, raises TimeRangeError)."""
     if (
         type(value) is str
         and len(value) == 19
@@ -90,7 +171,7 @@ def parse_carrier_time(value: str, carrier_code: str) -> CarrierTime:
                     OFFSET_FROM_CARRIER_ZONE,
                     text,
                 )
-        except ValueError:
+        except (ValueError, OverflowError):
             pass  # the general path below says what is wrong with it
     moment, local, source = _parse_local_time(value, carrier_code)
     return CarrierTime(moment, local, source, as_utc_text(moment))
@@ -114,13 +195,18 @@ def _parse_local_time(value: str, carrier_code: str) -> tuple[datetime, str, str
     # The wall time as "YYYY-MM-DD HH:MM:SS": the text itself when it has that form already,
     # which is cheaper than strftime.
     local = text if len(text) == 19 and text[10] == " " else moment.isoformat(" ")[:19]
-    if moment.tzinfo is None:
-        return (
-            moment.replace(tzinfo=carrier_zone(carrier_code)).astimezone(UTC),
-            local,
-            OFFSET_FROM_CARRIER_ZONE,
-        )
-    return moment.astimezone(UTC), local, OFFSET_FROM_PAYLOAD
+    try:
+        if moment.tzinfo is None:
+            return (
+                moment.replace(tzinfo=carrier_zone(carrier_code)).astimezone(UTC),
+                local,
+                OFFSET_FROM_CARRIER_ZONE,
+            )
+        return moment.astimezone(UTC), local, OFFSET_FROM_PAYLOAD
+    except OverflowError:
+        # In UTC it would lie before year 1 or after 9999 (0001-01-01 in China's zone,
+        # 9999-12-31T23:59:59-12:00): far outside the range either way.
+        raise (_before_earliest(value) if moment.year < 5000 else _too_far_ahead(value)) from None
 
 
 def local_time_at(value: str, carrier_code: str, path: str) -> tuple[datetime, str, str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
@@ -32,6 +33,10 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
 _READ_SIZE = 1 << 20
+
+# orjson's fixed depth limit for JSON Lines, and how its error for a deeper line begins.
+MAX_JSON_DEPTH = 1024
+_ORJSON_TOO_DEEP = "depth limit exceeded"
 
 # How Chinese portals and Excel write times: 2026/11/25 9:00, 2026.11.25 09:00:00.
 _PORTAL_TIME = re.compile(
@@ -142,7 +147,7 @@ def load_mapping(path_or_preset: str | Path) -> ColumnMapping:
             )
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise PayloadError(
             _("Mapping %(name)s is not valid JSON: %(reason)s") % {"name": name, "reason": error}
         ) from None
@@ -354,6 +359,9 @@ def _xlsx_rows(path: Path, mapping: ColumnMapping | None) -> Iterator[FileRow]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
+        # Every row that is there: the sheet's declared size (its <dimension>) is often
+        # out of date in files other tools wrote, and would cut rows and columns off.
+        sheet.reset_dimensions()
         values = sheet.iter_rows(values_only=True)
         first = next(values, None)
         headers = [_cell_text(cell) for cell in first] if first else []
@@ -384,11 +392,18 @@ def _jsonl_rows(stream: TextIO, mapping: ColumnMapping) -> Iterator[FileRow]:
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
-            except json.JSONDecodeError as error:
-                yield FileRow(
-                    line_number, None, [_("Not valid JSON: %(reason)s") % {"reason": error}]
-                )
+                # orjson, not json: it refuses what the database could not keep (lone
+                # surrogates) and stops at a depth limit, where json recursed until
+                # RecursionError ended the whole import.
+                item = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                if str(error).startswith(_ORJSON_TOO_DEEP):
+                    reason = _("Nested too deeply: at most %(levels)d levels of brackets.") % {
+                        "levels": MAX_JSON_DEPTH
+                    }
+                else:
+                    reason = _("Not valid JSON: %(reason)s") % {"reason": error}
+                yield FileRow(line_number, None, [reason])
                 continue
             if not isinstance(item, dict):
                 yield FileRow(line_number, None, [_("Must be a JSON object.")])
@@ -449,7 +464,8 @@ def count_rows(path: Path | str) -> int | None:
         except Exception:  # the reader reports what is wrong with the file
             return None
         try:
-            # Read from the sheet's <dimension> record; absent in some writers' files.
+            # Read from the sheet's <dimension> record (absent or out of date in some
+            # writers' files): a hint for the progress bar only, the reader reads every row.
             max_row = workbook.worksheets[0].max_row
         finally:
             workbook.close()

@@ -107,6 +107,9 @@ class Kuaidi100Push:
     # lastResult.state (or what an abort says): Kuaidi100's verdict on the parcel, with the
     # carrier code it tracks with, which may correct ours (decision 0020).
     summary: ProviderSummary | None = None
+    # Nodes that could not be events, each "where: why" (a time out of range, none at
+    # all): refused alone, kept in the stored push with their reasons (decision 0024).
+    rejected: list[str] = field(default_factory=list)
 
     @property
     def is_final(self) -> bool:
@@ -157,8 +160,16 @@ def _text(value: Any) -> str:
 
 
 def _events(
-    result: dict[str, Any], path: str, carrier: str, number: str, com: str, nu: str
+    result: dict[str, Any],
+    path: str,
+    carrier: str,
+    number: str,
+    com: str,
+    nu: str,
+    rejected: list[str],
 ) -> list[ParsedEvent]:
+    """The nodes of one result; a node that cannot be an event (no time, a time that is
+    none or out of range) goes to `rejected` with its reason, and the others are kept."""
     data = result.get("data")
     if data is None:
         return []
@@ -167,28 +178,33 @@ def _events(
     events = []
     for index, item in enumerate(data):
         item_path = f"{path}.data[{index}]"
-        if not isinstance(item, dict):
-            raise PayloadError(_("%(path)s must be an object.") % {"path": item_path})
-        when = _text(item.get("ftime")) or _text(item.get("time"))
-        if not when:
-            raise PayloadError(_("%(path)s has no ftime or time.") % {"path": item_path})
-        code, state_name = _text(item.get("statusCode")), _text(item.get("status"))
-        context = _text(item.get("context"))
-        events.append(
-            provider_event(
-                PROVIDER,
-                carrier,
-                number,
-                local_time_at(when, carrier, f"{item_path}.ftime"),
-                map_code(code, state_name, context),
-                raw_code=code or state_name,
-                raw_text=context,
-                location=_text(item.get("areaName")) or _text(item.get("location")),
-                # The node alone does not say whose it is: keep Kuaidi100's com and nu with it.
-                raw={**item, "com": com, "nu": nu},
-            )
-        )
+        try:
+            events.append(_event(item, item_path, carrier, number, com, nu))
+        except PayloadError as bad:
+            rejected.append(str(bad))
     return events
+
+
+def _event(item: Any, item_path: str, carrier: str, number: str, com: str, nu: str) -> ParsedEvent:
+    if not isinstance(item, dict):
+        raise PayloadError(_("%(path)s must be an object.") % {"path": item_path})
+    when = _text(item.get("ftime")) or _text(item.get("time"))
+    if not when:
+        raise PayloadError(_("%(path)s has no ftime or time.") % {"path": item_path})
+    code, state_name = _text(item.get("statusCode")), _text(item.get("status"))
+    context = _text(item.get("context"))
+    return provider_event(
+        PROVIDER,
+        carrier,
+        number,
+        local_time_at(when, carrier, f"{item_path}.ftime"),
+        map_code(code, state_name, context),
+        raw_code=code or state_name,
+        raw_text=context,
+        location=_text(item.get("areaName")) or _text(item.get("location")),
+        # The node alone does not say whose it is: keep Kuaidi100's com and nu with it.
+        raw={**item, "com": com, "nu": nu},
+    )
 
 
 def parse_push(param: str) -> Kuaidi100Push:
@@ -214,14 +230,15 @@ def parse_push(param: str) -> Kuaidi100Push:
         raise PayloadError(_("lastResult.com (the carrier) is missing."))
 
     carrier = registry.from_provider_code(PROVIDER, com) or ""
-    events = _events(last, "lastResult", carrier, number, com, number)
+    rejected: list[str] = []
+    events = _events(last, "lastResult", carrier, number, com, number, rejected)
     destination = document.get("destResult")
     if isinstance(destination, dict):
         # The destination country's carrier moves the same parcel: its nodes belong to our
         # shipment, with its own com and nu kept in raw.
         dest_com = _text(destination.get("com")).lower() or com
         dest_nu = _text(destination.get("nu")) or number
-        events += _events(destination, "destResult", carrier, number, dest_com, dest_nu)
+        events += _events(destination, "destResult", carrier, number, dest_com, dest_nu, rejected)
     keep_unknown_carrier_code(events, carrier, com)
 
     status, message = _text(document.get("status")), _text(document.get("message"))
@@ -240,4 +257,5 @@ def parse_push(param: str) -> Kuaidi100Push:
             *verdict(status, message, _text(last.get("state"))),
             provider_carrier=com,
         ),
+        rejected=rejected,
     )

@@ -22,6 +22,8 @@ from parcelops.tracking.events import (
 )
 from parcelops.tracking.keywords import refine_by_text
 from parcelops.tracking.providers.common import (
+    check_estimate_date,
+    check_event_time,
     constant_time_equals,
     keep_unknown_carrier_code,
     local_time_at,
@@ -93,6 +95,10 @@ class SeventeenTrackPush:
     latest_substatus: str
     events: list[ParsedEvent]
     raw: dict[str, Any] = field(repr=False)
+    # What could not be read, each "where: why": events without a usable time (none, or
+    # out of range) and an estimate that is no date. Refused alone, kept in the stored push
+    # with their reasons; the rest of the push is stored (decision 0024).
+    rejected: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> ProviderSummary:
@@ -127,16 +133,20 @@ def map_status(sub_status: str, stage: str, description: str) -> tuple[str, str]
 
 
 def _utc(value: str, path: str) -> datetime:
-    """time_utc is UTC even when it leaves out the "Z"."""
+    """time_utc is UTC even when it leaves out the "Z"; within the times an event may
+    carry (common.check_event_time)."""
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a time; or before year 1 or after 9999 in UTC
         raise PayloadError(
             _("%(path)s is not a time: %(value)r") % {"path": path, "value": value}
         ) from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        check_event_time(moment, value)
+    except PayloadError as bad:
+        raise PayloadError(f"{path}: {bad}") from None
+    return moment
 
 
 def _raw_time(value: Any) -> str:
@@ -164,7 +174,7 @@ def _event_time(item: dict[str, Any], carrier: str, path: str) -> tuple[datetime
     return local
 
 
-def _estimated_delivery(track_info: dict[str, Any]) -> date | None:
+def _estimated_delivery(track_info: dict[str, Any], rejected: list[str]) -> date | None:
     metrics = track_info.get("time_metrics")
     window = metrics.get("estimated_delivery_date") if isinstance(metrics, dict) else None
     if not isinstance(window, dict):
@@ -172,13 +182,21 @@ def _estimated_delivery(track_info: dict[str, Any]) -> date | None:
     value = payload_text(window.get("to")) or payload_text(window.get("from"))
     if not value:
         return None
+    path = "time_metrics.estimated_delivery_date"
     try:
         # The carrier's own calendar date: the part before any time and offset.
-        return date.fromisoformat(value[:10])
+        day = date.fromisoformat(value[:10])
     except ValueError:
-        raise PayloadError(
+        rejected.append(
             _("time_metrics.estimated_delivery_date is not a date: %(value)r") % {"value": value}
-        ) from None
+        )
+        return None
+    try:
+        check_estimate_date(day, value)
+    except PayloadError as bad:
+        rejected.append(f"{path}: {bad}")
+        return None
+    return day
 
 
 def _object(value: Any, path: str) -> dict[str, Any]:
@@ -223,7 +241,8 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
     latest_status, latest_substatus = map_status(
         payload_text(latest.get("sub_status")), payload_text(latest.get("status")), ""
     )
-    estimated_delivery = _estimated_delivery(track_info)
+    rejected: list[str] = []
+    estimated_delivery = _estimated_delivery(track_info, rejected)
     tracking = _object(track_info.get("tracking"), "data.track_info.tracking")
 
     events: list[ParsedEvent] = []
@@ -232,27 +251,18 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
         provider_path = f"{providers_path}[{p_index}]"
         provider = _object(provider, provider_path)
         for e_index, item in enumerate(_list(provider.get("events"), f"{provider_path}.events")):
-            path = f"{provider_path}.events[{e_index}]"
-            item = _object(item, path)
-            sub_status, stage = (
-                payload_text(item.get("sub_status")),
-                payload_text(item.get("stage")),
-            )
-            description = payload_text(item.get("description"))
-            events.append(
-                provider_event(
-                    PROVIDER,
-                    carrier,
-                    number,
-                    _event_time(item, carrier, path),
-                    map_status(sub_status, stage, description),
-                    raw_code=sub_status or stage,
-                    raw_text=description,
-                    location=payload_text(item.get("location")),
-                    raw=item,
-                    estimated_delivery=estimated_delivery,
+            try:
+                events.append(
+                    _event(
+                        item,
+                        f"{provider_path}.events[{e_index}]",
+                        carrier,
+                        number,
+                        estimated_delivery,
+                    )
                 )
-            )
+            except PayloadError as bad:
+                rejected.append(str(bad))
     keep_unknown_carrier_code(events, carrier, payload_text(data.get("carrier")))
     return SeventeenTrackPush(
         event=event_type,
@@ -263,4 +273,23 @@ def parse_push(raw_body: bytes) -> SeventeenTrackPush:
         latest_substatus=latest_substatus,
         events=events,
         raw=body,
+        rejected=rejected,
+    )
+
+
+def _event(item: Any, path: str, carrier: str, number: str, estimate: date | None) -> ParsedEvent:
+    item = _object(item, path)
+    sub_status, stage = payload_text(item.get("sub_status")), payload_text(item.get("stage"))
+    description = payload_text(item.get("description"))
+    return provider_event(
+        PROVIDER,
+        carrier,
+        number,
+        _event_time(item, carrier, path),
+        map_status(sub_status, stage, description),
+        raw_code=sub_status or stage,
+        raw_text=description,
+        location=payload_text(item.get("location")),
+        raw=item,
+        estimated_delivery=estimate,
     )

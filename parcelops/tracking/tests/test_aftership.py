@@ -248,28 +248,43 @@ def test_a_body_that_is_not_a_webhook_is_refused(body, message):
         (lambda d: d["msg"].pop("tracking_number"), "msg.tracking_number is missing."),
         (lambda d: d["msg"].update(slug=""), "msg.slug (the carrier) is missing."),
         (lambda d: d["msg"].update(checkpoints={}), "msg.checkpoints must be a list."),
-        (
-            lambda d: d["msg"]["checkpoints"].append(None),
-            "msg.checkpoints[4] must be an object.",
-        ),
-        (
-            lambda d: d["msg"]["checkpoints"][1].pop("checkpoint_time"),
-            "msg.checkpoints[1] has no checkpoint_time.",
-        ),
-        (
-            lambda d: d["msg"]["checkpoints"][2].update(checkpoint_time="yesterday"),
-            "msg.checkpoints[2].checkpoint_time: Not a time: 'yesterday'.",
-        ),
-        (
-            lambda d: d["msg"].update(expected_delivery="soon"),
-            "msg.expected_delivery is not a date: 'soon'.",
-        ),
     ],
 )
 def test_a_webhook_with_a_missing_or_bad_field_is_refused_with_the_reason(change, message):
     with pytest.raises(PayloadError) as refused:
         parse_webhook(broken(change))
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "kept"),
+    [
+        (
+            lambda d: d["msg"]["checkpoints"].append(None),
+            "msg.checkpoints[4] must be an object.",
+            4,
+        ),
+        (
+            lambda d: d["msg"]["checkpoints"][1].pop("checkpoint_time"),
+            "msg.checkpoints[1] has no checkpoint_time.",
+            3,
+        ),
+        (
+            lambda d: d["msg"]["checkpoints"][2].update(checkpoint_time="yesterday"),
+            "msg.checkpoints[2].checkpoint_time: Not a time: 'yesterday'.",
+            3,
+        ),
+        (
+            lambda d: d["msg"].update(expected_delivery="soon"),
+            "msg.expected_delivery is not a date: 'soon'.",
+            4,
+        ),
+    ],
+)
+def test_a_part_that_cannot_be_read_is_refused_alone_with_the_reason(change, message, kept):
+    push = parse_webhook(broken(change))
+    assert push.rejected == [message]
+    assert len(push.events) == kept
 
 
 # --- the subtag table --------------------------------------------------------------------

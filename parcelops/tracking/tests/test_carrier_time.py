@@ -68,7 +68,7 @@ def test_a_bad_time_is_refused_with_the_general_message(value, english):
 )
 def test_the_fast_path_agrees_with_the_general_path(moment, carrier, separator):
     value = moment.replace(microsecond=0).isoformat(separator)
-    fast = parse_carrier_time(value, carrier)
+    fast = common.read_carrier_time(value, carrier)  # unchecked: the range is another test's
     assert fast[:3] == common._parse_local_time(value, carrier)
     assert fast.utc_text == as_utc_text(fast.at)
 

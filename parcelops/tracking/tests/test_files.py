@@ -631,6 +631,7 @@ def import_events(path: Path, *args: str) -> tuple[int, str, list[str]]:
 
 def summary(stored: int, present: int, parked: int, rejected: int) -> str:
     return (
+        f"{stored + present + parked + rejected} rows read: "
         f"{stored} events stored, {present} already present, "
         f"{parked} parked for unknown tracking numbers, {rejected} rows rejected "
         "(0 regressions, 0 in the future, 0 unmapped flagged)"

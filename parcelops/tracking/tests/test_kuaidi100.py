@@ -297,15 +297,6 @@ def test_a_param_that_is_not_a_push_is_refused(param, message):
         ),
         (lambda d: d["lastResult"].pop("com"), "lastResult.com (the carrier) is missing."),
         (lambda d: d["lastResult"].update(data={"0": {}}), "lastResult.data must be a list."),
-        (lambda d: d["lastResult"]["data"].append("签收"), "lastResult.data[5] must be an object."),
-        (
-            lambda d: [d["lastResult"]["data"][2].pop(k) for k in ("ftime", "time")],
-            "lastResult.data[2] has no ftime or time.",
-        ),
-        (
-            lambda d: d["lastResult"]["data"][0].update(ftime="昨天下午"),
-            "lastResult.data[0].ftime: Not a time: '昨天下午'.",
-        ),
         (
             lambda d: d.update(destResult={"data": "none"}),
             "destResult.data must be a list.",
@@ -316,6 +307,32 @@ def test_a_push_with_a_missing_or_bad_field_is_refused_with_the_reason(change, m
     with pytest.raises(PayloadError) as refused:
         parsed(broken(change))
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "kept"),
+    [
+        (
+            lambda d: d["lastResult"]["data"].append("签收"),
+            "lastResult.data[5] must be an object.",
+            5,
+        ),
+        (
+            lambda d: [d["lastResult"]["data"][2].pop(k) for k in ("ftime", "time")],
+            "lastResult.data[2] has no ftime or time.",
+            4,
+        ),
+        (
+            lambda d: d["lastResult"]["data"][0].update(ftime="昨天下午"),
+            "lastResult.data[0].ftime: Not a time: '昨天下午'.",
+            4,
+        ),
+    ],
+)
+def test_a_node_that_cannot_be_an_event_is_refused_alone_with_the_reason(change, message, kept):
+    push = parsed(broken(change))
+    assert push.rejected == [message]
+    assert len(push.events) == kept
 
 
 def test_comnew_stands_in_for_a_missing_com():

@@ -75,6 +75,9 @@ def test_a_hand_over_recorded_late_keeps_its_own_times(packed, staff, api):
     )
 
 
+PLACEHOLDER = "Lies before 2000-01-01, so it is a placeholder rather than a real time."
+
+
 def test_a_hand_over_up_to_the_clock_skew_ahead_is_accepted(packed, staff, api):
     at_the_edge = (FIXED_NOW + FUTURE_SKEW).isoformat()
     response = hand_over(api(staff["warehouse"]), packed, shipped_at=at_the_edge)
@@ -91,6 +94,10 @@ def test_a_hand_over_up_to_the_clock_skew_ahead_is_accepted(packed, staff, api):
         ),
         ("label_created_at", "2026-11-26T10:00:00+08:00", "Lies in the future."),
         ("shipped_at", "2026-11-25T09:00:00", "Must carry a UTC offset, such as +08:00."),
+        # Placeholders for "no date": shown west of UTC they would lie before year 1.
+        ("shipped_at", "0001-01-01T00:00:00Z", PLACEHOLDER),
+        ("label_created_at", "0001-01-01T00:00:00+14:00", PLACEHOLDER),
+        ("label_created_at", "1999-12-31T23:59:59Z", PLACEHOLDER),
     ],
 )
 def test_a_time_ahead_of_the_clock_or_without_offset_is_refused_and_nothing_changes(

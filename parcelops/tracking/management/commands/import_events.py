@@ -5,6 +5,8 @@ import can simply be run again: stored events are recognised as duplicates.
 Memory stays flat however long the file is: only the current chunk and the counts are
 kept. Rejected rows are reported as they are read, never collected: each goes to the
 --report CSV (and the first REJECTS_SHOWN to stderr), or, without --report, to stderr.
+The summary line counts the rows read (blank ones aside), and what became of each: stored,
+already present, parked for an unknown tracking number, or rejected with its reason.
 Exit status: 0 all rows stored or already present, 3 some rows rejected, 1 unusable file.
 """
 
@@ -92,9 +94,10 @@ class Command(BaseCommand):
                 counts.update(record_tracking_events(chunk, chunk_size=chunk_size).as_dict())
 
             chunk: list[ParsedEvent] = []
-            chunks_done = 0
+            chunks_done = read = 0
             try:
                 for row in rows:
+                    read += 1
                     progress.update(1)
                     if row.event is None:
                         reject(row.line_number, "; ".join(row.errors))
@@ -113,8 +116,9 @@ class Command(BaseCommand):
                     store(chunk)
             except PayloadError as error:
                 raise CommandError(str(error)) from error
+        # Every row is counted once: read = stored + already present + parked + rejected.
         self.stdout.write(
-            f"{counts['stored']} events stored, {counts['duplicates']} already present, "
+            f"{read} rows read: {counts['stored']} events stored, {counts['duplicates']} already present, "
             f"{counts['unmatched']} parked for unknown tracking numbers, {rejected} rows rejected "
             f"({counts['regressions']} regressions, {counts['future']} in the future, "
             f"{counts['unmapped']} unmapped flagged)"

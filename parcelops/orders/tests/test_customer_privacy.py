@@ -27,7 +27,7 @@ REFUSED = {
         }
     ]
 }
-MASKED_ROLES = ["analyst"]
+MASKED_ROLES = ["analyst", "leadership"]
 SEEING_ROLES = ["cs_agent", "order_processor", "warehouse", "admin"]
 
 
@@ -343,3 +343,15 @@ def test_the_migration_gives_every_existing_order_its_customers_current_recipien
         ("M-1", "王小明", "13812345678", "", "p" * 64, "n" * 64),
         ("M-2", "王小明", "13812345678", "", "p" * 64, "n" * 64),
     ]
+
+
+@pytest.mark.django_db
+def test_the_refusal_is_said_in_the_requests_language(staff, orders):
+    response = as_role(staff, "analyst").get(
+        ORDERS, {"phone": "13812345678"}, headers={"Accept-Language": "zh-hans"}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["message"] == (
+        "您的角色不能按客户的电话、邮箱或姓名查找订单。"
+    )

@@ -243,6 +243,9 @@ PARCELOPS_PUBLIC_RATE_LIMIT = env_int("PARCELOPS_PUBLIC_RATE_LIMIT", 30)  # per 
 # until the guesses age out of the window (the order lookup page and API together).
 PARCELOPS_ORDER_GUESS_LIMIT = env_int("PARCELOPS_ORDER_GUESS_LIMIT", 5)
 PARCELOPS_ORDER_GUESS_WINDOW_MINUTES = env_int("PARCELOPS_ORDER_GUESS_WINDOW_MINUTES", 60)
+# Authenticated API calls per token (or per signed-in user of the console) over a sliding
+# minute; 0 switches the limit off. Carriers' pushes (no token) are not counted.
+PARCELOPS_API_RATE_LIMIT = env_int("PARCELOPS_API_RATE_LIMIT", 600)
 
 LOGGING = {
     "version": 1,

@@ -2,15 +2,32 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from parcelops.accounts.models import hash_token
 from parcelops.accounts.tokens import user_for_token
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
+from parcelops.core.ratelimit import (
+    WINDOW_SECONDS,
+    seconds_until_clear,
+    tally,
+    too_many_requests_response,
+)
+
+
+def count_api_call(caller: str) -> None:
+    """Count one authenticated call of ``caller``; past PARCELOPS_API_RATE_LIMIT over the
+    last minute the call is answered 429 with Retry-After (``on_throttled``). A brake on
+    scraping with a valid token: a leaked or curious token reads at most this much."""
+    limit = settings.PARCELOPS_API_RATE_LIMIT
+    if limit and tally(f"api:{caller}", WINDOW_SECONDS, add=True) > limit:
+        raise Throttled(seconds_until_clear(WINDOW_SECONDS))
 
 
 class BearerToken(HttpBearer):
@@ -21,6 +38,9 @@ class BearerToken(HttpBearer):
         if user is None:
             return None
         request.user = user
+        # Keyed by the token (its stored hash, never the token itself): each token of a
+        # user has its own allowance, as each integration has its own token.
+        count_api_call(f"token:{hash_token(token)}")
         return user
 
 
@@ -41,6 +61,12 @@ class SignedInSession(SessionAuth):
             raise HttpError(
                 403, _("The page's security token is missing or stale: reload the page.")
             ) from refused
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user:
+            count_api_call(f"user:{user.pk}")
+        return user
 
 
 api = NinjaAPI(
@@ -106,6 +132,11 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
     return errors_response(
         request, 401, [{"field": "", "message": _("Log in or send a valid API token.")}]
     )
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return too_many_requests_response(exc.wait or WINDOW_SECONDS)
 
 
 @api.exception_handler(Http404)

@@ -1,6 +1,7 @@
 """/api/v1/orders: intake, query, review and administration of orders (thin: validate,
 call an action, shape the answer)."""
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -16,9 +17,14 @@ from parcelops.core.errors import FieldError, InputError
 from parcelops.core.ratelimit import too_many_requests_response
 from parcelops.orders import actions, rules
 from parcelops.orders.models import Order
-from parcelops.orders.presentation import order_view, public_order_view
+from parcelops.orders.presentation import can_see_customer_data, order_view, public_order_view
 from parcelops.orders.public_lookup import LookupThrottledError, look_up_public_order
-from parcelops.orders.queries import OrderFilters, filter_orders, parse_day
+from parcelops.orders.queries import (
+    OrderFilters,
+    filter_orders,
+    parse_day,
+    refuse_customer_filters,
+)
 from parcelops.orders.states import OrderState
 
 router = Router(tags=["orders"])
@@ -84,7 +90,7 @@ def _object_body(request: HttpRequest) -> dict[str, Any]:
 
 def _order(number: str) -> Order:
     return get_object_or_404(
-        Order.objects.select_related("channel", "customer", "assignee", "processed_by"),
+        Order.objects.select_related("channel", "recipient", "assignee", "processed_by"),
         number=number,
     )
 
@@ -106,7 +112,7 @@ def _answer(request: HttpRequest, order: Order, status: int = 200) -> Status:
 )
 def create_order(request: HttpRequest) -> Status:
     result = actions.intake_order(_json_body(request), request.user)
-    order = Order.all_objects.select_related("channel", "customer", "assignee").get(
+    order = Order.all_objects.select_related("channel", "recipient", "assignee").get(
         pk=result.order.pk
     )
     return _answer(request, order, 201 if result.created else 200)
@@ -135,6 +141,12 @@ def list_orders(
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     require_permission(request.user, roles.VIEW_ORDER)
+    # As on the list page, the search box finds customers for the roles that may see them.
+    filters = replace(
+        OrderFilters.from_mapping(request.GET),
+        customer_search=can_see_customer_data(request.user),
+    )
+    refuse_customer_filters(filters, request.user)
     bad_dates = [
         FieldError(key, _("Must be a date such as 2026-12-01."))
         for key, value in (("date_from", date_from), ("date_to", date_to))
@@ -142,7 +154,6 @@ def list_orders(
     ]
     if bad_dates:
         raise InputError(bad_dates)
-    filters = OrderFilters.from_mapping(request.GET)
     orders = filter_orders(filters).prefetch_related("lines")
     page = list(orders[offset : offset + limit])
     return {"count": orders.count(), "results": [order_view(o, request.user) for o in page]}

@@ -92,8 +92,14 @@ class OrderFilterForm(forms.Form):
     def __init__(self, *args: Any, customer_search: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = self.fields
+        # Only roles that may see customer data search by it (the list answers 403 to the
+        # others' phone, email or name filters): the others are not offered the fields.
+        self.customer_search = customer_search
         if customer_search:
             fields["q"].label = _("Order number, SKU, or the customer's phone, email or name")
+        else:
+            for name in self.CUSTOMER:
+                del fields[name]
         fields["state"].choices = _blank_first(OrderState.choices, _("All statuses"))  # type: ignore[attr-defined]
         fields["order_type"].choices = _blank_first(OrderType.choices, _("All types"))  # type: ignore[attr-defined]
         fields["review_state"].choices = _blank_first(ReviewState.choices, _("Any review state"))  # type: ignore[attr-defined]

@@ -190,6 +190,26 @@ class Order(models.Model):
         return self.state == OrderState.IN_REVIEW
 
 
+class OrderRecipient(models.Model):
+    """Who the order goes to, as the order said: its own name, phone and email, whatever
+    the customer record it is linked to says (decision 0026). A table beside the order, not
+    columns on it: its blind indexes would cost every state change of an order an index
+    insert on PostgreSQL (decision 0016), and only the list's search reads them."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, primary_key=True, related_name="recipient"
+    )
+    name = EncryptedTextField()
+    phone = EncryptedTextField(blank=True)
+    email = EncryptedTextField(blank=True)
+    phone_index = models.CharField(max_length=64, db_index=True, blank=True)
+    email_index = models.CharField(max_length=64, db_index=True, blank=True)
+    name_index = models.CharField(max_length=64, db_index=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Recipient of order {self.pk}"
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, null=True, on_delete=models.SET_NULL, related_name="+")

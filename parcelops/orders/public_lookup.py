@@ -47,7 +47,7 @@ def look_up_public_order(request: HttpRequest, number: str, phone_last4: str) ->
             _("Too many wrong tries for this order number: try again later."),
             True,
         )
-    order = Order.objects.select_related("customer").filter(number=number).first()
+    order = Order.objects.select_related("recipient").filter(number=number).first()
     if order is None or not phone_last4_matches(order, phone_last4):
         tally(key, window, add=True)
         return None

@@ -6,9 +6,12 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from parcelops.core import crypto
+from parcelops.core.errors import NotPermittedError
 from parcelops.orders.models import Order
+from parcelops.orders.presentation import can_see_customer_data
 
 
 def parse_day(text: str) -> date | None:
@@ -62,6 +65,21 @@ class OrderFilters:
         )
 
 
+CUSTOMER_FILTERS = ("phone", "email", "name")
+
+
+def refuse_customer_filters(filters: OrderFilters, viewer: Any) -> None:
+    """A role that sees customers masked may not filter by their phone, email or name:
+    a match count would unmask them one guess at a time (188****8271 is 10,000 guesses).
+    Refused whether or not anything matches, so the refusal itself tells nothing."""
+    if can_see_customer_data(viewer):
+        return
+    if any(getattr(filters, key) for key in CUSTOMER_FILTERS):
+        raise NotPermittedError(
+            _("Your role may not search orders by the customer's phone, email or name.")
+        )
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -70,7 +88,7 @@ def filter_orders(
     filters: OrderFilters, queryset: QuerySet[Order] | None = None
 ) -> QuerySet[Order]:
     orders = queryset if queryset is not None else Order.objects.all()
-    orders = orders.select_related("channel", "assignee", "customer", "processed_by")
+    orders = orders.select_related("channel", "assignee", "recipient", "processed_by")
     if filters.state:
         orders = orders.filter(state__in=filters.state.split(","))
     if filters.order_type:
@@ -87,13 +105,14 @@ def filter_orders(
         orders = orders.filter(received_at__gte=_day_start(filters.date_from))
     if filters.date_to:
         orders = orders.filter(received_at__lt=_day_start(filters.date_to) + timedelta(days=1))
-    # Customer details are encrypted: only exact matches through the blind indexes.
+    # Recipients are encrypted: only exact matches through the blind indexes. The order's
+    # own recipient, as it was sent, not the customer record it is linked to (decision 0026).
     if filters.phone:
-        orders = orders.filter(customer__phone_index=crypto.phone_index(filters.phone))
+        orders = orders.filter(recipient__phone_index=crypto.phone_index(filters.phone))
     if filters.email:
-        orders = orders.filter(customer__email_index=crypto.email_index(filters.email))
+        orders = orders.filter(recipient__email_index=crypto.email_index(filters.email))
     if filters.name:
-        orders = orders.filter(customer__name_index=crypto.name_index(filters.name))
+        orders = orders.filter(recipient__name_index=crypto.name_index(filters.name))
     if filters.q:
         orders = orders.filter(
             _search(filters.q, customer_search=filters.customer_search)
@@ -109,11 +128,11 @@ def _search(text: str, *, customer_search: bool) -> Q:
     found = Q(number__iexact=text) | Q(external_id__iexact=text) | Q(lines__sku__iexact=text)
     if not customer_search:
         return found
-    found |= Q(customer__name_index=crypto.name_index(text))
+    found |= Q(recipient__name_index=crypto.name_index(text))
     if "@" in text:
-        found |= Q(customer__email_index=crypto.email_index(text))
+        found |= Q(recipient__email_index=crypto.email_index(text))
     elif len(crypto.normalise_phone(text)) >= 5:  # digits enough to be a phone, as intake asks
-        found |= Q(customer__phone_index=crypto.phone_index(text))
+        found |= Q(recipient__phone_index=crypto.phone_index(text))
     return found
 
 
@@ -132,5 +151,5 @@ def count_by_state(filters: OrderFilters) -> dict[str, int]:
 
 def get_order(number: str) -> Order:
     return Order.objects.select_related(
-        "channel", "assignee__staff_profile", "customer", "processed_by__staff_profile"
+        "channel", "assignee__staff_profile", "recipient", "processed_by__staff_profile"
     ).get(number=number)

@@ -155,7 +155,7 @@ def export_orders_xlsx(
     sheet.freeze_panes = "A2"
     cells = _Cells(sheet)
     sheet.append([cells.header(label) for label, _width in columns])
-    rows = orders.select_related("channel", "assignee", "customer").prefetch_related(
+    rows = orders.select_related("channel", "assignee", "recipient").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
     )
     count = 0

@@ -41,6 +41,7 @@ from parcelops.orders.spreadsheets import (
     preset_label,
     preset_names,
 )
+from parcelops.orders.views import refuse_customer_filters_page
 
 UPLOAD_MAX_BYTES = 50 * 1024 * 1024
 MAPPING_MAX_BYTES = 64 * 1024
@@ -262,6 +263,7 @@ def export_orders(request: HttpRequest) -> FileResponse:
         OrderFilters.from_mapping(request.GET),
         customer_search=can_see_customer_data(request.user),
     )
+    refuse_customer_filters_page(filters, request.user)
     # A temporary file, not memory: openpyxl streams into it and the response streams it out.
     workbook = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
     count = export_orders_xlsx(filter_orders(filters), request.user, workbook)

@@ -29,7 +29,13 @@ from parcelops.core.money import format_cents
 from parcelops.orders import actions, forms, guards, rules
 from parcelops.orders.models import Order, OrderEvent
 from parcelops.orders.presentation import can_see_customer_data, customer_view
-from parcelops.orders.queries import OrderFilters, count_by_state, filter_orders, get_order
+from parcelops.orders.queries import (
+    OrderFilters,
+    count_by_state,
+    filter_orders,
+    get_order,
+    refuse_customer_filters,
+)
 from parcelops.orders.states import (
     OPEN_PROCESSING_STATES,
     CustomerTier,
@@ -174,12 +180,21 @@ def possible_actions(order: Order, user: Any) -> PossibleActions:
 # --- pages -------------------------------------------------------------------------------------
 
 
+def refuse_customer_filters_page(filters: OrderFilters, viewer: Any) -> None:
+    """The pages' form of queries.refuse_customer_filters: Django's 403 page."""
+    try:
+        refuse_customer_filters(filters, viewer)
+    except NotPermittedError as refused:
+        raise PermissionDenied(str(refused)) from refused
+
+
 @staff_page
 def order_list(request: HttpRequest) -> HttpResponse:
     filters = replace(
         OrderFilters.from_mapping(request.GET),
         customer_search=can_see_customer_data(request.user),
     )
+    refuse_customer_filters_page(filters, request.user)
     page = _page(request, filter_orders(filters).select_related("assignee__staff_profile"))
     rows = _rows(page.object_list, request.user)
     return render(
@@ -305,7 +320,7 @@ def _with_latest_event(orders: QuerySet[Order], event_type: str, prefix: str) ->
 def review_queue(request: HttpRequest) -> HttpResponse:
     orders = _with_latest_event(
         Order.objects.filter(state=OrderState.IN_REVIEW).select_related(
-            "channel", "customer", "assignee", "processed_by"
+            "channel", "recipient", "assignee", "processed_by"
         ),
         OrderEventType.SUBMITTED_FOR_REVIEW,
         "submitted",
@@ -334,7 +349,7 @@ def my_orders(request: HttpRequest) -> HttpResponse:
     orders = _with_latest_event(
         Order.objects.filter(
             assignee_id=request.user.pk, state__in=[str(s) for s in OPEN_PROCESSING_STATES]
-        ).select_related("channel", "customer"),
+        ).select_related("channel", "recipient"),
         OrderEventType.REJECTED,
         "rejected",
     ).order_by("received_at", "id")

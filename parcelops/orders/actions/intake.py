@@ -18,7 +18,7 @@ from parcelops.core.errors import ActionError, FieldError, InputError
 from parcelops.orders import rules
 from parcelops.orders.actions._common import log_event, order_snapshot
 from parcelops.orders.actions.assignment import processor_candidates
-from parcelops.orders.models import Channel, Customer, Order, OrderLine, Product
+from parcelops.orders.models import Channel, Customer, Order, OrderLine, OrderRecipient, Product
 from parcelops.orders.states import (
     OrderEventType,
     OrderState,
@@ -54,20 +54,25 @@ def find_customer(phone: str = "", email: str = "") -> Customer | None:
     return None
 
 
+def _contact(intake: rules.IntakeOrder) -> dict[str, str]:
+    """Name, phone and email as sent, with their blind indexes: a new customer's record,
+    and every order's own recipient."""
+    return {
+        "name": intake.customer_name,
+        "phone": intake.customer_phone,
+        "email": intake.customer_email,
+        "phone_index": crypto.phone_index(intake.customer_phone),
+        "email_index": crypto.email_index(intake.customer_email),
+        "name_index": crypto.name_index(intake.customer_name),
+    }
+
+
 def _customer_for(intake: rules.IntakeOrder) -> Customer:
     customer = find_customer(intake.customer_phone, intake.customer_email)
     if customer is None:
         try:
             with transaction.atomic():  # a savepoint: a racing intake may create them first
-                return Customer.objects.create(
-                    name=intake.customer_name,
-                    phone=intake.customer_phone,
-                    email=intake.customer_email,
-                    phone_index=crypto.phone_index(intake.customer_phone),
-                    email_index=crypto.email_index(intake.customer_email),
-                    name_index=crypto.name_index(intake.customer_name),
-                    tier=intake.customer_tier,
-                )
+                return Customer.objects.create(**_contact(intake), tier=intake.customer_tier)
         except IntegrityError:
             customer = find_customer(intake.customer_phone, intake.customer_email)
             if customer is None:
@@ -173,6 +178,9 @@ def _create_order(intake: rules.IntakeOrder, channel: Channel, actor: Actor) -> 
         if classification.needs_review
         else ReviewState.NOT_REQUIRED,
     )
+    # The order's own recipient, as sent: a customer found by phone or email keeps their own
+    # record (the first name they gave), and this order still says who it goes to.
+    OrderRecipient.objects.create(order=order, **_contact(intake))
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,

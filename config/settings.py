@@ -244,10 +244,10 @@ PARCELOPS_PUBLIC_RATE_LIMIT = env_int("PARCELOPS_PUBLIC_RATE_LIMIT", 30)  # per 
 PARCELOPS_ORDER_GUESS_LIMIT = env_int("PARCELOPS_ORDER_GUESS_LIMIT", 5)
 PARCELOPS_ORDER_GUESS_WINDOW_MINUTES = env_int("PARCELOPS_ORDER_GUESS_WINDOW_MINUTES", 60)
 
-# Request bodies (docs/operations.md, "Limits"; decision 0025). A body over its limit is
-# answered 413 in the sender's format without being read. Carrier pushes and our event
-# batch have their own, larger limits (a batch of 10,000 events is about 3.3 MB); every
-# other request Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
+# Request bodies (docs/operations.md, "Request size limits"; decision 0025). A body over
+# its limit is answered 413 in the sender's format without being read. Carrier pushes and
+# our event batch have their own, larger limits (a realistic batch of 10,000 events is
+# about 3.4 MB); every other request Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
 PARCELOPS_PUSH_MAX_BYTES = env_int("PARCELOPS_PUSH_MAX_BYTES", 8 * 1024 * 1024)
 PARCELOPS_BATCH_MAX_BYTES = env_int("PARCELOPS_BATCH_MAX_BYTES", 16 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PARCELOPS_BODY_MAX_BYTES", 2_621_440)

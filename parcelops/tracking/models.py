@@ -162,11 +162,9 @@ class InboundPush(models.Model):
                 condition=~models.Q(push_id=""),
                 name="push_unique_delivery",
             ),
-            models.UniqueConstraint(
-                fields=["provider", "body_digest"],
-                condition=~models.Q(body_digest=""),
-                name="push_unique_body",
-            ),
+            # Not partial: SQLite uses a partial index only when the query repeats its
+            # condition, and every push looks its digest up.
+            models.UniqueConstraint(fields=["provider", "body_digest"], name="push_unique_body"),
         ]
 
     def __str__(self) -> str:

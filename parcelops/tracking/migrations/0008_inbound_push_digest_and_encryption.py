@@ -40,10 +40,9 @@ def encrypt_bodies(apps: Any, schema_editor: Any) -> None:
         )
         for pk, provider, body, received_at, outcome in rows:
             digest = crypto.blind_index("push", body)  # = actions.push_digest
-            first = kept.get((provider, digest)) if digest else None
+            first = kept.get((provider, digest))
             if first is None:
-                if digest:
-                    kept[(provider, digest)] = pk
+                kept[(provider, digest)] = pk
                 write.execute(
                     "UPDATE tracking_inboundpush SET body = %s, body_digest = %s,"
                     " last_delivered_at = received_at WHERE id = %s",
@@ -115,9 +114,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="inboundpush",
             constraint=models.UniqueConstraint(
-                condition=models.Q(("body_digest", ""), _negated=True),
-                fields=("provider", "body_digest"),
-                name="push_unique_body",
+                fields=("provider", "body_digest"), name="push_unique_body"
             ),
         ),
     ]

@@ -245,14 +245,23 @@ class SchemaEditor:
 
 
 def old_row(provider: str, body: str, received: datetime, outcome: str = "processed") -> None:
-    """A row as 0007 left it: plaintext body, no digest (its later columns as the migration
-    adds them, last_delivered_at aside, which the conversion fills)."""
+    """A row as 0007 left it: a plaintext body (the columns 0008 adds filled in by hand,
+    which the conversion then overwrites)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO tracking_inboundpush (provider, push_id, body, received_at, outcome,"
             " error, body_digest, deliveries, last_delivered_at)"
-            " VALUES (%s, '', %s, %s, %s, %s, '', 1, %s)",
-            [provider, body, received, outcome, "boom" if outcome == "failed" else "", T0],
+            " VALUES (%s, '', %s, %s, %s, %s, %s, 1, %s)",
+            # a placeholder digest: the table has its unique index already
+            [
+                provider,
+                body,
+                received,
+                outcome,
+                "boom" if outcome == "failed" else "",
+                received,
+                T0,
+            ],
         )
 
 

@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 import orjson
 import pytest
 from django.conf import settings as django_settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import RequestFactory
 
 from parcelops.core.handlers import BodyTooLargeError, ParcelOpsWSGIHandler, read_body
@@ -276,7 +278,16 @@ def call(environ: dict) -> tuple[str, bytes]:
     def start_response(status: str, headers: list, exc_info: object = None) -> None:
         answer.append(status)
 
-    content = b"".join(ParcelOpsWSGIHandler()(environ, start_response))
+    # As Django's test client does: the test's transaction keeps its connection open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = ParcelOpsWSGIHandler()(environ, start_response)
+        content = b"".join(response)
+        response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return answer[0], content
 
 

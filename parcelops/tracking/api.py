@@ -85,7 +85,7 @@ def _push_body(request: HttpRequest) -> bytes:
     return read_body(request, settings.PARCELOPS_PUSH_MAX_BYTES)
 
 
-def _push_too_large(request: HttpRequest, reply: Callable[[str], Any]) -> HttpResponse:
+def _push_too_large(reply: Callable[[str], Any]) -> HttpResponse:
     message = _too_large_message(settings.PARCELOPS_PUSH_MAX_BYTES, "PARCELOPS_PUSH_MAX_BYTES")
     return _json(413, reply(message))
 
@@ -102,7 +102,7 @@ def kuaidi100_push(request: HttpRequest) -> HttpResponse:
         _push_body(request)  # request.POST then parses what was read
         param = request.POST.get("param")
     except BodyTooLargeError:
-        return _push_too_large(request, _kuaidi100_too_large)
+        return _push_too_large(_kuaidi100_too_large)
     except RequestDataTooBig:  # a multipart form's fields are held to Django's own limit
         message = _too_large_message(
             settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "PARCELOPS_BODY_MAX_BYTES"
@@ -139,7 +139,7 @@ def aftership_push(request: HttpRequest) -> HttpResponse:
     try:
         body = _push_body(request)
     except BodyTooLargeError:
-        return _push_too_large(request, errors_body)
+        return _push_too_large(errors_body)
     secret = provider_secret("aftership")
     try:
         if secret is None:
@@ -173,7 +173,7 @@ def seventeentrack_push(request: HttpRequest) -> HttpResponse:
     try:
         body = _push_body(request)
     except BodyTooLargeError:
-        return _push_too_large(request, errors_body)
+        return _push_too_large(errors_body)
     key = provider_secret("17track")
     try:
         if key is None:

@@ -12,11 +12,20 @@ from urllib.parse import urlencode
 import orjson
 import pytest
 from django.conf import settings as django_settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from parcelops.core.handlers import BodyTooLargeError, ParcelOpsWSGIHandler, read_body
+from parcelops.core.handlers import (
+    BodyTooLargeError,
+    ParcelOpsWSGIHandler,
+    read_body,
+    read_chunked_body,
+)
 from parcelops.tracking.actions import set_provider_secret
 from parcelops.tracking.models import InboundPush
 from parcelops.tracking.providers.batch import MAX_EVENTS
@@ -322,3 +331,23 @@ def test_a_chunked_body_over_the_limit_is_refused_having_read_one_byte_past_it(
     }
     assert stream.tell() == 5001  # the largest limit (the batch's) and one byte
     assert InboundPush.objects.count() == 0
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(size=st.integers(0, 300), limit=st.integers(0, 300), declared=st.booleans())
+def test_read_body_gives_the_body_within_the_limit_and_refuses_it_beyond(size, limit, declared):
+    body = b"x" * size
+    environ = wsgi_environ("/x", body)
+    if declared:  # by Content-Length; else chunked, read by the handler first
+        environ["CONTENT_LENGTH"] = str(size)
+        del environ["HTTP_TRANSFER_ENCODING"]
+    else:
+        read_chunked_body(environ)
+    request = WSGIRequest(environ)
+
+    if size <= limit:
+        assert read_body(request, limit) == body
+        assert request.body == body
+    else:
+        with pytest.raises(BodyTooLargeError):
+            read_body(request, limit)

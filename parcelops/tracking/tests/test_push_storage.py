@@ -11,6 +11,9 @@ import pytest
 import time_machine
 from django.db import connection
 from huey.contrib.djhuey import HUEY
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from parcelops.core import crypto, keys
 from parcelops.tracking import actions, ingest
@@ -297,3 +300,26 @@ def test_the_migration_encrypts_old_bodies_and_merges_identical_ones(db):
     migration.decrypt_bodies(None, SchemaEditor())
 
     assert raw_bodies() == ['{"n": 1}', '{"n": 1}', '{"phone": "13800138000"}']
+
+
+@hypothesis_settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["17track", "aftership", "kuaidi100"]), st.text(max_size=30)),
+        max_size=25,
+    )
+)
+def test_any_sequence_of_deliveries_keeps_one_row_per_body_counting_each(db, deliveries):
+    InboundPush.objects.all().delete()
+    for provider, body in deliveries:
+        receive_push(provider, body, "", [])
+
+    stored = {
+        (p, b): n for p, b, n in InboundPush.objects.values_list("provider", "body", "deliveries")
+    }
+    expected: dict[tuple[str, str], int] = {}
+    for delivery in deliveries:
+        expected[delivery] = expected.get(delivery, 0) + 1
+    assert stored == expected

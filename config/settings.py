@@ -247,6 +247,16 @@ PARCELOPS_ORDER_GUESS_WINDOW_MINUTES = env_int("PARCELOPS_ORDER_GUESS_WINDOW_MIN
 # minute; 0 switches the limit off. Carriers' pushes (no token) are not counted.
 PARCELOPS_API_RATE_LIMIT = env_int("PARCELOPS_API_RATE_LIMIT", 600)
 
+# Request bodies (docs/operations.md, "Request size limits"; decision 0025). A body over
+# its limit is answered 413 in the sender's format without being read. Carrier pushes and
+# our event batch have their own, larger limits (a realistic batch of 10,000 events is
+# about 3.4 MB); every other request Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
+PARCELOPS_PUSH_MAX_BYTES = env_int("PARCELOPS_PUSH_MAX_BYTES", 8 * 1024 * 1024)
+PARCELOPS_BATCH_MAX_BYTES = env_int("PARCELOPS_BATCH_MAX_BYTES", 16 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PARCELOPS_BODY_MAX_BYTES", 2_621_440)
+# Stored push bodies (encrypted) are deleted this many days after they arrived.
+PARCELOPS_PUSH_RETENTION_DAYS = env_int("PARCELOPS_PUSH_RETENTION_DAYS", 90)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

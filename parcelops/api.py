@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -142,6 +143,19 @@ def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return errors_response(request, 404, [{"field": "", "message": _("Not found.")}])
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over Django's limit: 413 naming it, logged as one warning line like every
+    4xx, not as the security logger's traceback (the pushes and the batch have their
+    own limits)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    message = _("The body is over the limit of %(limit)d bytes (%(setting)s).") % {
+        "limit": limit,
+        "setting": "PARCELOPS_BODY_MAX_BYTES",
+    }
+    return errors_response(request, 413, [{"field": "", "message": message}])
 
 
 # django-ninja's own answer when a schema-typed body is not JSON; said in our words instead.

@@ -6,12 +6,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +27,7 @@ from parcelops.carriers.detection import (
     normalise_tracking_number,
     tracking_number_error,
 )
+from parcelops.core import crypto
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, FieldError, InputError
 from parcelops.core.sqlsets import in_set
@@ -231,6 +234,12 @@ class PushReceipt(StrEnum):
     FAILED = "failed"  # kept (outcome failed) for replay once the fault is fixed
 
 
+def push_digest(body: str) -> str:
+    """The key a push body is recognised by: an HMAC of the plaintext under the blind-index
+    key, so equal bodies match and the digest tells nothing of what they say."""
+    return crypto.blind_index("push", body)
+
+
 def receive_push(
     provider: str,
     body: str,
@@ -240,20 +249,45 @@ def receive_push(
     rejected: Sequence[str] = (),
 ) -> PushReceipt:
     """Store a verified push and its events in one transaction; a repeated delivery (same
-    provider and push id) changes nothing.
+    provider and push id, or the same body) changes nothing but the push's delivery count.
 
     The push row is written with the events, once the engine has read and folded them
-    (SQLite's write lock is not held meanwhile; decision 0015). `rejected`: the parser's
-    reasons for the parts of the push it could not read (an event whose time is out of
-    range); they stay in the stored body, and the reasons go in the row's error
-    (decision 0024)."""
+    (SQLite's write lock is not held meanwhile; decision 0015). The body is encrypted once
+    and its digest computed once; a body seen before is one row, whose deliveries count
+    up (decision 0025). A body that failed before is tried again and its row is kept.
+    `rejected`: the parser's reasons for the parts of the push it could not read (an
+    event whose time is out of range); they stay in the stored body, and the reasons go
+    in the row's error (decision 0024)."""
+    digest = push_digest(body)
+    arrived = now()
+    same_body = InboundPush.objects.filter(provider=provider, body_digest=digest)
+    known = same_body.values_list("pk", "outcome").first()
+
+    def count_delivery(pushes: "QuerySet[InboundPush]", **changes: Any) -> int:
+        return int(
+            pushes.update(deliveries=F("deliveries") + 1, last_delivered_at=arrived, **changes)
+        )
+
+    if known is not None and known[1] == InboundPush.Outcome.PROCESSED:
+        count_delivery(InboundPush.objects.filter(pk=known[0]))
+        return PushReceipt.ALREADY_STORED
 
     def store_push() -> None:
+        if known is not None:  # failed before: now processed
+            count_delivery(
+                InboundPush.objects.filter(pk=known[0]),
+                outcome=InboundPush.Outcome.PROCESSED,
+                push_id=push_id,
+                error="\n".join(rejected),
+            )
+            return
         InboundPush.objects.create(
             provider=provider,
             push_id=push_id,
             body=body,
-            received_at=now(),
+            body_digest=digest,
+            received_at=arrived,
+            last_delivered_at=arrived,
             outcome=InboundPush.Outcome.PROCESSED,
             error="\n".join(rejected),
         )
@@ -270,21 +304,48 @@ def receive_push(
         summaries = [summary] if summary is not None else []
         record_tracking_events(events, summaries=summaries, then=store_push)
     except IntegrityError:
-        if push_id and InboundPush.objects.filter(provider=provider, push_id=push_id).exists():
+        # Stored meanwhile by a delivery running beside this one.
+        same_delivery = Q(provider=provider, body_digest=digest)
+        if push_id:
+            same_delivery |= Q(provider=provider, push_id=push_id)
+        if count_delivery(InboundPush.objects.filter(same_delivery)):
             return PushReceipt.ALREADY_STORED
         raise
     except Exception as failure:
         # Keep what arrived so it can be replayed once the fault is fixed; the sender retries.
-        InboundPush.objects.create(
-            provider=provider,
-            push_id="",
-            body=body,
-            received_at=now(),
-            outcome=InboundPush.Outcome.FAILED,
-            error="\n".join([repr(failure)[:2000], *rejected]),
-        )
+        error = "\n".join([repr(failure)[:2000], *rejected])
+        if known is not None:
+            count_delivery(InboundPush.objects.filter(pk=known[0]), error=error)
+        else:
+            InboundPush.objects.create(
+                provider=provider,
+                push_id="",
+                body=body,
+                body_digest=digest,
+                received_at=arrived,
+                last_delivered_at=arrived,
+                outcome=InboundPush.Outcome.FAILED,
+                error=error,
+            )
         return PushReceipt.FAILED
     return PushReceipt.STORED
+
+
+def prune_inbound_pushes(batch_size: int = 1000) -> int:
+    """Delete the pushes (processed or failed) that arrived more than
+    PARCELOPS_PUSH_RETENTION_DAYS ago, a bounded batch per statement; returns how many."""
+    cutoff = now() - timedelta(days=settings.PARCELOPS_PUSH_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        batch = list(
+            InboundPush.objects.filter(received_at__lt=cutoff)
+            .order_by("received_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if batch:
+            deleted += InboundPush.objects.filter(pk__in=batch).delete()[0]
+        if len(batch) < batch_size:
+            return deleted
 
 
 def _follow(result: ingest.IngestResult) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
@@ -21,6 +22,7 @@ from parcelops.accounts.permissions import require_permission
 from parcelops.carriers import registry
 from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
 from parcelops.core.errors import FieldError, InputError, errors_body
+from parcelops.core.handlers import BodyTooLargeError, read_body
 from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
 from parcelops.core.zones import zone_named
 from parcelops.orders.models import Order
@@ -74,11 +76,41 @@ def _refuse_signature(reply: Any) -> HttpResponse:
     return _json(401, reply)
 
 
+def _too_large_message(limit: int, setting: str) -> str:
+    """The 413's message, naming the limit (Django logs the 413 in one warning line)."""
+    return _("The body is over the limit of %(limit)d bytes (%(setting)s).") % {
+        "limit": limit,
+        "setting": setting,
+    }
+
+
+def _push_body(request: HttpRequest) -> bytes:
+    return read_body(request, settings.PARCELOPS_PUSH_MAX_BYTES)
+
+
+def _push_too_large(reply: Callable[[str], Any]) -> HttpResponse:
+    message = _too_large_message(settings.PARCELOPS_PUSH_MAX_BYTES, "PARCELOPS_PUSH_MAX_BYTES")
+    return _json(413, reply(message))
+
+
+def _kuaidi100_too_large(message: str) -> dict[str, Any]:
+    return {**kuaidi100.reply_error(message), "returnCode": "413"}
+
+
 @router.post(
     "/push/kuaidi100", auth=None, summary="Kuaidi100 subscription push (form: param, sign)"
 )
 def kuaidi100_push(request: HttpRequest) -> HttpResponse:
-    param = request.POST.get("param")
+    try:
+        _push_body(request)  # request.POST then parses what was read
+        param = request.POST.get("param")
+    except BodyTooLargeError:
+        return _push_too_large(_kuaidi100_too_large)
+    except RequestDataTooBig:  # a multipart form's fields are held to Django's own limit
+        message = _too_large_message(
+            settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "PARCELOPS_BODY_MAX_BYTES"
+        )
+        return _json(413, _kuaidi100_too_large(message))
     salt = provider_secret("kuaidi100")
     try:
         if salt is None:
@@ -108,23 +140,25 @@ def _webhook_ok() -> dict[str, Any]:
 
 @router.post("/push/aftership", auth=None, summary="AfterShip-style tracking webhook")
 def aftership_push(request: HttpRequest) -> HttpResponse:
+    try:
+        body = _push_body(request)
+    except BodyTooLargeError:
+        return _push_too_large(errors_body)
     secret = provider_secret("aftership")
     try:
         if secret is None:
             raise SignatureError("no secret is configured for aftership")
-        aftership.verify_signature(
-            request.body, request.headers.get("aftership-hmac-sha256"), secret
-        )
+        aftership.verify_signature(body, request.headers.get("aftership-hmac-sha256"), secret)
     except SignatureError as refused:
         return _refuse_signature(errors_body(f"signature: {refused}"))
     try:
-        push = aftership.parse_webhook(request.body)
+        push = aftership.parse_webhook(body)
     except PayloadError as bad:
         return _json(400, errors_body(str(bad)))
     events = push.events
     response = _receive(
         "aftership",
-        request.body.decode(),
+        body.decode(),
         push.event_id or "",
         events,
         _webhook_ok,
@@ -141,20 +175,24 @@ def aftership_push(request: HttpRequest) -> HttpResponse:
 
 @router.post("/push/17track", auth=None, summary="17TRACK-style push")
 def seventeentrack_push(request: HttpRequest) -> HttpResponse:
+    try:
+        body = _push_body(request)
+    except BodyTooLargeError:
+        return _push_too_large(errors_body)
     key = provider_secret("17track")
     try:
         if key is None:
             raise SignatureError("no secret is configured for 17track")
-        seventeentrack.verify_signature(request.body, request.headers.get("sign"), key)
+        seventeentrack.verify_signature(body, request.headers.get("sign"), key)
     except SignatureError as refused:
         return _refuse_signature(errors_body(f"signature: {refused}"))
     try:
-        push = seventeentrack.parse_push(request.body)
+        push = seventeentrack.parse_push(body)
     except PayloadError as bad:
         return _json(400, errors_body(str(bad)))
     return _receive(
         "17track",
-        request.body.decode(),
+        body.decode(),
         "",
         push.events,
         _webhook_ok,
@@ -168,7 +206,14 @@ def seventeentrack_push(request: HttpRequest) -> HttpResponse:
 def batch_events(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, roles.SHIP_ORDER)
     try:
-        body = orjson.loads(request.body or b"null")
+        raw = read_body(request, settings.PARCELOPS_BATCH_MAX_BYTES)
+    except BodyTooLargeError:
+        message = _too_large_message(
+            settings.PARCELOPS_BATCH_MAX_BYTES, "PARCELOPS_BATCH_MAX_BYTES"
+        )
+        return _json(413, errors_body(message))
+    try:
+        body = orjson.loads(raw or b"null")
     except orjson.JSONDecodeError as error:
         raise HttpError(
             400, _("The body is not valid JSON: %(reason)s") % {"reason": str(error)}

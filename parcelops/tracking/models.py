@@ -134,7 +134,11 @@ class UnmatchedEvent(models.Model):
 
 class InboundPush(models.Model):
     """Every signed push as it arrived, with what became of it: written with its events, or
-    alone with the error when they could not be stored (replayable)."""
+    alone with the error when they could not be stored (replayable).
+
+    The body is encrypted (it names customers); identical bodies are one row, found by a
+    keyed digest of the plaintext, counting its deliveries. Rows are deleted
+    PARCELOPS_PUSH_RETENTION_DAYS after they arrived (decision 0025)."""
 
     class Outcome(models.TextChoices):
         PROCESSED = "processed"
@@ -142,8 +146,12 @@ class InboundPush(models.Model):
 
     provider = models.CharField(max_length=20)
     push_id = models.CharField(max_length=100, blank=True)  # the provider's delivery id
-    body = models.TextField()
+    body = EncryptedTextField()
+    # HMAC-SHA256 of the plaintext body under the blind-index key (push_digest()).
+    body_digest = models.CharField(max_length=64, blank=True, default="")
+    deliveries = models.PositiveIntegerField(default=1)
     received_at = models.DateTimeField(db_index=True)
+    last_delivered_at = models.DateTimeField()
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PROCESSED)
     error = models.TextField(blank=True)
 
@@ -153,7 +161,10 @@ class InboundPush(models.Model):
                 fields=["provider", "push_id"],
                 condition=~models.Q(push_id=""),
                 name="push_unique_delivery",
-            )
+            ),
+            # Not partial: SQLite uses a partial index only when the query repeats its
+            # condition, and every push looks its digest up.
+            models.UniqueConstraint(fields=["provider", "body_digest"], name="push_unique_body"),
         ]
 
     def __str__(self) -> str:

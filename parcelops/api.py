@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer, SessionAuth
 
 from parcelops.accounts.tokens import user_for_token
@@ -43,7 +44,40 @@ class SignedInSession(SessionAuth):
             ) from refused
 
 
-api = NinjaAPI(
+LOCAL_DEFINITIONS = "#/$defs/"
+COMPONENTS = "#/components/schemas/"
+
+
+def hoist_definitions(node: Any, components: dict[str, Any]) -> None:
+    """Move every `$defs` inside `node` into the document's components, and point the
+    references at them there: a body declared with `openapi_extra` from a pydantic model's
+    own JSON schema keeps its nested models in `$defs`, where `#/$defs/...` resolves
+    against the document's root, i.e. nowhere."""
+    if isinstance(node, dict):
+        for name, definition in node.pop("$defs", {}).items():
+            if components.setdefault(name, definition) != definition:
+                raise ValueError(f"two different schemas are both named {name}")
+        reference = node.get("$ref")
+        if isinstance(reference, str) and reference.startswith(LOCAL_DEFINITIONS):
+            node["$ref"] = COMPONENTS + reference.removeprefix(LOCAL_DEFINITIONS)
+        for value in node.values():
+            hoist_definitions(value, components)
+    elif isinstance(node, list):
+        for item in node:
+            hoist_definitions(item, components)
+
+
+class ParcelOpsAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = document["components"]["schemas"]
+        hoist_definitions(document["paths"], components)
+        return document
+
+
+api = ParcelOpsAPI(
     title="ParcelOps API",
     version="1",
     auth=[BearerToken(), SignedInSession()],

@@ -1,5 +1,6 @@
 """The HTTP API at /api/v1/: authentication, the error format, and the domain routers."""
 
+import copy
 from typing import Any
 
 from django.db import connection
@@ -73,6 +74,8 @@ class ParcelOpsAPI(NinjaAPI):
     ) -> OpenAPISchema:
         document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = document["components"]["schemas"]
+        # A copy: the paths hold the routes' own openapi_extra dicts, not copies of them.
+        document["paths"] = copy.deepcopy(document["paths"])
         hoist_definitions(document["paths"], components)
         return document
 

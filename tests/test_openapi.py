@@ -105,6 +105,12 @@ def test_every_reference_resolves_within_the_document(document):
     assert unresolved == []
 
 
+def test_the_document_is_the_same_on_every_request(document, db):
+    # Hoisting once rewrote the routes' own declarations: the second request lost them.
+    for _ in range(2):
+        assert Client().get(SCHEMA_URL).json() == document
+
+
 def test_the_resolver_notices_a_dangling_reference():
     document = {"components": {"schemas": {"A": {"type": "object"}}}}
     assert _resolve(document, "#/components/schemas/A") == {"type": "object"}

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-postgres lint format bench worker messages clean
+.PHONY: run test test-postgres fuzz lint format bench worker messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ $(CHROMIUM):
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 -q
+
+# Schemathesis against a real server on SQLite (tests/test_schemathesis.py; a few minutes).
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q -m fuzz tests/test_schemathesis.py
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -1,5 +1,6 @@
 """The HTTP API at /api/v1/: authentication, the error format, and the domain routers."""
 
+import copy
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer, SessionAuth
 
 from parcelops.accounts.models import hash_token
@@ -70,7 +72,42 @@ class SignedInSession(SessionAuth):
         return user
 
 
-api = NinjaAPI(
+LOCAL_DEFINITIONS = "#/$defs/"
+COMPONENTS = "#/components/schemas/"
+
+
+def hoist_definitions(node: Any, components: dict[str, Any]) -> None:
+    """Move every `$defs` inside `node` into the document's components, and point the
+    references at them there: a body declared with `openapi_extra` from a pydantic model's
+    own JSON schema keeps its nested models in `$defs`, where `#/$defs/...` resolves
+    against the document's root, i.e. nowhere."""
+    if isinstance(node, dict):
+        for name, definition in node.pop("$defs", {}).items():
+            if components.setdefault(name, definition) != definition:
+                raise ValueError(f"two different schemas are both named {name}")
+        reference = node.get("$ref")
+        if isinstance(reference, str) and reference.startswith(LOCAL_DEFINITIONS):
+            node["$ref"] = COMPONENTS + reference.removeprefix(LOCAL_DEFINITIONS)
+        for value in node.values():
+            hoist_definitions(value, components)
+    elif isinstance(node, list):
+        for item in node:
+            hoist_definitions(item, components)
+
+
+class ParcelOpsAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = document["components"]["schemas"]
+        # A copy: the paths hold the routes' own openapi_extra dicts, not copies of them.
+        document["paths"] = copy.deepcopy(document["paths"])
+        hoist_definitions(document["paths"], components)
+        return document
+
+
+api = ParcelOpsAPI(
     title="ParcelOps API",
     version="1",
     auth=[BearerToken(), SignedInSession()],

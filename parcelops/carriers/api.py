@@ -15,6 +15,7 @@ from parcelops.carriers.detection import (
     tracking_number_error,
 )
 from parcelops.carriers.registry import CarrierInfo
+from parcelops.core.api_schemas import SIGNED_IN, error_responses
 from parcelops.core.errors import FieldError, InputError
 
 router = Router(tags=["carriers"])
@@ -37,7 +38,11 @@ def carrier_view(info: CarrierInfo) -> dict[str, Any]:
     }
 
 
-@router.get("", response=dict, summary="The carriers ParcelOps knows, with providers' codes")
+@router.get(
+    "",
+    response={200: dict, **error_responses(*SIGNED_IN, 403)},
+    summary="The carriers ParcelOps knows, with providers' codes",
+)
 def list_carriers(request: HttpRequest) -> dict[str, Any]:
     require_permission(request.user, roles.VIEW_ORDER)
     # The process's copy of the Carrier table: no query, and within seconds of a change.
@@ -46,7 +51,9 @@ def list_carriers(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get(
-    "/detect", response=dict, summary="The carriers a tracking number can belong to, best first"
+    "/detect",
+    response={200: dict, **error_responses(*SIGNED_IN, 403, 422)},
+    summary="The carriers a tracking number can belong to, best first",
 )
 def detect(request: HttpRequest, number: str = "") -> dict[str, Any]:
     require_permission(request.user, roles.VIEW_ORDER)

@@ -13,6 +13,13 @@ from ninja.errors import HttpError
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
+from parcelops.core.api_schemas import (
+    CHANGES_ONE,
+    READS_BODY,
+    SIGNED_IN,
+    error_responses,
+    request_body,
+)
 from parcelops.core.errors import FieldError, InputError
 from parcelops.core.ratelimit import too_many_requests_response
 from parcelops.orders import actions, rules
@@ -72,6 +79,27 @@ class OrderIn(Schema):
     is_paid: bool = True
 
 
+class LineEditIn(Schema):
+    id: int = Field(description="The order line's id")
+    quantity: int | None = None
+    unit_price: str | None = Field(None, examples=["129.00"])
+
+
+class OrderEditIn(Schema):
+    """An edit (parcelops.orders.rules.read_order_edit): a key left out is left unchanged."""
+
+    lines: list[LineEditIn] = []
+    discount: str | None = Field(None, examples=["10.00"])
+    shipping_fee: str | None = Field(None, examples=["8.00"])
+    comment: str = ""
+
+
+ORDER = dict
+# An order step: one order, changed by an action (a body, when it takes one, is JSON).
+STEP = {200: ORDER, **error_responses(*CHANGES_ONE)}
+STEP_WITH_BODY = {**STEP, **error_responses(*READS_BODY)}
+
+
 def _json_body(request: HttpRequest) -> Any:
     try:
         return orjson.loads(request.body or b"null")
@@ -101,14 +129,13 @@ def _answer(request: HttpRequest, order: Order, status: int = 200) -> Status:
 
 @router.post(
     "",
-    response={200: dict, 201: dict},
-    summary="Take in an order (idempotent on channel + external_id)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": OrderIn.model_json_schema()}},
-        }
+    response={
+        200: ORDER,
+        201: ORDER,
+        **error_responses(*SIGNED_IN, *READS_BODY, 403, 409),
     },
+    summary="Take in an order (idempotent on channel + external_id)",
+    openapi_extra=request_body(OrderIn),
 )
 def create_order(request: HttpRequest) -> Status:
     result = actions.intake_order(_json_body(request), request.user)
@@ -123,7 +150,11 @@ class OrderListOut(Schema):
     results: list[dict[str, Any]]
 
 
-@router.get("", response=OrderListOut, summary="List and search orders")
+@router.get(
+    "",
+    response={200: OrderListOut, **error_responses(*SIGNED_IN, 403, 422)},
+    summary="List and search orders",
+)
 def list_orders(
     request: HttpRequest,
     state: str = "",
@@ -159,7 +190,11 @@ def list_orders(
     return {"count": orders.count(), "results": [order_view(o, request.user) for o in page]}
 
 
-@router.get("/{number}", response=dict, summary="One order with its timeline")
+@router.get(
+    "/{number}",
+    response={200: ORDER, **error_responses(*SIGNED_IN, 403, 404)},
+    summary="One order with its timeline",
+)
 def get_order(request: HttpRequest, number: str) -> dict[str, Any]:
     require_permission(request.user, roles.VIEW_ORDER)
     return order_view(_order(number), request.user, with_events=True)
@@ -167,8 +202,9 @@ def get_order(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @router.patch(
     "/{number}",
-    response=dict,
+    response=STEP_WITH_BODY,
     summary="Edit quantities, prices and amounts (totals recomputed, audited)",
+    openapi_extra=request_body(OrderEditIn),
 )
 def edit_order(request: HttpRequest, number: str) -> dict[str, Any]:
     body = _object_body(request)
@@ -186,7 +222,7 @@ def edit_order(request: HttpRequest, number: str) -> dict[str, Any]:
     return order_view(_order(order.number), request.user, with_events=True)
 
 
-@router.delete("/{number}", response=dict, summary="Delete an invalid order (soft delete, audited)")
+@router.delete("/{number}", response=STEP, summary="Delete an invalid order (soft delete, audited)")
 def delete_order(request: HttpRequest, number: str, reason: str = "") -> dict[str, Any]:
     order = actions.delete_invalid_order(_order(number), request.user, reason)
     return {"number": order.number, "deleted": True}
@@ -209,7 +245,7 @@ class TransitionIn(Schema):
     comment: str = ""
 
 
-@router.post("/{number}/submit-review", response=dict, summary="Submit for review")
+@router.post("/{number}/submit-review", response=STEP_WITH_BODY, summary="Submit for review")
 def submit_review(
     request: HttpRequest, number: str, payload: CommentIn | None = None
 ) -> dict[str, Any]:
@@ -219,39 +255,41 @@ def submit_review(
     return order_view(_order(order.number), request.user, with_events=True)
 
 
-@router.post("/{number}/approve", response=dict, summary="Approve an order in review")
+@router.post("/{number}/approve", response=STEP_WITH_BODY, summary="Approve an order in review")
 def approve(request: HttpRequest, number: str, payload: CommentIn | None = None) -> dict[str, Any]:
     order = actions.approve_order(_order(number), request.user, payload.comment if payload else "")
     return order_view(_order(order.number), request.user, with_events=True)
 
 
 @router.post(
-    "/{number}/reject", response=dict, summary="Reject an order in review (comment required)"
+    "/{number}/reject",
+    response=STEP_WITH_BODY,
+    summary="Reject an order in review (comment required)",
 )
 def reject(request: HttpRequest, number: str, payload: CommentIn | None = None) -> dict[str, Any]:
     order = actions.reject_order(_order(number), request.user, payload.comment if payload else "")
     return order_view(_order(order.number), request.user, with_events=True)
 
 
-@router.post("/{number}/confirm", response=dict, summary="Confirm an order that needs no review")
+@router.post("/{number}/confirm", response=STEP, summary="Confirm an order that needs no review")
 def confirm(request: HttpRequest, number: str) -> dict[str, Any]:
     order = actions.confirm_order(_order(number), request.user)
     return order_view(_order(order.number), request.user, with_events=True)
 
 
-@router.post("/{number}/mark-paid", response=dict, summary="Record the payment of an order")
+@router.post("/{number}/mark-paid", response=STEP, summary="Record the payment of an order")
 def mark_paid(request: HttpRequest, number: str) -> dict[str, Any]:
     order = actions.mark_paid(_order(number), request.user)
     return order_view(_order(order.number), request.user, with_events=True)
 
 
-@router.post("/{number}/assign", response=dict, summary="Reassign to another processor")
+@router.post("/{number}/assign", response=STEP_WITH_BODY, summary="Reassign to another processor")
 def assign(request: HttpRequest, number: str, payload: AssignIn) -> dict[str, Any]:
     order = actions.reassign_order(_order(number), payload.assignee, request.user)
     return order_view(_order(order.number), request.user, with_events=True)
 
 
-@router.post("/{number}/cancel", response=dict, summary="Cancel (reason required)")
+@router.post("/{number}/cancel", response=STEP_WITH_BODY, summary="Cancel (reason required)")
 def cancel(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
     order = actions.cancel_order(_order(number), request.user, payload.reason)
     return order_view(_order(order.number), request.user, with_events=True)
@@ -259,7 +297,7 @@ def cancel(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, An
 
 @router.post(
     "/{number}/transition",
-    response=dict,
+    response=STEP_WITH_BODY,
     summary="Warehouse steps, or a delivery confirmed by hand",
     description=(
         "allocated, picking, packed, approved (stock released), and delivered as a correction "
@@ -274,14 +312,18 @@ def transition(request: HttpRequest, number: str, payload: TransitionIn) -> dict
 
 
 @router.post(
-    "/{number}/complete", response=dict, summary="Complete a delivered order (starts after-sales)"
+    "/{number}/complete", response=STEP, summary="Complete a delivered order (starts after-sales)"
 )
 def complete(request: HttpRequest, number: str) -> dict[str, Any]:
     order = actions.complete_order(_order(number), request.user)
     return order_view(_order(order.number), request.user, with_events=True)
 
 
-@public_router.get("/orders/{number}", response=dict, summary="A customer's view of their order")
+@public_router.get(
+    "/orders/{number}",
+    response={200: dict, **error_responses(404, 429)},
+    summary="A customer's view of their order",
+)
 def public_order(request: HttpRequest, number: str, phone_last4: str = "") -> Any:
     try:
         order = look_up_public_order(request, number, phone_last4)

@@ -16,11 +16,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
 from parcelops.carriers import registry
 from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
+from parcelops.core.api_schemas import (
+    CHANGES_ONE,
+    READS_BODY,
+    SIGNED_IN,
+    FieldErrorOut,
+    error_responses,
+    request_body,
+)
 from parcelops.core.errors import FieldError, InputError, errors_body
 from parcelops.core.handlers import BodyTooLargeError, read_body
 from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
@@ -46,6 +55,81 @@ public_router = Router(tags=["public"], auth=None)
 # the paths stay under the order while orders never imports tracking.
 order_shipments_router = Router(tags=["shipments"])
 shipments_router = Router(tags=["shipments"])
+
+
+# What the push and batch endpoints take and answer, for the OpenAPI document: their handlers
+# read request.body themselves (a signature covers the raw bytes; the provider modules name
+# every bad field), so these models only document.
+class Kuaidi100Form(Schema):
+    param: str = Field(description="The push document, JSON text")
+    sign: str = Field(description="Upper-case hex MD5 of param + the subscription's salt")
+
+
+class Kuaidi100Reply(Schema):
+    """Kuaidi100's own reply format, for success and failure alike."""
+
+    result: bool
+    returnCode: str  # noqa: N815 (Kuaidi100's spelling)
+    message: str
+
+
+class AfterShipPushIn(Schema):
+    """An AfterShip-style webhook, signed by the aftership-hmac-sha256 header."""
+
+    model_config = ConfigDict(extra="allow")
+    event: str = ""
+    event_id: str = ""
+    msg: dict[str, Any] = Field(default_factory=dict, description="The tracking")
+
+
+class SeventeenTrackPushIn(Schema):
+    """A 17TRACK-style push, signed by the sign header."""
+
+    model_config = ConfigDict(extra="allow")
+    event: str = ""
+    data: dict[str, Any] = Field(default_factory=dict, description="The tracking")
+
+
+class WebhookOk(Schema):
+    ok: bool
+
+
+class BatchEventIn(Schema):
+    model_config = ConfigDict(extra="allow")
+    carrier: str = Field(description="Any of the carrier's names or codes")
+    tracking_number: str | int
+    occurred_at: str = Field(examples=["2026-11-25T10:00:00+08:00"])
+    status: str = ""
+    substatus: str = ""
+    raw_code: str | int = ""
+    text: str = ""
+    location: str = ""
+    event_id: str | int = ""
+
+
+class BatchIn(Schema):
+    events: list[BatchEventIn]
+
+
+class BatchResultOut(Schema):
+    stored: int
+    duplicates: int
+    unmatched: int
+    regressions: int
+    future: int
+    unmapped: int
+    rejected: int
+    outcomes: list[str] = Field(description="One per event sent, in the sender's order")
+    errors: list[FieldErrorOut]
+
+
+def _signature_header(name: str) -> dict[str, Any]:
+    return {"in": "header", "name": name, "required": True, "schema": {"type": "string"}}
+
+
+# A push: refused unsigned (401), unusable (400), over the size limit (413), failed while
+# storing (500: kept for replay, the sender retries).
+PUSH_REFUSALS = (400, 401, 413, 500)
 
 
 def _json(status: int, body: Any) -> HttpResponse:
@@ -98,7 +182,11 @@ def _kuaidi100_too_large(message: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/push/kuaidi100", auth=None, summary="Kuaidi100 subscription push (form: param, sign)"
+    "/push/kuaidi100",
+    auth=None,
+    response=dict.fromkeys((200, *PUSH_REFUSALS), Kuaidi100Reply),
+    summary="Kuaidi100 subscription push (form: param, sign)",
+    openapi_extra=request_body(Kuaidi100Form, "application/x-www-form-urlencoded"),
 )
 def kuaidi100_push(request: HttpRequest) -> HttpResponse:
     try:
@@ -138,7 +226,16 @@ def _webhook_ok() -> dict[str, Any]:
     return {"ok": True}
 
 
-@router.post("/push/aftership", auth=None, summary="AfterShip-style tracking webhook")
+@router.post(
+    "/push/aftership",
+    auth=None,
+    response={200: WebhookOk, **error_responses(*PUSH_REFUSALS)},
+    summary="AfterShip-style tracking webhook",
+    openapi_extra={
+        **request_body(AfterShipPushIn),
+        "parameters": [_signature_header("aftership-hmac-sha256")],
+    },
+)
 def aftership_push(request: HttpRequest) -> HttpResponse:
     try:
         body = _push_body(request)
@@ -173,7 +270,13 @@ def aftership_push(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@router.post("/push/17track", auth=None, summary="17TRACK-style push")
+@router.post(
+    "/push/17track",
+    auth=None,
+    response={200: WebhookOk, **error_responses(*PUSH_REFUSALS)},
+    summary="17TRACK-style push",
+    openapi_extra={**request_body(SeventeenTrackPushIn), "parameters": [_signature_header("sign")]},
+)
 def seventeentrack_push(request: HttpRequest) -> HttpResponse:
     try:
         body = _push_body(request)
@@ -202,7 +305,17 @@ def seventeentrack_push(request: HttpRequest) -> HttpResponse:
     )
 
 
-@router.post("/events", summary="Our batch format: a list of events (token auth)")
+@router.post(
+    "/events",
+    response={
+        200: BatchResultOut,
+        207: BatchResultOut,
+        **error_responses(*SIGNED_IN, 400, 403, 413),
+    },
+    summary="Our batch format: a list of events (token auth)",
+    description="200 when every event was taken; 207 when some were rejected (see errors).",
+    openapi_extra=request_body(BatchIn),
+)
 def batch_events(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, roles.SHIP_ORDER)
     try:
@@ -265,7 +378,11 @@ def _carrier_code(name: str) -> str:
         raise InputError([FieldError("carrier", unknown.message)]) from unknown
 
 
-@public_router.get("/{path:tracking_number}", summary="A parcel's tracking for customers")
+@public_router.get(
+    "/{path:tracking_number}",
+    response={200: dict, **error_responses(404, 409, 422, 429)},
+    summary="A parcel's tracking for customers",
+)
 def track(request: HttpRequest, tracking_number: str, carrier: str = "", tz: str = "") -> Any:
     if is_rate_limited(request, "public-track", settings.PARCELOPS_PUBLIC_RATE_LIMIT):
         return too_many_requests_response()
@@ -362,7 +479,7 @@ def _order_parcels(order: Order) -> list[dict[str, Any]]:
 
 @order_shipments_router.post(
     "/{number}/shipments",
-    response={201: ShipmentOut},
+    response={201: ShipmentOut, **error_responses(*CHANGES_ONE, *READS_BODY)},
     summary="Hand a packed order's parcel to a carrier",
     description=(
         "The order becomes shipped. shipped_at (the hand-over, default now) may lie in the "
@@ -385,7 +502,7 @@ def create_shipment(request: HttpRequest, number: str, payload: ShipmentIn) -> S
 
 @order_shipments_router.get(
     "/{number}/shipments",
-    response=list[dict],
+    response={200: list[dict], **error_responses(*SIGNED_IN, 403, 404)},
     summary="An order's parcels with their tracking events (raw codes)",
 )
 def order_shipments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
@@ -393,7 +510,11 @@ def order_shipments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     return _order_parcels(_order(number))
 
 
-@shipments_router.get("", response=ShipmentListOut, summary="List and filter shipments")
+@shipments_router.get(
+    "",
+    response={200: ShipmentListOut, **error_responses(*SIGNED_IN, 403, 422)},
+    summary="List and filter shipments",
+)
 def list_shipments(
     request: HttpRequest,
     tracking_number: str = "",

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from parcelops.accounts.presentation import display_name
 from parcelops.core.errors import FieldError
 from parcelops.core.money import format_cents
 from parcelops.orders.models import Channel, Order
 from parcelops.orders.rules import CURRENCIES
 from parcelops.orders.states import CustomerTier, OrderState, OrderType, ReviewState
-from parcelops.orders.templatetags.order_tags import staff_name
 
 WHOLE_NUMBER = re.compile(r"^-?\d+$")
 MONEY_HINT = "0.00"
@@ -110,7 +110,7 @@ class OrderFilterForm(forms.Form):
             ("", _("Anyone")),
             ("none", _("Unassigned")),
             *[
-                (user.username, staff_name(user))
+                (user.username, display_name(user))
                 for user in order_processors().select_related("staff_profile")
             ],
         ]

@@ -9,7 +9,6 @@ from django.forms import BoundField
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from parcelops.accounts.presentation import display_name
 from parcelops.accounts.roles import ROLES, role_label
 from parcelops.carriers.names import carrier_label
 from parcelops.core.money import display_money
@@ -133,11 +132,6 @@ def staff_roles(user: User | AnonymousUser) -> str:
     language = get_language() or "en"
     names = sorted(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
     return ", ".join(role_label(name, language) for name in names)
-
-
-@register.filter
-def staff_name(user: User | AnonymousUser | None) -> str:
-    return display_name(user)
 
 
 @register.filter

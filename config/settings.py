@@ -66,10 +66,12 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "parcelops.core",
     "parcelops.audit",
+    "parcelops.outbox",
     "parcelops.accounts",
     "parcelops.orders",
     "parcelops.carriers",
     "parcelops.tracking",
+    "parcelops.exceptions",
     # The top floor: built on every app above, imported by none.
     "parcelops.demo",
     "parcelops.benchmarks",

@@ -23,6 +23,24 @@ class StaffProfile(models.Model):
         return order_type in self.skills
 
 
+class ShiftWindow(models.Model):
+    """One weekly working window of a staff member (Monday 0 .. Sunday 6, local time): a
+    person is on shift while now falls in one of theirs, and `is_on_shift` is true (the
+    flag is "available": off on leave). A person without windows is on shift whenever
+    available, as before schedules existed."""
+
+    profile = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="shifts")
+    weekday = models.PositiveSmallIntegerField()
+    starts = models.TimeField()
+    ends = models.TimeField()  # may be before starts: the window runs past midnight
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+
+    def __str__(self) -> str:
+        return f"{self.profile} {self.weekday} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
 def hash_token(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 

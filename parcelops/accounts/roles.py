@@ -53,6 +53,13 @@ VIEW_CUSTOMER_DATA = "orders.view_customer_data"
 VIEW_AUDIT = "audit.view_auditrecord"
 # Attach parked carrier events to parcels and map unknown codes (the tracking inboxes).
 RESOLVE_TRACKING_INBOX = "tracking.resolve_tracking_inbox"
+# The exception desk (chapter 5).
+VIEW_CASE = "exceptions.view_case"
+HANDLE_CASE = "exceptions.handle_case"  # note, contact the carrier, notify, severity, close
+REPORT_CASE = "exceptions.report_case"  # open a case by hand (staff, or from a customer)
+SETTLE_CASE = "exceptions.settle_case"  # reship, refund or compensate, claim
+MANAGE_DESK = "exceptions.manage_desk"  # thresholds, SLA targets, the calendar
+DESK = {VIEW_CASE, HANDLE_CASE, REPORT_CASE, SETTLE_CASE}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     ORDER_PROCESSOR: {
@@ -71,7 +78,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_CUSTOMER_DATA,
     },
     WAREHOUSE: {VIEW_ORDER, FULFIL_ORDER, SHIP_ORDER, VIEW_CUSTOMER_DATA},
-    LOGISTICS_STAFF: {VIEW_ORDER, SHIP_ORDER, VIEW_CUSTOMER_DATA, RESOLVE_TRACKING_INBOX},
+    LOGISTICS_STAFF: {VIEW_ORDER, SHIP_ORDER, VIEW_CUSTOMER_DATA, RESOLVE_TRACKING_INBOX, *DESK},
     LOGISTICS_HEAD: {
         VIEW_ORDER,
         SHIP_ORDER,
@@ -79,10 +86,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_CUSTOMER_DATA,
         VIEW_AUDIT,
         RESOLVE_TRACKING_INBOX,
+        *DESK,
+        MANAGE_DESK,
     },
-    LEADERSHIP: {VIEW_ORDER, EXPORT_ORDERS, VIEW_AUDIT},
-    CS_AGENT: {VIEW_ORDER, CANCEL_ORDER, VIEW_CUSTOMER_DATA},
-    ANALYST: {VIEW_ORDER, EXPORT_ORDERS},
+    # Leadership owns the major cases (R5.2.3): it works them, without customer data.
+    LEADERSHIP: {VIEW_ORDER, EXPORT_ORDERS, VIEW_AUDIT, *DESK},
+    # Customer service opens cases from customers' reports and follows them.
+    CS_AGENT: {VIEW_ORDER, CANCEL_ORDER, VIEW_CUSTOMER_DATA, VIEW_CASE, REPORT_CASE},
+    ANALYST: {VIEW_ORDER, EXPORT_ORDERS, VIEW_CASE},
     ADMIN: {
         VIEW_ORDER,
         ADD_ORDER,
@@ -98,6 +109,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         VIEW_CUSTOMER_DATA,
         VIEW_AUDIT,
         RESOLVE_TRACKING_INBOX,
+        *DESK,
+        MANAGE_DESK,
     },
 }
 

@@ -29,7 +29,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from parcelops.core.clock import now
 from parcelops.core.sqlsets import array_literal, copy_into_stage, in_set, insert_rows
-from parcelops.tracking import rules
+from parcelops.tracking import rules, transitions
+from parcelops.tracking.transitions import Transition
 from parcelops.tracking.events import (
     CARRIER_CORRECTING_PROVIDERS,
     ParsedEvent,
@@ -54,6 +55,8 @@ class IngestResult:
     outcomes: list[str] = field(default_factory=list)  # per input event, in order
     changed_shipments: set[int] = field(default_factory=set)  # those that may move orders
     changed_orders: set[int] = field(default_factory=set)  # the orders of those
+    # Each shipment written, for the floors above (only when one listens: transitions).
+    transitions: list[Transition] = field(default_factory=list)
     rereads: int = 0  # chunks read again because a parcel changed between read and write
 
     def add(self, other: "IngestResult") -> None:
@@ -66,6 +69,7 @@ class IngestResult:
         self.outcomes.extend(other.outcomes)
         self.changed_shipments |= other.changed_shipments
         self.changed_orders |= other.changed_orders
+        self.transitions.extend(other.transitions)
         self.rereads += other.rereads
 
     def as_dict(self) -> dict[str, int]:
@@ -243,17 +247,25 @@ UNMATCHED_COLUMNS = (
 UPDATE_SHIPMENT = (
     "UPDATE tracking_shipment SET status = %s, substatus = %s, status_rank = %s, "
     "last_event_at = %s, delivered_at = %s, estimated_delivery_date = %s, "
+    # When the status began (None: it did not change), and the next check, which
+    # ingestion only ever lowers (decision 0028): the smaller of the two, either if the
+    # other is None.
+    "status_changed_at = COALESCE(%s, status_changed_at), "
+    "next_check_at = COALESCE(MIN(next_check_at, %s), next_check_at, %s), "
     "version = version + 1 WHERE id = %s AND version = %s"
 )
 # PostgreSQL: the same update from a COPYed staging table (decision 0010).
-SHIPMENT_COLUMNS = (  # a ShipmentState, then the estimate, the id and the version read
+SHIPMENT_COLUMNS = (  # a ShipmentState, the estimate, the status's start, the next check,
+    # then the id and the version read
     "status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date, "
-    "id, version"
+    "status_changed_at, next_check_at, id, version"
 )
 UPDATE_STAGED_SHIPMENTS = (
     "UPDATE tracking_shipment AS s SET status = u.status, substatus = u.substatus, "
     "status_rank = u.status_rank, last_event_at = u.last_event_at, "
     "delivered_at = u.delivered_at, estimated_delivery_date = u.estimated_delivery_date, "
+    "status_changed_at = COALESCE(u.status_changed_at, s.status_changed_at), "
+    "next_check_at = LEAST(s.next_check_at, u.next_check_at), "  # LEAST skips NULLs
     "version = s.version + 1 "
     "FROM stage_tracking_shipment AS u WHERE s.id = u.id AND s.version = u.version "
     # The same ids again, as an array the planner can see: the staged table has no
@@ -307,6 +319,9 @@ class _Plan:
     unmatched_rows: list[tuple[Any, ...]] = field(default_factory=list)
     source_rows: list[tuple[Any, ...]] = field(default_factory=list)  # UPDATE_SOURCE's
     correction_rows: list[tuple[Any, ...]] = field(default_factory=list)  # UPDATE_CORRECTION's
+    # Whether the floors above want transitions, and the next-check function they gave.
+    watched: bool = False
+    next_check: transitions.NextCheck | None = None
 
 
 def record_tracking_events(
@@ -382,7 +397,12 @@ def _is_deadlock(error: BaseException) -> bool:
 def _prepare(chunk: _Chunk, *, checked: bool) -> _Plan:
     """Match the chunk to shipments, drop what is stored already, and fold the rest."""
     events, moments, keys = chunk.events, chunk.moments, chunk.keys
-    plan = _Plan(IngestResult(outcomes=[""] * len(events)), checked)
+    plan = _Plan(
+        IngestResult(outcomes=[""] * len(events)),
+        checked,
+        watched=transitions.is_on(),
+        next_check=transitions.next_check_function(),
+    )
     result = plan.result
     numbers = {event.tracking_number for event in events}
     numbers.update(summary.tracking_number for summary in chunk.summaries)
@@ -523,13 +543,28 @@ def _plan_shipment(
     before: rules.ShipmentState,
     state: rules.ShipmentState,
     estimated: Any,
+    notable: tuple[transitions.NotableEvent, ...] = (),
 ) -> None:
     """Write the shipment's new state (with a compare-and-set on its version); its order
-    is asked to follow when the new status can move it."""
-    if state.status != before.status and rules.may_move_order(row[_ORDER_STATE], state.status):
+    is asked to follow when the new status can move it, and the floors above are told
+    (parcelops.tracking.transitions) when something listens."""
+    moved = state.status != before.status
+    if moved and rules.may_move_order(row[_ORDER_STATE], state.status):
         plan.result.changed_shipments.add(row[_ID])
         plan.result.changed_orders.add(row[_ORDER])
-    plan.shipment_rows.append((*state, estimated, row[_ID], row[_VERSION]))
+    since = state.last_event_at if moved else None
+    next_check = None
+    if plan.watched:
+        transition = transitions.Transition(
+            row[_ID], row[_ORDER], row[_ORDER_STATE], row[_CARRIER], before.status,
+            before.substatus, state.status, state.substatus, since, state.last_event_at,
+            estimated, row[_ESTIMATE], notable,
+        )  # fmt: skip
+        plan.result.transitions.append(transition)
+        if plan.next_check is not None:
+            moment = plan.next_check(transition)
+            next_check = None if moment is None else as_utc_text(moment)
+    plan.shipment_rows.append((*state, estimated, since, next_check, row[_ID], row[_VERSION]))
 
 
 def _fold_fresh(
@@ -559,6 +594,7 @@ def _fold_fresh(
     facts_of, state_of, dumps = rules.EventFacts, rules.ShipmentState._make, orjson.dumps
     apply_event, plan_shipment, as_stored = rules.apply_event, _plan_shipment, _as_stored
     regression_count = future_count = unmapped_count = 0
+    watched, notable_statuses = plan.watched, transitions.NOTABLE_STATUSES
     new: Sequence[tuple[int, rules.EventFacts, bool]]  # position, facts, is a regression
     for shipment_id, positions in fresh.items():
         row = rows_by_id[shipment_id]
@@ -600,6 +636,7 @@ def _fold_fresh(
                 for index, facts in zip(positions, new_facts, strict=True)
             ]
         estimated = row[_ESTIMATE]
+        notable: list[transitions.NotableEvent] = []
         for index, facts, is_regression in new:
             event = events[index]
             outcomes[index] = STORED
@@ -607,6 +644,13 @@ def _fold_fresh(
             regression_count += is_regression
             future_count += is_future
             unmapped_count += not status
+            if watched and (status in notable_statuses or is_regression or is_future):
+                notable.append(
+                    transitions.NotableEvent(
+                        key, moment, status, substatus, event.location[:200], is_regression,
+                        is_future,
+                    )
+                )  # fmt: skip
             if event.estimated_delivery is not None:
                 estimated = event.estimated_delivery
             event_rows.append(
@@ -624,7 +668,7 @@ def _fold_fresh(
                 plan, row, state, summary_of.get(shipment_id), refolded=not from_events
             )
         # Written even when its state stays: the version says its events changed.
-        plan_shipment(plan, row, before, state, estimated)
+        plan_shipment(plan, row, before, state, estimated, tuple(notable))
     result.stored += len(event_rows)
     result.regressions += regression_count
     result.future += future_count
@@ -690,7 +734,10 @@ def _write(chunk: _Chunk, plan: _Plan) -> None:
             cursor.execute(UPDATE_STAGED_SHIPMENTS, [ids])
             updated = cursor.rowcount
         elif plan.shipment_rows:
-            cursor.executemany(UPDATE_SHIPMENT, plan.shipment_rows)
+            # SQLite's statement names the next check twice (UPDATE_SHIPMENT).
+            cursor.executemany(
+                UPDATE_SHIPMENT, [(*r[:8], r[7], r[8], r[9]) for r in plan.shipment_rows]
+            )
             updated = cursor.rowcount
         if checked and plan.shipment_rows and updated != len(plan.shipment_rows):
             raise _ChangedMeanwhileError

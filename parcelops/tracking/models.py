@@ -42,6 +42,19 @@ class Shipment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The lane, in clear at city level (decision 0028): the sender's province, and the
+    # recipient's province and city as the order gave them at hand-over. The street stays
+    # encrypted on the order.
+    origin_province = models.CharField(max_length=40, blank=True, default="", db_default="")
+    destination_province = models.CharField(max_length=40, blank=True, default="", db_default="")
+    destination_city = models.CharField(max_length=60, blank=True, default="", db_default="")
+    # When the current status began (set by ingestion when the status changes).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the exception desk's sweep next looks at the parcel: ingestion only lowers it,
+    # the sweep raises or clears it (decision 0028). Indexed where set.
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    # Whether an exception case is open on this parcel (kept by the desk).
+    has_open_case = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
@@ -49,7 +62,14 @@ class Shipment(models.Model):
                 fields=["carrier", "tracking_number"], name="shipment_unique_number_per_carrier"
             )
         ]
-        indexes = [models.Index(fields=["tracking_number"])]
+        indexes = [
+            models.Index(fields=["tracking_number"]),
+            models.Index(
+                fields=["next_check_at"],
+                condition=models.Q(next_check_at__isnull=False),
+                name="shipment_next_check",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}"

@@ -30,7 +30,6 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from parcelops.core.clock import now
 from parcelops.core.sqlsets import array_literal, copy_into_stage, in_set, insert_rows
 from parcelops.tracking import rules, transitions
-from parcelops.tracking.transitions import Transition
 from parcelops.tracking.events import (
     CARRIER_CORRECTING_PROVIDERS,
     ParsedEvent,
@@ -38,6 +37,7 @@ from parcelops.tracking.events import (
     as_utc_text,
 )
 from parcelops.tracking.status import StatusSource, TrackingStatus
+from parcelops.tracking.transitions import Transition
 
 STORED = "stored"
 DUPLICATE = "duplicate"

@@ -234,6 +234,9 @@ def _mount_routers() -> None:
     from parcelops.carriers.api import router as carriers_router
 
     api.add_router("/carriers", carriers_router)
+    from parcelops.exceptions.api import router as cases_router
+
+    api.add_router("/cases", cases_router)
 
 
 _mount_routers()

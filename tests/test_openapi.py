@@ -43,6 +43,23 @@ EXPECTED_STATUSES = {
     ("get", "/api/v1/public/orders/{number}"): {"200", "404", "429"},
     ("get", "/api/v1/carriers"): {"200", "403"} | SIGNED_IN,
     ("get", "/api/v1/carriers/detect"): {"200", "403", "422"} | SIGNED_IN,
+    ("get", "/api/v1/cases"): {"200", "403", "422"} | SIGNED_IN,
+    ("post", "/api/v1/cases"): {"200", "201", "400", "403", "409", "422"} | SIGNED_IN,
+    ("get", "/api/v1/cases/{id}"): {"200", "403", "404", "422"} | SIGNED_IN,
+    **{
+        ("post", f"/api/v1/cases/{{id}}/{action}"): ORDER_STEP | {"400"}
+        for action in (
+            "note",
+            "severity",
+            "assign",
+            "contact-carrier",
+            "notify-customer",
+            "reship",
+            "refund",
+            "claim",
+            "close",
+        )
+    },
 }
 
 

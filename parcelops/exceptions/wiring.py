@@ -3,3 +3,6 @@
 
 def connect() -> None:
     """Filled in by the desk's detection (ingestion's hooks) and panels."""
+    from parcelops.exceptions import panels
+
+    panels.register_panels()

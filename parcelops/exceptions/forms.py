@@ -133,11 +133,11 @@ class AssignForm(forms.Form):
 
 
 CONTACT_CHANNELS = [
-    ("phone", _("Phone")),
-    ("email", _("Email")),
-    ("portal", _("Carrier portal")),
-    ("api", _("The carrier’s API")),
-    ("other", _("Other")),
+    ("phone", _("By phone")),
+    ("email", _("By email")),
+    ("portal", _("Through the carrier’s portal")),
+    ("api", _("Through the carrier’s API")),
+    ("other", _("Another way")),
 ]
 
 

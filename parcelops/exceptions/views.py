@@ -329,7 +329,7 @@ def _event_details(event: CaseEvent, names: dict[int, str], currency: str) -> li
         )
     if data.get("channel"):
         channel = dict(forms.CONTACT_CHANNELS).get(data["channel"], data["channel"])
-        details.append(_("By %(channel)s") % {"channel": channel})
+        details.append(str(channel))
     if data.get("reference"):
         details.append(_("Carrier’s reference: %(reference)s") % {"reference": data["reference"]})
     if data.get("tracking_number"):

@@ -22,6 +22,8 @@ from parcelops.exceptions.presentation import mask_contacts
 
 register = template.Library()
 
+MINUTE = timedelta(minutes=1)
+
 SEVERITY_TONES = {Severity.MINOR: "blue", Severity.MODERATE: "amber", Severity.MAJOR: "red"}
 
 
@@ -88,6 +90,7 @@ def words() -> dict[str, str]:
         "left": _("%(time)s left"),
         "overdue": _("%(time)s overdue"),
         "ago": _("%(time)s ago"),
+        "whole_minutes": _("%(minutes)d min"),
     }
 
 
@@ -129,7 +132,10 @@ def age(since: datetime | None) -> str:
     if since is None:
         return ""
     texts = words()
-    return texts["ago"] % {"time": duration_text(now() - since, texts)}
+    length = now() - since
+    if length < timedelta(hours=1):  # seconds of an age are noise
+        return texts["ago"] % {"time": texts["whole_minutes"] % {"minutes": length // MINUTE}}
+    return texts["ago"] % {"time": duration_text(length, texts)}
 
 
 @register.filter

@@ -40,6 +40,16 @@ def _fresh_carriers():
     registry.forget_loaded_carriers()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_desk_settings():
+    """Each test reads the desk's SLA settings and calendar afresh, as it does the carriers."""
+    from parcelops.exceptions import sla
+
+    sla.forget_desk_settings()
+    yield
+    sla.forget_desk_settings()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     """Load the carriers before the test body (so no query-counting block pays for it); a

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("parcelops.accounts.urls")),
     path("orders/files/", include("parcelops.orders.spreadsheet_urls")),
     path("orders/", include("parcelops.orders.urls")),
+    path("exceptions/settings/", include("parcelops.exceptions.settings_urls")),
     path("tracking/", include("parcelops.tracking.urls")),
     path("exceptions/", include("parcelops.exceptions.urls")),
     path("track/parcel/", include("parcelops.tracking.public_urls")),

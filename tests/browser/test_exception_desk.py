@@ -153,7 +153,8 @@ def test_the_desk_pages_fit_the_screen(browser, live_server, staff, channel, siz
     assert not scrolls_sideways(page), f"the case page scrolls sideways at {size} in {language}"
     tracking = page.locator(".case-tracking").bounding_box()
     history = page.locator(".case-history").bounding_box()
-    assert tracking is not None and history is not None
+    assert tracking is not None
+    assert history is not None
     if size == "desktop":
         assert tracking["y"] == history["y"], "the two timelines stand side by side"
     else:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("orders/", include("parcelops.orders.urls")),
     path("exceptions/settings/", include("parcelops.exceptions.settings_urls")),
     path("tracking/", include("parcelops.tracking.urls")),
+    path("alerts/", include("parcelops.outbox.urls")),
     path("track/parcel/", include("parcelops.tracking.public_urls")),
     path("track/", include("parcelops.orders.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

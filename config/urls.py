@@ -12,6 +12,7 @@ urlpatterns = [
     path("orders/files/", include("parcelops.orders.spreadsheet_urls")),
     path("orders/", include("parcelops.orders.urls")),
     path("tracking/", include("parcelops.tracking.urls")),
+    path("exceptions/settings/thresholds/", include("parcelops.exceptions.threshold_urls")),
     path("track/parcel/", include("parcelops.tracking.public_urls")),
     path("track/", include("parcelops.orders.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("exceptions/settings/", include("parcelops.exceptions.settings_urls")),
     path("tracking/", include("parcelops.tracking.urls")),
     path("alerts/", include("parcelops.outbox.urls")),
+    path("exceptions/settings/thresholds/", include("parcelops.exceptions.threshold_urls")),
     path("track/parcel/", include("parcelops.tracking.public_urls")),
     path("track/", include("parcelops.orders.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

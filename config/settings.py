@@ -259,6 +259,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PARCELOPS_BODY_MAX_BYTES", 2_621_440)
 # Stored push bodies (encrypted) are deleted this many days after they arrived.
 PARCELOPS_PUSH_RETENTION_DAYS = env_int("PARCELOPS_PUSH_RETENTION_DAYS", 90)
 
+# The exception desk (docs/operations.md, "Exception desk"). The province parcels leave
+# from (the first half of every lane's thresholds); detection during ingestion and the
+# sweep can be turned off (the benchmarks measure the cost of detection this way).
+PARCELOPS_ORIGIN_PROVINCE = env_str("PARCELOPS_ORIGIN_PROVINCE", "")
+PARCELOPS_DETECTION = env_bool("PARCELOPS_DETECTION", True)
+# The shop's name in customers' notices.
+PARCELOPS_SHOP_NAME = env_str("PARCELOPS_SHOP_NAME", "ParcelOps")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

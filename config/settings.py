@@ -288,6 +288,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ParcelOps <parcelops@localho
 # (e.g. https://ops.example.com); unset, the emails carry the path alone.
 PARCELOPS_SITE_URL = env_str("PARCELOPS_SITE_URL")
 
+# The exception desk (docs/operations.md, "Exception desk"). The province parcels leave
+# from (the first half of every lane's thresholds); detection during ingestion and the
+# sweep can be turned off (the benchmarks measure the cost of detection this way).
+PARCELOPS_ORIGIN_PROVINCE = env_str("PARCELOPS_ORIGIN_PROVINCE", "")
+PARCELOPS_DETECTION = env_bool("PARCELOPS_DETECTION", True)
+# The shop's name in customers' notices.
+PARCELOPS_SHOP_NAME = env_str("PARCELOPS_SHOP_NAME", "ParcelOps")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -50,16 +50,30 @@ def _fresh_desk_settings():
     sla.forget_desk_settings()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_thresholds():
+    """Each test reads the thresholds afresh: rows another test wrote and rolled back must
+    not linger in this process's copy (parcelops.exceptions.thresholds)."""
+    from parcelops.exceptions import thresholds
+
+    thresholds.forget_loaded_thresholds()
+    yield
+    thresholds.forget_loaded_thresholds()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    """Load the carriers before the test body (so no query-counting block pays for it); a
-    test without the database gets the built-in list, as a process before migrate does."""
+    """Load the carriers and the desk's thresholds before the test body (so no
+    query-counting block pays for them); a test without the database gets the built-in
+    carriers and the default thresholds, as a process before migrate does."""
     from parcelops.carriers import registry
+    from parcelops.exceptions import thresholds
 
     try:
         registry.carriers()
+        thresholds.lowest_limits("")
     except RuntimeError:  # pytest-django: this test may not use the database
-        with registry.built_in_carriers_only():
+        with registry.built_in_carriers_only(), thresholds.default_thresholds_only():
             yield
         return
     yield

@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "parcelops.outbox.context.alerts",  # the unread count in the top bar
             ],
         },
     },
@@ -258,6 +259,42 @@ PARCELOPS_BATCH_MAX_BYTES = env_int("PARCELOPS_BATCH_MAX_BYTES", 16 * 1024 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PARCELOPS_BODY_MAX_BYTES", 2_621_440)
 # Stored push bodies (encrypted) are deleted this many days after they arrived.
 PARCELOPS_PUSH_RETENTION_DAYS = env_int("PARCELOPS_PUSH_RETENTION_DAYS", 90)
+
+# Email (docs/operations.md, "Email"): the outbox sends staff alerts and customer notices
+# through Django's backend. Without EMAIL_HOST nothing leaves the machine: each message is
+# written as a file under DATA_DIR / "mail" (what the demo uses).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+if EMAIL_BACKEND.endswith(".filebased.EmailBackend"):
+    # The files hold customers' addresses and names in clear: the product's user only.
+    EMAIL_FILE_PATH.mkdir(mode=0o700, exist_ok=True)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the start, port 465
+# STARTTLS on 587, the submission port; Django refuses both at once.
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+# Django waits forever by default: a mail server that stops answering would hold a
+# worker thread for good.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ParcelOps <parcelops@localhost>")
+# The console's address as people reach it, for the links in alert emails
+# (e.g. https://ops.example.com); unset, the emails carry the path alone.
+PARCELOPS_SITE_URL = env_str("PARCELOPS_SITE_URL")
+
+# The exception desk (docs/operations.md, "Exception desk"). The province parcels leave
+# from (the first half of every lane's thresholds); detection during ingestion and the
+# sweep can be turned off (the benchmarks measure the cost of detection this way).
+PARCELOPS_ORIGIN_PROVINCE = env_str("PARCELOPS_ORIGIN_PROVINCE", "")
+PARCELOPS_DETECTION = env_bool("PARCELOPS_DETECTION", True)
+# The shop's name in customers' notices.
+PARCELOPS_SHOP_NAME = env_str("PARCELOPS_SHOP_NAME", "ParcelOps")
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,8 @@ urlpatterns = [
     path("orders/", include("parcelops.orders.urls")),
     path("exceptions/settings/", include("parcelops.exceptions.settings_urls")),
     path("tracking/", include("parcelops.tracking.urls")),
+    path("alerts/", include("parcelops.outbox.urls")),
+    path("exceptions/settings/thresholds/", include("parcelops.exceptions.threshold_urls")),
     path("exceptions/", include("parcelops.exceptions.urls")),
     path("track/parcel/", include("parcelops.tracking.public_urls")),
     path("track/", include("parcelops.orders.public_urls")),

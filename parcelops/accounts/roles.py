@@ -60,6 +60,8 @@ REPORT_CASE = "exceptions.report_case"  # open a case by hand (staff, or from a 
 SETTLE_CASE = "exceptions.settle_case"  # reship, refund or compensate, claim
 MANAGE_DESK = "exceptions.manage_desk"  # thresholds, SLA targets, the calendar
 DESK = {VIEW_CASE, HANDLE_CASE, REPORT_CASE, SETTLE_CASE}
+# The outbox's failed and waiting messages, and sending a failed one again.
+VIEW_OUTBOX = "outbox.view_outboxmessage"
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     ORDER_PROCESSOR: {
@@ -88,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         RESOLVE_TRACKING_INBOX,
         *DESK,
         MANAGE_DESK,
+        VIEW_OUTBOX,
     },
     # Leadership owns the major cases (R5.2.3): it works them, without customer data.
     LEADERSHIP: {VIEW_ORDER, EXPORT_ORDERS, VIEW_AUDIT, *DESK},
@@ -111,6 +114,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         RESOLVE_TRACKING_INBOX,
         *DESK,
         MANAGE_DESK,
+        VIEW_OUTBOX,
     },
 }
 

@@ -1,8 +1,48 @@
-"""How the desk plugs into the floors below it, called from ExceptionsConfig.ready()."""
+"""How the desk plugs into the floors below it, called from ExceptionsConfig.ready():
+ingestion's hooks (parcelops.tracking.transitions) and the pages' panels."""
+
+from typing import Any
+
+from django.conf import settings
+
+from parcelops.tracking import transitions
 
 
 def connect() -> None:
-    """Filled in by the desk's detection (ingestion's hooks) and panels."""
-    from parcelops.exceptions import panels
+    from parcelops.exceptions import actions, detection, panels
 
     panels.register_panels()
+
+    transitions.set_open_cases_reader(open_cases_of)
+    if settings.PARCELOPS_DETECTION:
+        transitions.set_next_check(detection.next_check)
+        transitions.listen("exceptions.detect", actions.detect_from_tracking)
+    else:
+        disconnect()
+
+
+def disconnect() -> None:
+    """Ingestion without the desk (the benchmark's "detection off")."""
+    transitions.set_next_check(None)
+    transitions.forget("exceptions.detect")
+
+
+def open_cases_of(shipment_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The open cases of parcels, for tracking's shipment answers."""
+    from parcelops.exceptions.kinds import CaseState
+    from parcelops.exceptions.models import Case
+
+    found: dict[int, list[dict[str, Any]]] = {}
+    cases = Case.objects.filter(shipment_id__in=shipment_ids, state=CaseState.OPEN).order_by("id")
+    for case in cases.only("id", "shipment_id", "type", "severity", "owner_tier", "due_at", "breached_at"):
+        found.setdefault(case.shipment_id, []).append(
+            {
+                "id": case.pk,
+                "type": case.type,
+                "severity": case.severity,
+                "owner_tier": case.owner_tier,
+                "due_at": case.due_at,
+                "breached_at": case.breached_at,
+            }
+        )
+    return found

@@ -63,7 +63,8 @@ ALLOWED_TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     S.PACKED: frozenset({S.SHIPPED}),
     S.SHIPPED: frozenset({S.IN_TRANSIT, S.DELIVERED}),
     S.IN_TRANSIT: frozenset({S.DELIVERED}),
-    S.DELIVERED: frozenset({S.COMPLETED}),
+    # SHIPPED: a replacement parcel for one that went wrong (an exception case's reship).
+    S.DELIVERED: frozenset({S.COMPLETED, S.SHIPPED}),
     S.COMPLETED: frozenset(),
     S.CANCELLED: frozenset(),
 }
@@ -97,6 +98,7 @@ class OrderEventType(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     DELETED = "deleted", _("Deleted as invalid")
     COMPLETED = "completed", _("Completed")
+    RESHIPPED = "reshipped", _("Replacement parcel sent")
     NOTE = "note", _("Note")
     # A known customer's tier differed at intake; data holds the old and the new tier.
     CUSTOMER_TIER_CHANGED = "customer_tier_changed", _("Customer tier changed")

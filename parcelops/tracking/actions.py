@@ -34,8 +34,9 @@ from parcelops.core.sqlsets import in_set
 from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
-from parcelops.tracking import code_mappings, ingest, rules
+from parcelops.tracking import code_mappings, ingest, rules, transitions
 from parcelops.tracking.events import ParsedEvent, ProviderSummary
+from parcelops.tracking.events import as_utc_text as ingest_time_text
 from parcelops.tracking.models import (
     CodeMapping,
     InboundPush,
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 # States in which an order can get (another) parcel.
 SHIPPABLE_STATES = frozenset({OrderState.PACKED, OrderState.SHIPPED, OrderState.IN_TRANSIT})
+# States in which a parcel can be replaced by another (a reship).
+RESHIPPABLE_STATES = frozenset({OrderState.SHIPPED, OrderState.IN_TRANSIT, OrderState.DELIVERED})
 
 
 def create_shipment(
@@ -64,11 +67,14 @@ def create_shipment(
     promised_delivery_date: date | None = None,
     shipped_at: datetime | None = None,
     label_created_at: datetime | None = None,
+    replacing: Shipment | None = None,
 ) -> Shipment:
     """Hand a packed order's parcel to a carrier: the order becomes shipped (R3.2, R4.2).
 
     `shipped_at` is when the carrier took the parcel (now unless told; a hand-over may be
-    recorded late, never ahead), `label_created_at` when its label was printed."""
+    recorded late, never ahead), `label_created_at` when its label was printed.
+    `replacing`: the parcel this one replaces (an exception case's reship), which then no
+    longer counts toward the order's state; a delivered order can get one."""
     require_permission(actor, roles.SHIP_ORDER)
     number = normalise_tracking_number(tracking_number)
     moment = now()
@@ -93,7 +99,12 @@ def create_shipment(
             # Its state now, not as the caller read it: of two hand-overs at once, the second
             # adds a parcel to a shipped order.
             order = Order.objects.select_for_update().get(pk=order.pk)
-            if order.state not in SHIPPABLE_STATES:
+            if replacing is not None:
+                if replacing.order_id != order.pk or order.state not in RESHIPPABLE_STATES:
+                    raise ActionError(
+                        _("Only a shipped, in-transit or delivered order's parcel can be replaced.")
+                    )
+            elif order.state not in SHIPPABLE_STATES:
                 raise ActionError(_("Only a packed or shipped order can get a parcel."))
             shipment = Shipment.objects.create(
                 order=order,
@@ -108,14 +119,21 @@ def create_shipment(
                 created_at=shipped_at or moment,
                 label_created_at=label_created_at,
                 created_by=actor if actor is not None and actor.is_authenticated else None,
+                **_lane_of(order),
             )
+            _set_first_check(shipment)
             record_audit(
                 actor,
                 "shipment.created",
                 shipment,
                 after={"order": order.number, "carrier": carrier, "number": number},
             )
-            if order.state == OrderState.PACKED:
+            if replacing is not None:
+                Shipment.objects.filter(pk=replacing.pk).update(
+                    replaced_by=shipment, version=F("version") + 1
+                )
+                order_actions.reship_order(order, actor, carrier=carrier, tracking_number=number)
+            elif order.state == OrderState.PACKED:
                 order_actions.ship_order(order, actor, carrier=carrier, tracking_number=number)
     except IntegrityError as error:
         raise InputError(
@@ -128,6 +146,36 @@ def create_shipment(
     attach_unmatched_events(shipment)
     shipment.refresh_from_db()
     return shipment
+
+
+def _lane_of(order: Order) -> dict[str, str]:
+    """The parcel's lane in clear, city level only (decision 0028): the shop's province
+    and the recipient's province and city. The street stays encrypted on the order."""
+    address = order.shipping_address or {}
+    return {
+        "origin_province": settings.PARCELOPS_ORIGIN_PROVINCE[:40],
+        "destination_province": str(address.get("province", ""))[:40],
+        "destination_city": str(address.get("city", ""))[:60],
+    }
+
+
+def _set_first_check(shipment: Shipment) -> None:
+    """Handing over sets the first-scan deadline: the desk's next check of a parcel no
+    carrier has scanned yet, from its label (or the hand-over when none was printed)."""
+    next_check = transitions.next_check_function()
+    if next_check is None:
+        return
+    since = ingest_time_text(shipment.label_created_at or shipment.created_at)
+    moment = next_check(
+        transitions.Transition(
+            shipment.pk, shipment.order_id, OrderState.SHIPPED, shipment.carrier, "", "",
+            shipment.status, shipment.substatus, since, None,
+            shipment.estimated_delivery_date, None, (), False,
+        )
+    )  # fmt: skip
+    if moment is not None:
+        Shipment.objects.filter(pk=shipment.pk).update(next_check_at=moment)
+        shipment.next_check_at = moment
 
 
 def _past_time_error(field: str, value: datetime | None, moment: datetime) -> FieldError | None:
@@ -350,6 +398,26 @@ def prune_inbound_pushes(batch_size: int = 1000) -> int:
 
 def _follow(result: ingest.IngestResult) -> None:
     follow_orders(result.changed_orders)
+    tell_listeners(result.transitions)
+
+
+def tell_listeners(changes: Sequence[transitions.Transition]) -> None:
+    """The floors above hear what moved (the exception desk detects from it), in the
+    transaction of the change."""
+    if changes:
+        for listener in transitions.listeners():
+            listener(changes)
+
+
+def mark_open_cases(open_ids: set[int], closed_ids: set[int]) -> None:
+    """Parcels with an exception case open, and parcels with none any more
+    (Shipment.has_open_case; ingestion hands it up so clearing a case needs no query)."""
+    if open_ids:
+        Shipment.objects.filter(pk__in=open_ids, has_open_case=False).update(has_open_case=True)
+    if closed_ids:
+        Shipment.objects.filter(pk__in=closed_ids, has_open_case=True).update(
+            has_open_case=False
+        )
 
 
 def follow_orders(order_ids: set[int]) -> int:
@@ -363,7 +431,9 @@ def follow_orders(order_ids: set[int]) -> int:
     orders_match, parameter = in_set("order_id", list(order_ids), "bigint")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT order_id, status FROM tracking_shipment WHERE {orders_match}",  # noqa: S608 (no user input in the SQL)
+            # A replaced parcel no longer counts (an exception case's reship).
+            f"SELECT order_id, status FROM tracking_shipment WHERE {orders_match} "  # noqa: S608 (no user input in the SQL)
+            "AND replaced_by_id IS NULL",
             [parameter],
         )
         for order_id, status in cursor.fetchall():
@@ -380,9 +450,28 @@ def revise_estimated_delivery(carrier: str, tracking_number: str, estimated: dat
     """A provider's new delivery estimate (AfterShip edd_revise) even without new events."""
     if estimated is None or not carrier:
         return 0
-    return Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).update(
-        estimated_delivery_date=estimated, version=F("version") + 1
-    )
+    with transaction.atomic():
+        shipments = list(
+            Shipment.objects.select_for_update()
+            .filter(carrier=carrier, tracking_number=tracking_number)
+            .select_related("order")
+        )
+        changed = Shipment.objects.filter(pk__in=[s.pk for s in shipments]).update(
+            estimated_delivery_date=estimated, version=F("version") + 1
+        )
+        # A slipped estimate is a delay the desk may open a case for.
+        tell_listeners(
+            [
+                transitions.Transition(
+                    s.pk, s.order_id, s.order.state, s.carrier, s.status, s.substatus,
+                    s.status, s.substatus, None, None, estimated, s.estimated_delivery_date,
+                    (), s.has_open_case,
+                )  # fmt: skip
+                for s in shipments
+                if s.estimated_delivery_date != estimated
+            ]
+        )
+    return changed
 
 
 @transaction.atomic
@@ -554,8 +643,10 @@ def _refold_shipments(shipment_ids: set[int]) -> int:
             (rules.EventFacts(key, occurred_at, status, substatus, is_future), was_regression)
         )
     changed_orders = set()
+    moved: list[transitions.Transition] = []
     for sid, shipment in shipments.items():
         state, regressions = rules.fold_events(facts for facts, _ in events[sid])
+        moved.append(_refolded(shipment, state, regressions, events[sid]))
         for facts, was_regression in events[sid]:
             if (facts.key in regressions) != was_regression:
                 TrackingEvent.objects.filter(shipment_id=sid, dedupe_key=facts.key).update(
@@ -574,7 +665,36 @@ def _refold_shipments(shipment_ids: set[int]) -> int:
             version=F("version") + 1,
         )
     follow_orders(changed_orders)
+    tell_listeners(moved)
     return len(shipments)
+
+
+def _refolded(
+    shipment: Shipment,
+    state: rules.ShipmentState,
+    regressions: set[str],
+    events: list[tuple[rules.EventFacts, bool]],
+) -> transitions.Transition:
+    """A parcel worked out again, as ingestion would hand it up: its events that are now
+    notable (a code mapped to "damaged" shows the damage)."""
+    notable = tuple(
+        transitions.NotableEvent(
+            facts.key, ingest_time_text(facts.occurred_at), facts.status, facts.substatus, "",
+            facts.key in regressions, facts.is_future,
+        )  # fmt: skip
+        for facts, _was in events
+        if facts.status in transitions.NOTABLE_STATUSES
+        or facts.key in regressions
+        or facts.is_future
+    )
+    since = ingest_time_text(state.last_event_at) if state.status != shipment.status else None
+    return transitions.Transition(
+        shipment.pk, shipment.order_id, shipment.order.state, shipment.carrier, shipment.status,
+        shipment.substatus, state.status, state.substatus, since,
+        None if state.last_event_at is None else ingest_time_text(state.last_event_at),
+        shipment.estimated_delivery_date, shipment.estimated_delivery_date, notable,
+        shipment.has_open_case,
+    )  # fmt: skip
 
 
 def map_provider_code(

@@ -35,7 +35,7 @@ from parcelops.core.handlers import BodyTooLargeError, read_body
 from parcelops.core.ratelimit import is_rate_limited, too_many_requests_response
 from parcelops.core.zones import zone_named
 from parcelops.orders.models import Order
-from parcelops.tracking import actions
+from parcelops.tracking import actions, transitions
 from parcelops.tracking.events import ParsedEvent, PayloadError, ProviderSummary, SignatureError
 from parcelops.tracking.models import Shipment
 from parcelops.tracking.presentation import (
@@ -410,6 +410,15 @@ class ShipmentIn(Schema):
     label_created_at: datetime | None = Field(None, description="When its label was printed")
 
 
+class OpenCaseOut(Schema):
+    id: int
+    type: str
+    severity: str
+    owner_tier: str
+    due_at: datetime
+    breached_at: datetime | None
+
+
 class ShipmentOut(Schema):
     id: int
     order: str = Field(description="The order's number")
@@ -424,11 +433,21 @@ class ShipmentOut(Schema):
     estimated_delivery_date: date | None
     last_event_at: datetime | None
     delivered_at: datetime | None
+    open_cases: list[OpenCaseOut] = Field(
+        default_factory=list, description="The exception desk's open cases on this parcel"
+    )
 
 
 class ShipmentListOut(Schema):
     count: int
     results: list[ShipmentOut]
+
+
+def _shipments_out(shipments: list[Shipment]) -> list[dict[str, Any]]:
+    """Shipments as the API answers them, with the desk's open cases of those that have
+    one (one query for the page, none when no parcel has a case)."""
+    cases = transitions.open_cases_of([s.pk for s in shipments if s.has_open_case])
+    return [_shipment_out(s) | {"open_cases": cases.get(s.pk, [])} for s in shipments]
 
 
 def _shipment_out(shipment: Shipment) -> dict[str, Any]:
@@ -537,4 +556,4 @@ def list_shipments(
         )
     shipments = filter_shipments(ShipmentFilters(tracking_number, order, carrier, status))
     page = list(shipments[offset : offset + limit])
-    return {"count": shipments.count(), "results": [_shipment_out(s) for s in page]}
+    return {"count": shipments.count(), "results": _shipments_out(page)}

@@ -85,10 +85,10 @@ class IngestResult:
 
 # A shipment as the engine reads it: (id, carrier, tracking_number, order_id, order_state,
 # status, substatus, status_rank, last_event_at, delivered_at, estimated_delivery_date,
-# version, status_source, summary_provider), the cursor's own tuple. Building an object per
+# version, status_source, summary_provider, has_open_case), the cursor's own tuple. Building an object per
 # row cost more than the query.
 _ID, _CARRIER, _ORDER, _ORDER_STATE, _LAST_EVENT_AT, _ESTIMATE, _VERSION = 0, 1, 3, 4, 8, 10, 11
-_SOURCE, _SUMMARY_PROVIDER = 12, 13
+_SOURCE, _SUMMARY_PROVIDER, _HAS_OPEN_CASE = 12, 13, 14
 _STATE = slice(5, 10)
 _FROM_EVENTS = StatusSource.EVENT.value
 _FROM_SUMMARY = StatusSource.PROVIDER_SUMMARY.value
@@ -151,7 +151,7 @@ def _find_shipments(numbers: list[str], *, lock: bool = False) -> dict[str, list
         cursor.execute(
             "SELECT s.id, s.carrier, s.tracking_number, s.order_id, o.state, s.status, "  # noqa: S608 (no user input in the SQL)
             f"s.substatus, s.status_rank, {times}, s.estimated_delivery_date, s.version, "
-            "s.status_source, s.summary_provider "
+            "s.status_source, s.summary_provider, s.has_open_case "
             "FROM tracking_shipment s JOIN orders_order o ON o.id = s.order_id "
             f"WHERE {numbers_match}"
             + (
@@ -558,7 +558,7 @@ def _plan_shipment(
         transition = transitions.Transition(
             row[_ID], row[_ORDER], row[_ORDER_STATE], row[_CARRIER], before.status,
             before.substatus, state.status, state.substatus, since, state.last_event_at,
-            estimated, row[_ESTIMATE], notable,
+            estimated, row[_ESTIMATE], notable, bool(row[_HAS_OPEN_CASE]),
         )  # fmt: skip
         plan.result.transitions.append(transition)
         if plan.next_check is not None:

@@ -55,6 +55,11 @@ class Shipment(models.Model):
     next_check_at = models.DateTimeField(null=True, blank=True)
     # Whether an exception case is open on this parcel (kept by the desk).
     has_open_case = models.BooleanField(default=False, db_default=False)
+    # The parcel sent in its place (an exception case's reship): a replaced parcel no
+    # longer counts toward its order's delivered state.
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
 
     class Meta:
         constraints = [

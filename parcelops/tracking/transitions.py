@@ -50,6 +50,7 @@ class Transition(NamedTuple):
     estimated_delivery_date: Any  # a date or None; old one when unchanged
     old_estimated_delivery_date: Any
     notable: tuple[NotableEvent, ...]
+    has_open_case: bool  # the desk has a case open on it (clearing asks only these)
 
 
 # Statuses whose events are passed on even when a later event of the chunk moved the
@@ -96,6 +97,26 @@ def forget(name: str) -> None:
 
 def listeners() -> list[Listener]:
     return list(_listeners.values())
+
+
+# The desk's open cases of parcels, for the shipment answers of the API (tracking cannot
+# read the desk's tables itself): parcel ids -> {parcel id: [case, ...]}.
+OpenCasesReader = Callable[[list[int]], dict[int, list[dict[str, Any]]]]
+_open_cases: list[OpenCasesReader] = []
+
+
+def set_open_cases_reader(reader: OpenCasesReader | None) -> None:
+    _open_cases.clear()
+    if reader is not None:
+        _open_cases.append(reader)
+
+
+def open_cases_of(shipment_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The open cases of these parcels (only those whose has_open_case is set need
+    asking); empty without the desk."""
+    if not shipment_ids or not _open_cases:
+        return {}
+    return _open_cases[0](shipment_ids)
 
 
 def is_on() -> bool:

@@ -15,7 +15,7 @@ from parcelops.accounts.models import StaffProfile
 from parcelops.core.clock import now
 from parcelops.exceptions.kinds import CaseState, OwnerTier
 from parcelops.exceptions.models import Case, CaseEvent, CaseEvidence
-from parcelops.exceptions.tests.conftest import a_parcel, an_order
+from parcelops.exceptions.tests.queue_cases import a_parcel, an_order
 from parcelops.tracking.models import TrackingEvent
 from tests.browser.test_order_lists import LANGUAGES, WIDTHS, keep, open_as, scrolls_sideways
 

@@ -1,124 +1,48 @@
-"""Fixtures of the desk's tests: orders with parcels, and cases made straight in the
-table (the actions have their own tests), at the frozen clock of conftest.FIXED_NOW."""
+"""Fixtures of the exception desk's tests: a parcel on its way, events to feed, sweeps."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conftest import FIXED_NOW
-from parcelops.exceptions.kinds import CaseSource, CaseState, OwnerTier
-from parcelops.exceptions.models import Case
+from parcelops.exceptions.tests.queue_cases import queue_desk
 from parcelops.orders.models import Order
+from parcelops.orders.states import OrderState
 from parcelops.orders.tests.factories import place_order
-from parcelops.tracking.models import Shipment
+from parcelops.tracking import actions as tracking_actions
+from parcelops.tracking.tests.conftest import carrier_event
+
+T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # the parcels' first scans (tracking tests' T0)
+HANDED_OVER = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
 
 
-def an_order(external_id: str) -> Order:
-    return place_order(external_id=external_id)
-
-
-def a_parcel(order: Order, number: str, carrier: str = "zto") -> Shipment:
-    return Shipment.objects.create(
-        order=order,
-        carrier=carrier,
-        tracking_number=number,
-        status="in_transit",
-        created_at=FIXED_NOW - timedelta(days=2),
+def parcel(number: str = "ZT1000000001", *, external_id: str = "W-1001", staff=None, **changes):
+    """A packed order handed over to ZTO at HANDED_OVER (label printed then): a parcel
+    whose first scan is due."""
+    order = place_order(changes or None, external_id=external_id)
+    Order.objects.filter(pk=order.pk).update(state=OrderState.PACKED)
+    order.refresh_from_db()
+    return tracking_actions.create_shipment(
+        order,
+        "zto",
+        number,
+        staff,
+        shipped_at=HANDED_OVER,
+        label_created_at=HANDED_OVER,
     )
 
 
-def a_case(
-    order: Order,
-    shipment: Shipment | None = None,
-    *,
-    type: str = "stalled",
-    severity: str = "minor",
-    opened: timedelta = timedelta(hours=1),
-    due: timedelta = timedelta(hours=1),
-    **fields: Any,
-) -> Case:
-    """A case opened `opened` before FIXED_NOW, due `due` after it (negative: overdue)."""
-    values: dict[str, Any] = {
-        "type": type,
-        "severity": severity,
-        "source": CaseSource.DETECTED,
-        "order": order,
-        "shipment": shipment,
-        "carrier": shipment.carrier if shipment else "",
-        "owner_tier": OwnerTier.STAFF,
-        "opened_at": FIXED_NOW - opened,
-        "due_at": FIXED_NOW + due,
-        **fields,
-    }
-    return Case.objects.create(**values)
-
-
-@dataclass
-class Desk:
-    """Three orders, two parcels, five cases:
-    stalled   minor    open, ZTO parcel ZT1, logistics_staff's, due in 30 min
-    damaged   major    open, SF parcel SF1, leadership tier, breached 1 h ago, unassigned
-    delayed   moderate open, ZTO parcel ZT1, head tier, warned, due in 3 h
-    not_shipped minor  open, order B (no parcel), unassigned, due in 2 h
-    lost      major    closed, SF parcel SF1, with a summary"""
-
-    orders: list[Order]
-    parcels: list[Shipment]
-    stalled: Case
-    damaged: Case
-    delayed: Case
-    not_shipped: Case
-    lost: Case
-
-
-@pytest.fixture
-def desk(staff, english, frozen_now, channel) -> Desk:
-    first, second, third = an_order("W-1"), an_order("W-2"), an_order("W-3")
-    zto, sf = a_parcel(first, "ZT1000000001"), a_parcel(third, "SF1000000001", carrier="sf-express")
-    stalled = a_case(first, zto, due=timedelta(minutes=30), owner=staff["logistics_staff"])
-    damaged = a_case(
-        third,
-        sf,
-        type="damaged",
-        severity="major",
-        opened=timedelta(hours=9),
-        due=timedelta(hours=-1),
-        owner_tier=OwnerTier.LEADERSHIP,
-        breached_at=FIXED_NOW - timedelta(hours=1),
-        escalation_level=1,
-        description="Box crushed, call 13812345678 or mail wang.xm@example.com",
-    )
-    delayed = a_case(
-        first,
-        zto,
-        type="delayed",
-        severity="moderate",
-        opened=timedelta(hours=4),
-        due=timedelta(hours=3),
-        owner_tier=OwnerTier.HEAD,
-        owner=staff["logistics_head"],
-        warned_at=FIXED_NOW - timedelta(minutes=5),
-    )
-    not_shipped = a_case(second, None, type="not_shipped", due=timedelta(hours=2))
-    lost = a_case(
-        third,
-        sf,
-        type="lost",
-        severity="major",
-        opened=timedelta(days=3),
-        due=timedelta(days=-2),
-        state=CaseState.CLOSED,
-        closed_at=FIXED_NOW - timedelta(days=1),
-        resolution="carrier_claim",
-        cause="The sorting centre in Wuxi misrouted the parcel",
-        action_taken="Claimed the value from SF",
-        lesson="Ask SF for a trace after two silent days",
-        owner_tier=OwnerTier.LEADERSHIP,
-    )
-    return Desk([first, second, third], [zto, sf], stalled, damaged, delayed, not_shipped, lost)
+def feed(*events):
+    return tracking_actions.record_tracking_events(list(events))
 
 
 def at(hours: float) -> datetime:
-    return FIXED_NOW + timedelta(hours=hours)
+    return T0 + timedelta(hours=hours)
+
+
+__all__ = ["T0", "at", "carrier_event", "feed", "parcel", "queue_desk"]
+
+
+@pytest.fixture
+def desk(db, channel, staff, frozen_now):
+    """Everyone in their role (one logistics staff, head and leader on shift)."""
+    return staff

@@ -4,7 +4,7 @@ masked role sees, and what a page of it costs."""
 import pytest
 
 from parcelops.exceptions.models import CaseEvent, CaseEvidence
-from parcelops.exceptions.tests.conftest import a_case, a_parcel, an_order
+from parcelops.exceptions.tests.queue_cases import a_case, a_parcel, an_order
 
 CASES = "/api/v1/cases"
 
@@ -15,22 +15,22 @@ def listed(api, user, **params):
     return response.json()
 
 
-def test_the_list_answers_count_and_results_breached_first(desk, api, staff):
+def test_the_list_answers_count_and_results_breached_first(queue_desk, api, staff):
     body = listed(api, staff["logistics_staff"], state="open")
     assert body["count"] == 4
     assert [c["id"] for c in body["results"]] == [
-        desk.damaged.pk,
-        desk.stalled.pk,
-        desk.not_shipped.pk,
-        desk.delayed.pk,
+        queue_desk.damaged.pk,
+        queue_desk.stalled.pk,
+        queue_desk.not_shipped.pk,
+        queue_desk.delayed.pk,
     ]
 
 
-def test_a_case_in_the_list_has_exactly_the_queue_fields(desk, api, staff):
+def test_a_case_in_the_list_has_exactly_the_queue_fields(queue_desk, api, staff):
     body = listed(api, staff["logistics_head"], type="damaged")
     assert body["results"] == [
         {
-            "id": desk.damaged.pk,
+            "id": queue_desk.damaged.pk,
             "type": "damaged",
             "severity": "major",
             "state": "open",
@@ -41,13 +41,13 @@ def test_a_case_in_the_list_has_exactly_the_queue_fields(desk, api, staff):
             "warned_at": None,
             "breached_at": "2026-11-25T01:00:00+00:00",
             "escalation_level": 1,
-            "shipment": {"id": desk.parcels[1].pk, "tracking_number": "SF1000000001"},
-            "order": {"number": desk.orders[2].number},
+            "shipment": {"id": queue_desk.parcels[1].pk, "tracking_number": "SF1000000001"},
+            "order": {"number": queue_desk.orders[2].number},
             "carrier": "sf-express",
         }
     ]
     owned = listed(api, staff["logistics_head"], owner="me")["results"]
-    assert [(c["id"], c["owner"]) for c in owned] == [(desk.delayed.pk, "logistics_head")]
+    assert [(c["id"], c["owner"]) for c in owned] == [(queue_desk.delayed.pk, "logistics_head")]
     assert (
         listed(api, staff["logistics_head"], type="not_shipped")["results"][0]["shipment"] is None
     )
@@ -70,21 +70,21 @@ def test_a_case_in_the_list_has_exactly_the_queue_fields(desk, api, staff):
         ({"q": "trace"}, ["lost"]),
     ],
 )
-def test_each_filter_of_the_api(desk, api, staff, params, expected):
+def test_each_filter_of_the_api(queue_desk, api, staff, params, expected):
     body = listed(api, staff["analyst"], **params)
-    assert [c["id"] for c in body["results"]] == [getattr(desk, n).pk for n in expected]
+    assert [c["id"] for c in body["results"]] == [getattr(queue_desk, n).pk for n in expected]
     assert body["count"] == len(expected)
 
 
-def test_the_order_filter_takes_the_order_number(desk, api, staff):
-    body = listed(api, staff["cs_agent"], order=desk.orders[0].number)
-    assert [c["id"] for c in body["results"]] == [desk.stalled.pk, desk.delayed.pk]
+def test_the_order_filter_takes_the_order_number(queue_desk, api, staff):
+    body = listed(api, staff["cs_agent"], order=queue_desk.orders[0].number)
+    assert [c["id"] for c in body["results"]] == [queue_desk.stalled.pk, queue_desk.delayed.pk]
 
 
-def test_limit_and_offset_page_the_list_and_the_count_stays_whole(desk, api, staff):
+def test_limit_and_offset_page_the_list_and_the_count_stays_whole(queue_desk, api, staff):
     body = listed(api, staff["logistics_staff"], state="open", limit=2, offset=1)
     assert body["count"] == 4
-    assert [c["id"] for c in body["results"]] == [desk.stalled.pk, desk.not_shipped.pk]
+    assert [c["id"] for c in body["results"]] == [queue_desk.stalled.pk, queue_desk.not_shipped.pk]
 
 
 @pytest.mark.parametrize(
@@ -100,13 +100,13 @@ def test_limit_and_offset_page_the_list_and_the_count_stays_whole(desk, api, sta
         ({"limit": "0"}, "limit"),
     ],
 )
-def test_a_bad_filter_value_is_422_naming_it(desk, api, staff, params, field):
+def test_a_bad_filter_value_is_422_naming_it(queue_desk, api, staff, params, field):
     response = api(staff["logistics_staff"]).get(CASES, params)
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
-def test_the_severity_refusal_lists_the_choices(desk, api, staff):
+def test_the_severity_refusal_lists_the_choices(queue_desk, api, staff):
     response = api(staff["logistics_staff"]).get(CASES, {"severity": "huge"})
     assert response.json() == {
         "errors": [
@@ -119,8 +119,8 @@ def test_the_severity_refusal_lists_the_choices(desk, api, staff):
 
 
 @pytest.mark.parametrize("role", ["order_processor", "order_reviewer", "warehouse"])
-def test_roles_without_the_desk_are_refused_403(desk, api, staff, role):
-    for path in (CASES, f"{CASES}/{desk.stalled.pk}"):
+def test_roles_without_the_desk_are_refused_403(queue_desk, api, staff, role):
+    for path in (CASES, f"{CASES}/{queue_desk.stalled.pk}"):
         response = api(staff[role]).get(path)
         assert response.status_code == 403
         assert response.json() == {
@@ -128,19 +128,19 @@ def test_roles_without_the_desk_are_refused_403(desk, api, staff, role):
         }
 
 
-def test_without_a_token_the_cases_are_401(desk, api):
+def test_without_a_token_the_cases_are_401(queue_desk, api):
     assert api().get(CASES).status_code == 401
 
 
 @pytest.mark.parametrize(
     "role", ["logistics_staff", "logistics_head", "leadership", "cs_agent", "analyst", "admin"]
 )
-def test_every_desk_role_reads_the_queue(desk, api, staff, role):
+def test_every_desk_role_reads_the_queue(queue_desk, api, staff, role):
     assert listed(api, staff[role], state="open")["count"] == 4
 
 
 def test_a_page_of_the_list_costs_the_same_for_five_cases_or_fifty(
-    desk, api, staff, django_assert_num_queries
+    queue_desk, api, staff, django_assert_num_queries
 ):
     client = api(staff["logistics_staff"])
     client.get(CASES)  # the token's user and permissions, read once and kept
@@ -158,8 +158,8 @@ def test_a_page_of_the_list_costs_the_same_for_five_cases_or_fifty(
 
 
 @pytest.fixture
-def damaged_with_history(desk, staff):
-    case = desk.damaged
+def damaged_with_history(queue_desk, staff):
+    case = queue_desk.damaged
     CaseEvidence.objects.create(
         case=case,
         at=case.opened_at,
@@ -226,6 +226,6 @@ def test_one_case_is_four_queries_however_long_its_history(
 
 
 @pytest.mark.parametrize(("case_id", "status"), [("999999", 404), ("0", 422), ("x", 422)])
-def test_an_unknown_or_bad_case_id(desk, api, staff, case_id, status):
+def test_an_unknown_or_bad_case_id(queue_desk, api, staff, case_id, status):
     response = api(staff["logistics_staff"]).get(f"{CASES}/{case_id}")
     assert response.status_code == status

@@ -15,30 +15,30 @@ from parcelops.exceptions.queries import (
     reported_target,
     wallboard,
 )
-from parcelops.exceptions.tests.conftest import a_case, a_parcel, an_order
+from parcelops.exceptions.tests.queue_cases import a_case, a_parcel, an_order
 
 
 def ids(filters: CaseFilters) -> list[int]:
     return [case.pk for case in filter_cases(filters)]
 
 
-def test_the_queue_lists_breached_first_then_by_deadline(desk):
+def test_the_queue_lists_breached_first_then_by_deadline(queue_desk):
     assert ids(CaseFilters(state="open")) == [
-        desk.damaged.pk,  # breached
-        desk.stalled.pk,  # due in 30 min
-        desk.not_shipped.pk,  # in 2 h
-        desk.delayed.pk,  # in 3 h
+        queue_desk.damaged.pk,  # breached
+        queue_desk.stalled.pk,  # due in 30 min
+        queue_desk.not_shipped.pk,  # in 2 h
+        queue_desk.delayed.pk,  # in 3 h
     ]
 
 
-def test_two_breached_cases_list_the_longest_breached_first(desk):
+def test_two_breached_cases_list_the_longest_breached_first(queue_desk):
     longer = a_case(
-        desk.orders[1],
+        queue_desk.orders[1],
         type="other",
         due=timedelta(hours=-5),
         breached_at=FIXED_NOW - timedelta(hours=5),
     )
-    assert ids(CaseFilters(state="open"))[:2] == [longer.pk, desk.damaged.pk]
+    assert ids(CaseFilters(state="open"))[:2] == [longer.pk, queue_desk.damaged.pk]
 
 
 @pytest.mark.parametrize(
@@ -61,18 +61,18 @@ def test_two_breached_cases_list_the_longest_breached_first(desk):
         ({"q": "wuxi stolen"}, []),
     ],
 )
-def test_each_filter_finds_exactly_its_cases(desk, params, expected):
+def test_each_filter_finds_exactly_its_cases(queue_desk, params, expected):
     if params.get("order") == "__second__":
-        params = {"order": desk.orders[1].number}
+        params = {"order": queue_desk.orders[1].number}
     filters = CaseFilters.from_params(params)
-    assert ids(filters) == [getattr(desk, name).pk for name in expected]
+    assert ids(filters) == [getattr(queue_desk, name).pk for name in expected]
     assert count_cases(filters) == len(expected)
 
 
-def test_me_is_the_viewer(desk, staff):
+def test_me_is_the_viewer(queue_desk, staff):
     filters = CaseFilters.from_params({"owner": "me"}, viewer=staff["logistics_head"])
     assert filters.owner == "logistics_head"
-    assert ids(filters) == [desk.delayed.pk]
+    assert ids(filters) == [queue_desk.delayed.pk]
 
 
 @pytest.mark.parametrize(
@@ -88,20 +88,20 @@ def test_me_is_the_viewer(desk, staff):
         ({"breached": "maybe"}, "breached"),
     ],
 )
-def test_a_bad_filter_value_is_refused_naming_the_filter(desk, params, field):
+def test_a_bad_filter_value_is_refused_naming_the_filter(queue_desk, params, field):
     with pytest.raises(InputError) as refused:
         CaseFilters.from_params(params)
     assert [error.field for error in refused.value.errors] == [field]
 
 
-def test_every_bad_filter_is_named_at_once(desk):
+def test_every_bad_filter_is_named_at_once(queue_desk):
     with pytest.raises(InputError) as refused:
         CaseFilters.from_params({"state": "x", "severity": "y", "breached": "z"})
     assert [e.field for e in refused.value.errors] == ["state", "severity", "breached"]
     assert refused.value.errors[0].message == ("Unknown value “x”: choose one of open, closed.")
 
 
-def test_a_page_of_the_queue_is_one_query_and_its_count_another(desk, django_assert_num_queries):
+def test_a_page_of_the_queue_is_one_query_and_its_count_another(queue_desk, django_assert_num_queries):
     for number in range(30):
         order = an_order(f"W-Q{number}")
         a_case(order, a_parcel(order, f"YT90000000{number:02d}", carrier="yto"))
@@ -113,18 +113,18 @@ def test_a_page_of_the_queue_is_one_query_and_its_count_another(desk, django_ass
     assert total == 34
 
 
-def test_the_count_reads_the_case_table_alone(desk):
+def test_the_count_reads_the_case_table_alone(queue_desk):
     with CaptureQueriesContext(connection) as captured:
         count_cases(CaseFilters.from_params({"state": "open", "severity": "minor"}))
     assert "JOIN" not in captured.captured_queries[0]["sql"].upper()
 
 
-def test_a_report_names_an_order_and_one_of_its_parcels(desk):
-    first, _second, _third = desk.orders
+def test_a_report_names_an_order_and_one_of_its_parcels(queue_desk):
+    first, _second, _third = queue_desk.orders
     assert reported_target(first.number) == (first, None)
-    assert reported_target(first.number, "zt1000000001") == (first, desk.parcels[0])
+    assert reported_target(first.number, "zt1000000001") == (first, queue_desk.parcels[0])
     with pytest.raises(InputError) as refused:
-        reported_target(first.number, desk.parcels[1].tracking_number)  # another order's
+        reported_target(first.number, queue_desk.parcels[1].tracking_number)  # another order's
     assert refused.value.errors[0].field == "tracking_number"
     with pytest.raises(InputError) as refused:
         reported_target("NO-SUCH-ORDER")
@@ -134,7 +134,7 @@ def test_a_report_names_an_order_and_one_of_its_parcels(desk):
 # --- the wallboard: open cases by severity and age ------------------------------------------
 
 
-def test_the_wallboard_counts_open_cases_by_severity_and_age(desk):
+def test_the_wallboard_counts_open_cases_by_severity_and_age(queue_desk):
     board = wallboard(FIXED_NOW)
     major, moderate, minor = board.rows
     assert (major.severity, moderate.severity, minor.severity) == ("major", "moderate", "minor")
@@ -172,7 +172,7 @@ def test_each_age_band_takes_its_lower_boundary(staff, channel, frozen_now, open
     }
 
 
-def test_the_wallboard_is_one_query(desk, django_assert_num_queries):
+def test_the_wallboard_is_one_query(queue_desk, django_assert_num_queries):
     with django_assert_num_queries(1):
         wallboard(FIXED_NOW)
 

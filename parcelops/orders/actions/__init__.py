@@ -18,7 +18,7 @@ from parcelops.orders.actions.edits import (
     delete_invalid_order,
     edit_order,
 )
-from parcelops.orders.actions.following import follow_tracking
+from parcelops.orders.actions.following import follow_tracking, mark_open_exceptions
 from parcelops.orders.actions.fulfilment import (
     MANUAL_CORRECTION,
     BatchOutcome,
@@ -26,6 +26,7 @@ from parcelops.orders.actions.fulfilment import (
     advance_orders,
     complete_delivered_orders,
     complete_order,
+    reship_order,
     ship_order,
 )
 from parcelops.orders.actions.intake import IntakeResult, find_customer, intake_order
@@ -58,11 +59,13 @@ __all__ = [
     "edit_order",
     "find_customer",
     "follow_tracking",
+    "mark_open_exceptions",
     "intake_order",
     "mark_paid",
     "order_snapshot",
     "processor_candidates",
     "reassign_order",
+    "reship_order",
     "reject_order",
     "ship_order",
     "submit_for_review",

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from parcelops.accounts import roles
 from parcelops.accounts.models import StaffProfile
 from parcelops.accounts.permissions import Actor
+from parcelops.accounts.shifts import on_shift_user_ids
+from parcelops.core.clock import now
 from parcelops.core.errors import FieldError, InputError
 from parcelops.orders import guards, rules
 from parcelops.orders.actions._common import locked, log_event, order_snapshot, save
@@ -34,13 +36,16 @@ def processor_candidates() -> list[rules.Candidate]:
         )
         .distinct()
     )
+    profiles = list(profiles)
+    # On shift by the weekly schedule, now (a person without one: while available).
+    on_shift = on_shift_user_ids([p.user_id for p in profiles], now())
     return [
         rules.Candidate(
             user_id=p.user_id,
             skills=tuple(p.skills),
             workload=p.open_orders,  # type: ignore[attr-defined]
             workload_limit=p.workload_limit,
-            is_on_shift=p.is_on_shift,
+            is_on_shift=p.user_id in on_shift,
         )
         for p in profiles
     ]

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
 from parcelops.core.sqlsets import in_set, insert_rows
+from parcelops.orders.models import Order
 from parcelops.orders.states import (
     OrderEventType,
     OrderState,
@@ -74,3 +75,17 @@ def follow_tracking(targets: dict[int, OrderState]) -> int:
                 None, "orders.followed_tracking", ("orders.order", "bulk"), detail={"orders": moved}
             )
     return len(moved)
+
+
+def mark_open_exceptions(open_ids: set[int], closed_ids: set[int]) -> None:
+    """Orders with an exception case open, and orders with none any more: the flag the
+    lists and badges read (Order.has_open_exception). The exception desk calls this
+    whenever it opens or closes cases; only changed rows are written."""
+    if open_ids:
+        Order.all_objects.filter(pk__in=open_ids, has_open_exception=False).update(
+            has_open_exception=True
+        )
+    if closed_ids:
+        Order.all_objects.filter(pk__in=closed_ids, has_open_exception=True).update(
+            has_open_exception=False
+        )

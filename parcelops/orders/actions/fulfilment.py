@@ -12,7 +12,7 @@ from parcelops.accounts.permissions import Actor
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, FieldError, InputError, NotPermittedError
 from parcelops.orders import guards, rules
-from parcelops.orders.actions._common import locked, move, order_snapshot, save
+from parcelops.orders.actions._common import locked, log_event, move, order_snapshot, save
 from parcelops.orders.guards import enforce
 from parcelops.orders.models import Order, OrderEvent
 from parcelops.orders.states import (
@@ -91,6 +91,25 @@ def ship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: str
         tracking_number=tracking_number,
     )
     save(order, actor, "order.shipped", before, carrier=carrier, tracking_number=tracking_number)
+    return order
+
+
+def reship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: str) -> Order:
+    """A replacement parcel is on its way (an exception case's reship): a delivered order
+    is shipped again; a shipped or in-transit one stays where it is, with the event.
+
+    parcelops.tracking.actions.create_shipment calls this for a replacement parcel, in the
+    transaction that stored it."""
+    order = locked(order)
+    if not order.shipments.filter(carrier=carrier, tracking_number=tracking_number).exists():
+        raise ActionError(guards.parcel_step_message(OrderState.SHIPPED))
+    before = order_snapshot(order)
+    detail = {"carrier": carrier, "tracking_number": tracking_number}
+    if order.state == OrderState.DELIVERED:
+        move(order, OrderState.SHIPPED, actor, OrderEventType.RESHIPPED, **detail)
+    else:
+        log_event(order, OrderEventType.RESHIPPED, actor, data=detail)
+    save(order, actor, "order.reshipped", before, **detail)
     return order
 
 

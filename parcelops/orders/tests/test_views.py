@@ -254,8 +254,9 @@ def test_the_list_needs_the_same_few_queries_for_many_orders(
     client.get("/orders/")  # warms the session
 
     # session, user, permissions (2), count, page, the state counts (one grouped query),
-    # channels, filter's processors (2), top bar's profile and roles: none of them per order
-    with django_assert_max_num_queries(12):
+    # channels, filter's processors (2), top bar's profile, roles and unread alerts: none of
+    # them per order
+    with django_assert_max_num_queries(13):
         response = client.get("/orders/?state=paid")
 
     assert text(response).count('class="order-link"') == 25
@@ -592,11 +593,12 @@ def test_the_review_queue_and_my_orders_need_the_same_few_queries_for_many_order
     reviewer.get("/orders/review/")
     processor.get("/orders/mine/")
 
-    # session, user, permissions (2), (count,) page, top bar's profile and roles
+    # session, user, permissions (2), (count,) page, top bar's profile, roles and unread
+    # alerts
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         queue = reviewer.get("/orders/review/")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         mine = processor.get("/orders/mine/")
 
     assert text(queue).count('class="order-link"') == 25

@@ -1,0 +1,315 @@
+"""Opening cases and clearing them, set-based: from ingestion (one call per chunk, in
+its transaction), from the sweep, and from a person's report. A repeated signal adds
+evidence to the open case of its (order, parcel, type) instead of opening another; a
+cleared condition is recorded, and closes the types it settles."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Q
+
+from parcelops.accounts.permissions import Actor
+from parcelops.audit.actions import record_audit
+from parcelops.exceptions import alerts, detection, sla
+from parcelops.exceptions.actions._common import Owners, case_event, sync_open_flags
+from parcelops.exceptions.kinds import (
+    SELF_CLEARING_TYPES,
+    TIER_OF_SEVERITY,
+    CaseEventKind,
+    CaseSource,
+    CaseState,
+    Resolution,
+)
+from parcelops.exceptions.models import Case, CaseEvent, CaseEvidence
+from parcelops.orders.models import Order
+from parcelops.tracking.transitions import NotableEvent
+
+Key = tuple[int, int | None, str]  # (order, parcel or None, type)
+
+
+@dataclass
+class Target:
+    """A signal about one order or parcel: the case it opens or adds to."""
+
+    order_id: int
+    shipment_id: int | None
+    carrier: str
+    signal: detection.Signal
+    report: str = ""  # a person's words, kept as evidence
+
+    @property
+    def key(self) -> Key:
+        return (self.order_id, self.shipment_id, self.signal.type)
+
+
+@dataclass
+class Outcome:
+    opened: list[int] = field(default_factory=list)  # case ids
+    updated: list[int] = field(default_factory=list)  # open cases that got new evidence
+    cleared: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)  # of those, closed by themselves
+
+    def add(self, other: "Outcome") -> None:
+        self.opened += other.opened
+        self.updated += other.updated
+        self.cleared += other.cleared
+        self.closed += other.closed
+
+
+def _evidence_rows(case: Case, target: Target, at: datetime) -> list[CaseEvidence]:
+    rows = [
+        CaseEvidence(
+            case=case,
+            at=_aware(event.occurred_at) or at,
+            kind="event",
+            event_key=event.key,
+            status=event.status,
+            substatus=event.substatus,
+            location=event.location,
+            text=target.signal.note,
+        )
+        for event in target.signal.evidence
+    ]
+    if target.report:
+        rows.append(CaseEvidence(case=case, at=at, kind="report", text=target.report))
+    elif not rows:
+        rows.append(CaseEvidence(case=case, at=at, kind="clock", text=target.signal.note))
+    return rows
+
+
+def _aware(text: Any) -> datetime | None:
+    """An event's time as ingestion hands it up (naive UTC text) as an aware time."""
+    if text is None or isinstance(text, datetime):
+        return text
+    return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+
+
+def _open_cases(keys: Iterable[Key]) -> dict[Key, Case]:
+    keys = set(keys)
+    if not keys:
+        return {}
+    orders = {k[0] for k in keys}
+    types = {k[2] for k in keys}
+    found: dict[Key, Case] = {}
+    for case in Case.objects.filter(
+        state=CaseState.OPEN, order_id__in=orders, type__in=types
+    ).select_related("order"):
+        key = (case.order_id, case.shipment_id, case.type)
+        if key in keys:
+            found[key] = case
+    return found
+
+
+def open_or_update(
+    targets: Sequence[Target],
+    *,
+    source: str,
+    at: datetime,
+    actor: Actor = None,
+    severity: str | None = None,
+    description: str = "",
+) -> Outcome:
+    """Open a case for each new (order, parcel, type), or add the evidence to the open one.
+
+    Set-based, for ingestion's chunks and the sweep: a few queries however many targets,
+    one audit record per call. Inside the caller's transaction."""
+    outcome = Outcome()
+    merged: dict[Key, Target] = {}
+    for target in targets:
+        earlier = merged.get(target.key)
+        if earlier is None:
+            merged[target.key] = target
+        else:  # two signals of one type in a batch: one case, all the evidence
+            evidence = earlier.signal.evidence + target.signal.evidence
+            earlier.signal = detection.Signal(
+                earlier.signal.type,
+                evidence,
+                earlier.signal.note,
+                max(earlier.signal.hours_late, target.signal.hours_late),
+            )
+    if not merged:
+        return outcome
+    existing = _open_cases(merged)
+    new_keys = [key for key in merged if key not in existing]
+    if new_keys:
+        _create_cases(
+            [merged[k] for k in new_keys], source, at, actor, severity, description
+        )
+        created = _open_cases(new_keys)
+        for key in new_keys:
+            case = created.get(key)
+            if case is not None and case.opened_at == at and case.source == source:
+                outcome.opened.append(case.pk)
+        existing.update(created)
+    events: list[CaseEvent] = []
+    evidence: list[CaseEvidence] = []
+    for key, target in merged.items():
+        case = existing.get(key)
+        if case is None:
+            continue
+        evidence.extend(_evidence_rows(case, target, at))
+        if case.pk not in outcome.opened:
+            outcome.updated.append(case.pk)
+            events.append(
+                case_event(
+                    case,
+                    CaseEventKind.EVIDENCE,
+                    actor,
+                    at,
+                    target.report or target.signal.note,
+                    events=[e.key for e in target.signal.evidence],
+                )
+            )
+    # Evidence of an event is kept once per case (its key); a repeat of a stored event
+    # is no news.
+    CaseEvidence.objects.bulk_create(evidence, ignore_conflicts=True)
+    CaseEvent.objects.bulk_create(events)
+    if outcome.opened or outcome.updated:
+        record_audit(
+            actor,
+            "cases.opened" if outcome.opened else "cases.evidence",
+            ("exceptions.case", "bulk"),
+            detail={"opened": outcome.opened, "updated": outcome.updated, "source": source},
+        )
+    sync_open_flags(
+        {k[0] for k in merged}, {k[1] for k in merged if k[1] is not None}
+    )
+    return outcome
+
+
+def _create_cases(
+    targets: list[Target],
+    source: str,
+    at: datetime,
+    actor: Actor,
+    severity: str | None,
+    description: str,
+) -> None:
+    orders = {
+        o["id"]: o
+        for o in Order.all_objects.filter(pk__in={t.order_id for t in targets}).values(
+            "id", "total_cents", "customer_tier"
+        )
+    }
+    owners = Owners(at)
+    cases = []
+    for target in targets:
+        order = orders[target.order_id]
+        level = severity or detection.severity_for(
+            target.signal.type,
+            order_total_cents=order["total_cents"],
+            customer_tier=order["customer_tier"],
+            hours_late=target.signal.hours_late,
+        )
+        tier = TIER_OF_SEVERITY[level]
+        due = sla.due_at(target.signal.type, level, at)
+        warnings = sla.warning_moments(at, due)
+        cases.append(
+            Case(
+                type=target.signal.type,
+                severity=level,
+                source=source,
+                order_id=target.order_id,
+                shipment_id=target.shipment_id,
+                carrier=target.carrier,
+                owner_tier=tier,
+                owner_id=owners.choose(tier),
+                description=description,
+                reported_by=actor if actor is not None and actor.is_authenticated else None,
+                opened_at=at,
+                due_at=due,
+                sla_check_at=warnings[0] if warnings else due,
+            )
+        )
+    # A case opened meanwhile by another writer (the partial unique index) wins; ours
+    # is dropped and the signal becomes its evidence.
+    Case.objects.bulk_create(cases, ignore_conflicts=True)
+    created = _open_cases(t.key for t in targets)
+    opened_events = []
+    for target in targets:
+        case = created.get(target.key)
+        if case is None or case.opened_at != at:
+            continue
+        opened_events.append(
+            case_event(
+                case,
+                CaseEventKind.OPENED,
+                actor,
+                at,
+                target.signal.note,
+                severity=case.severity,
+                source=source,
+                due_at=case.due_at.isoformat(),
+            )
+        )
+        if case.owner_id is not None:
+            opened_events.append(
+                case_event(case, CaseEventKind.ASSIGNED, None, at, owner=case.owner_id)
+            )
+            alerts.case_alert(case, "case.assigned", case.owner_id, at)
+    CaseEvent.objects.bulk_create(opened_events)
+
+
+def clear_conditions(
+    cleared: dict[int, set[str]], *, at: datetime, note: str = ""
+) -> Outcome:
+    """Parcels whose conditions are gone (a scan after a stall, the delivery after a
+    delay): their open cases of those types record it, and the types it settles close
+    themselves with the resolution "cleared". `cleared`: parcel id -> types."""
+    cleared = {sid: types for sid, types in cleared.items() if types}
+    if not cleared:
+        return Outcome()
+    condition = Q()
+    for sid, types in cleared.items():
+        condition |= Q(shipment_id=sid, type__in=types)
+    cases = list(Case.objects.filter(condition, state=CaseState.OPEN, cleared_at__isnull=True))
+    return _clear(cases, at, note)
+
+
+def clear_order_cases(case_ids: list[int], *, at: datetime, note: str = "") -> Outcome:
+    """Cases on orders whose condition is gone (an order handed over after all)."""
+    cases = list(Case.objects.filter(pk__in=case_ids, state=CaseState.OPEN, cleared_at__isnull=True))
+    return _clear(cases, at, note)
+
+
+def _clear(cases: list[Case], at: datetime, note: str) -> Outcome:
+    outcome = Outcome()
+    if not cases:
+        return outcome
+    events = []
+    for case in cases:
+        case.cleared_at = at
+        outcome.cleared.append(case.pk)
+        events.append(case_event(case, CaseEventKind.CLEARED, None, at, note))
+        if case.type in SELF_CLEARING_TYPES:
+            case.state = CaseState.CLOSED
+            case.closed_at = at
+            case.resolution = Resolution.CLEARED
+            case.sla_check_at = None
+            outcome.closed.append(case.pk)
+            events.append(
+                case_event(case, CaseEventKind.CLOSED, None, at, resolution=Resolution.CLEARED)
+            )
+    Case.objects.bulk_update(cases, ["cleared_at", "state", "closed_at", "resolution", "sla_check_at"])
+    CaseEvent.objects.bulk_create(events)
+    record_audit(
+        None,
+        "cases.cleared",
+        ("exceptions.case", "bulk"),
+        detail={"cleared": outcome.cleared, "closed": outcome.closed},
+    )
+    sync_open_flags({c.order_id for c in cases}, {c.shipment_id for c in cases})
+    return outcome
+
+
+def group_by_shipment(pairs: Iterable[tuple[int, str]]) -> dict[int, set[str]]:
+    grouped: dict[int, set[str]] = defaultdict(set)
+    for sid, case_type in pairs:
+        grouped[sid].add(case_type)
+    return grouped
+
+
+__all__ = ["NotableEvent", "Outcome", "Target", "clear_conditions", "open_or_update"]

@@ -39,9 +39,11 @@ def case_event(
     actor: Actor,
     at: datetime,
     text: str = "",
+    /,
     **data: Any,
 ) -> CaseEvent:
-    """One entry of the case's timeline, not yet saved (bulk_create them, or save)."""
+    """One entry of the case's timeline, not yet saved (bulk_create them, or save). The
+    first five are positional only, so that `data` may hold any key (a refund's `kind`)."""
     return CaseEvent(case=case, kind=kind, at=at, actor=user_of(actor), text=text, data=data)
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from parcelops.exceptions.kinds import CaseState
 from parcelops.exceptions.models import Case
+from parcelops.orders.models import Order
+from parcelops.orders.states import OrderState
 
 CASES = "/api/v1/cases"
 
@@ -231,6 +233,7 @@ def test_a_refund_and_a_claim_are_recorded_in_cents(queue_desk, api, staff):
 
 
 def test_a_reship_sends_a_replacement_parcel(queue_desk, api, staff):
+    Order.objects.filter(pk=queue_desk.orders[2].pk).update(state=OrderState.IN_TRANSIT)
     response = post(
         api,
         staff["logistics_staff"],

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from parcelops.carriers import registry
 from parcelops.carriers.detection import normalise_tracking_number
 from parcelops.core.errors import FieldError, InputError
+from parcelops.exceptions import actions
 from parcelops.exceptions.kinds import CaseState, CaseType, OwnerTier, Severity
 from parcelops.exceptions.models import Case
 from parcelops.orders.models import Order
@@ -24,6 +25,7 @@ from parcelops.tracking.models import Shipment
 
 BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 ME = "me"  # ?owner=me: the viewer's own cases
+SEARCH_LIMIT = 500  # ?q= finds the latest this many closed cases whose summary matches
 NOBODY = "none"  # ?owner=none: cases no one was given
 
 # What a queue row shows (presentation.case_summary), and nothing else: the texts of a
@@ -154,20 +156,6 @@ def _carrier(value: str) -> str:
         raise InputError([FieldError("carrier", unknown.message)]) from unknown
 
 
-def summary_search(text: str) -> Q:
-    """Closed cases whose summary (resolution words, cause, action, lesson) or report holds
-    every word of `text`, in any case."""
-    found = Q(state=CaseState.CLOSED)
-    for word in text.split():
-        found &= (
-            Q(cause__icontains=word)
-            | Q(action_taken__icontains=word)
-            | Q(lesson__icontains=word)
-            | Q(description__icontains=word)
-        )
-    return found
-
-
 def queue_order(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Breached first (the longest breached on top), then by deadline: the `case_queue`
     index's own order, so a page of it is read off the index."""
@@ -202,7 +190,9 @@ def filter_cases(filters: CaseFilters) -> QuerySet[Case]:
     if filters.breached is not None:
         cases = cases.filter(breached_at__isnull=not filters.breached)
     if filters.q:
-        cases = cases.filter(summary_search(filters.q))
+        # The desk's one summary search (full text on PostgreSQL), its latest matches.
+        found = actions.search_summaries(filters.q, limit=SEARCH_LIMIT).values("pk")
+        cases = cases.filter(pk__in=found)
     return queue_order(cases)
 
 

@@ -16,6 +16,8 @@ from parcelops.core.clock import now
 from parcelops.exceptions.kinds import CaseState, OwnerTier
 from parcelops.exceptions.models import Case, CaseEvent, CaseEvidence
 from parcelops.exceptions.tests.queue_cases import a_parcel, an_order
+from parcelops.orders.models import Order
+from parcelops.orders.states import OrderState
 from parcelops.tracking.models import TrackingEvent
 from tests.browser.test_order_lists import LANGUAGES, WIDTHS, keep, open_as, scrolls_sideways
 
@@ -171,8 +173,59 @@ def test_the_case_page_opens_a_refused_form_with_its_errors(browser, live_server
     damaged = a_busy_desk(staff, channel)
     context, page = open_as(browser, live_server, "logistics_staff", "desktop", "en")
     page.goto(f"/exceptions/{damaged.pk}/")
-    page.get_by_text("Add a note", exact=True).first.click()
+    page.locator("#action-note summary").click()
     page.locator("#action-note button[type=submit]").click()
     expect(page.locator("#action-note")).to_have_attribute("open", re.compile(".*"))
     expect(page.locator("#action-note .errorlist")).to_be_visible()
+    page.locator("#action-close summary").click()
+    keep(page, "case-forms-desktop-en")
+    context.close()
+
+
+def test_a_case_goes_from_the_queue_through_contact_reship_and_close(
+    browser, live_server, staff, channel
+):
+    damaged = a_busy_desk(staff, channel)
+    Order.objects.filter(pk=damaged.order_id).update(state=OrderState.IN_TRANSIT)
+    context, page = open_as(browser, live_server, "logistics_staff", "desktop", "en")
+    page.goto("/exceptions/")
+    page.locator(".case-table .case-link").first.click()
+    expect(page).to_have_url(re.compile(rf"/exceptions/{damaged.pk}/$"))
+
+    page.locator("#action-contact-carrier summary").click()
+    contact = page.locator("#action-contact-carrier")
+    contact.get_by_label("How").select_option("phone")
+    contact.get_by_label("What was said").fill("SF will collect the broken parcel tomorrow")
+    contact.get_by_label("Carrier’s reference (optional)").fill("SF-5531")
+    contact.get_by_role("button", name="Contact the carrier").click()
+    expect(page.locator(".message-success")).to_have_text(
+        f"The contact with the carrier is recorded on case {damaged.pk}."
+    )
+
+    page.locator("#action-reship summary").click()
+    reship = page.locator("#action-reship")
+    reship.get_by_label("Carrier").select_option("sf-express")
+    reship.get_by_label("Tracking number").fill("SF2000000001")
+    reship.get_by_role("button", name="Reship").click()
+    expect(page.locator(".message-success")).to_have_text(
+        f"A replacement parcel is on its way for case {damaged.pk}."
+    )
+    expect(page.locator(".case-summary")).to_contain_text("SF2000000001")
+
+    page.locator("#action-close summary").click()
+    closing = page.locator("#action-close")
+    closing.get_by_label("Resolution").select_option("reshipped")
+    closing.get_by_label("Cause").fill("Crushed at the Shanghai hub")
+    closing.get_by_label("Action taken").fill("Reshipped with SF")
+    closing.get_by_label("Lesson").fill("Pack glass in foam")
+    closing.get_by_role("button", name="Close the case").click()
+    expect(page.locator(".message-success")).to_have_text(f"Case {damaged.pk} is closed.")
+    expect(page.locator(".case-closing")).to_contain_text("Pack glass in foam")
+    assert Case.objects.get(pk=damaged.pk).state == CaseState.CLOSED
+    page.locator(".page-sub a").first.click()  # the order, with its cases
+    expect(page.locator(".detail-cases .order-case")).to_have_count(1)
+    keep(page, "order-cases-desktop-en")
+    page.locator(".detail-cases").get_by_role("link", name="Report a case").click()
+    keep(page, "report-desktop-en")
+    expect(page.get_by_label("Order number")).to_have_value(damaged.order.number)
     context.close()

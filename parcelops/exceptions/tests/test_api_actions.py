@@ -73,7 +73,9 @@ def test_a_report_on_a_parcel_names_it_by_tracking_number(queue_desk, api, staff
         ({"description": "   "}, "description"),
     ],
 )
-def test_a_bad_report_is_422_naming_the_field_and_writes_nothing(queue_desk, api, staff, change, field):
+def test_a_bad_report_is_422_naming_the_field_and_writes_nothing(
+    queue_desk, api, staff, change, field
+):
     before = Case.objects.count()
     body = {"order": queue_desk.orders[0].number, "type": "damaged", "description": "x", **change}
     response = post(api, staff["cs_agent"], CASES, body)
@@ -98,7 +100,10 @@ def test_roles_that_may_not_report_are_403(queue_desk, api, staff, role):
 
 def test_a_note_is_added_and_the_whole_case_answered(queue_desk, api, staff):
     response = post(
-        api, staff["logistics_staff"], f"{CASES}/{queue_desk.stalled.pk}/note", {"text": "Asked ZTO"}
+        api,
+        staff["logistics_staff"],
+        f"{CASES}/{queue_desk.stalled.pk}/note",
+        {"text": "Asked ZTO"},
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -108,7 +113,9 @@ def test_a_note_is_added_and_the_whole_case_answered(queue_desk, api, staff):
 
 
 def test_an_empty_note_is_422_on_text(queue_desk, api, staff):
-    response = post(api, staff["logistics_staff"], f"{CASES}/{queue_desk.stalled.pk}/note", {"text": ""})
+    response = post(
+        api, staff["logistics_staff"], f"{CASES}/{queue_desk.stalled.pk}/note", {"text": ""}
+    )
     assert response.status_code == 422
     assert refused_fields(response) == ["text"]
 
@@ -266,7 +273,9 @@ def test_closing_needs_a_resolution_and_a_summary(queue_desk, api, staff):
     assert refused_fields(bad) == ["resolution"]
     missing = post(api, staff["logistics_staff"], path, {"resolution": "no_action"})
     assert missing.status_code == 422
-    done = post(api, staff["logistics_staff"], path, {**summary, "resolution": "resolved_by_carrier"})
+    done = post(
+        api, staff["logistics_staff"], path, {**summary, "resolution": "resolved_by_carrier"}
+    )
     assert done.status_code == 200, done.content
     body = done.json()
     assert (body["state"], body["resolution"], body["lesson"]) == (

@@ -60,7 +60,13 @@ def rows(html: str) -> list[str]:
 def test_the_queue_lists_open_cases_breached_first_with_their_countdown(queue_desk, staff):
     html = signed_in(staff["logistics_staff"]).get(reverse("exceptions:queue")).content.decode()
     assert rows(html) == [
-        str(c.pk) for c in (queue_desk.damaged, queue_desk.stalled, queue_desk.not_shipped, queue_desk.delayed)
+        str(c.pk)
+        for c in (
+            queue_desk.damaged,
+            queue_desk.stalled,
+            queue_desk.not_shipped,
+            queue_desk.delayed,
+        )
     ]
     assert "4 open cases" in html
     # The deadline as first shown; countdown.js keeps it live from data-deadline.
@@ -145,7 +151,9 @@ def test_each_role_gets_the_action_forms_it_may_use(queue_desk, staff, role, sho
 
 
 def test_a_case_on_the_order_offers_no_reship_or_claim(queue_desk, staff):
-    text = signed_in(staff["admin"]).get(reverse("exceptions:case", args=[queue_desk.not_shipped.pk]))
+    text = signed_in(staff["admin"]).get(
+        reverse("exceptions:case", args=[queue_desk.not_shipped.pk])
+    )
     forms = re.findall(r'action="/exceptions/\d+/([a-z-]+)/"', text.content.decode())
     assert forms == [
         "note",

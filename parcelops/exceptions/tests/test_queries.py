@@ -101,7 +101,9 @@ def test_every_bad_filter_is_named_at_once(queue_desk):
     assert refused.value.errors[0].message == ("Unknown value “x”: choose one of open, closed.")
 
 
-def test_a_page_of_the_queue_is_one_query_and_its_count_another(queue_desk, django_assert_num_queries):
+def test_a_page_of_the_queue_is_one_query_and_its_count_another(
+    queue_desk, django_assert_num_queries
+):
     for number in range(30):
         order = an_order(f"W-Q{number}")
         a_case(order, a_parcel(order, f"YT90000000{number:02d}", carrier="yto"))

@@ -71,8 +71,11 @@ def test_an_empty_slot_renders_nothing(slot):
     assert render(slot, "parcel") == ""
 
 
-def test_tracking_fills_the_order_pages_from_its_app_config():
-    assert [panel.name for panel in panels.panels_in(ORDER_PAGE)] == ["tracking.parcels"]
+def test_tracking_and_the_desk_fill_the_order_pages_from_their_app_configs():
+    assert [panel.name for panel in panels.panels_in(ORDER_PAGE)] == [
+        "tracking.parcels",
+        "exceptions.cases",
+    ]
     assert [panel.name for panel in panels.panels_in("orders.public_lookup")] == [
         "tracking.parcel_links"
     ]
@@ -94,10 +97,11 @@ def test_the_order_page_shows_lines_and_amounts_before_the_parcels(shipped_order
 
 
 def test_another_app_adds_its_panel_to_the_order_page_the_same_way(shipped_order, staff):
-    # What the exception desk will do in its AppConfig.ready().
+    # What the exception desk does in its AppConfig.ready(), under a name of its own so
+    # the desk's real panel stays registered for the tests after this one.
     panels.register(
         ORDER_PAGE,
-        "exceptions.cases",
+        "elsewhere.cases",
         template="tracking/_public_parcel_links.html",
         context=lambda request, order: {
             "parcels": [
@@ -114,7 +118,7 @@ def test_another_app_adds_its_panel_to_the_order_page_the_same_way(shipped_order
     try:
         html = text(page_for(staff["analyst"]).get(f"/orders/{shipped_order.number}/"))
     finally:
-        panels.unregister(ORDER_PAGE, "exceptions.cases")
+        panels.unregister(ORDER_PAGE, "elsewhere.cases")
 
     assert html.index('id="parcels-title"') < html.index(f"cases of {shipped_order.number}")
     assert "analyst ›" in html

@@ -55,7 +55,12 @@ def _snapshot(case: Case) -> dict[str, Any]:
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("order", "shipment").get(pk=case.pk)
+    # Only the case's row: PostgreSQL locks no row on the nullable side of a join.
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("order", "shipment")
+        .get(pk=case.pk)
+    )
 
 
 def _open(case: Case) -> Case:

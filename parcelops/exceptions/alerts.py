@@ -5,7 +5,6 @@ assigned, warned, breached or escalated, and customers' notices, all through the
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 
 from parcelops.exceptions import notices
 from parcelops.exceptions.kinds import CaseType
@@ -31,13 +30,17 @@ def case_alert(case: Case, kind: str, user_id: int | None, at: datetime) -> None
             "due_at": case.due_at.isoformat(timespec="minutes"),
         },
     )
-    step = case.escalation_level if kind != "case.warned" else f"{case.escalation_level}.{case.warnings_given}"
+    step = (
+        case.escalation_level
+        if kind != "case.warned"
+        else f"{case.escalation_level}.{case.warnings_given}"
+    )
     outbox.alert(
         user,
         key=f"case:{case.pk}:{kind}:{step}:{user_id}",
         kind=kind,
         text=text[:300],
-        link=reverse("exceptions:case", args=[case.pk]),
+        link=f"/exceptions/{case.pk}/",  # the case page (parcelops/exceptions/urls.py)
     )
 
 

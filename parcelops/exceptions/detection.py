@@ -503,7 +503,8 @@ def earliest_check(t: Transition, limits: Limits, zone: ZoneInfo | None = None) 
     """The earliest moment a time-driven rule could fire for the parcel as the transition
     left it, with the lowest limits of its carrier: a lower bound (the sweep recomputes it
     with the parcel's own limits and raises it). None for final statuses, and for a
-    parcel with no scan yet (handing over set its first-scan deadline, which stays).
+    parcel with no scan yet, unless the transition is the hand-over's own (no scan, its
+    `status_since` the label's time): then the first-scan deadline.
 
     It may lie in the past (an old event arriving late): the sweep then looks at once.
     The promised date is not in a transition: the sweep's own next check covers it."""
@@ -511,7 +512,8 @@ def earliest_check(t: Transition, limits: Limits, zone: ZoneInfo | None = None) 
         return None
     last = as_moment(t.last_event_at)
     if last is None:
-        return None
+        label = as_moment(t.status_since)
+        return None if label is None else label + timedelta(hours=limits.first_scan)
     status, substatus = t.status, t.substatus
     # When the current status began; unchanged by this chunk, it began at or before the
     # last scan, so the last scan is a later bound that the stored next check undercuts.

@@ -3,7 +3,7 @@ it gets when it escalates, on the desk's business calendar.
 
 The targets, the calendar and the warning fractions come from the settings tables
 (DeskSettings, SlaTarget, CalendarDay). Every case opened asks for them, so each process
-keeps them in memory (parcelops.core.shared_copy); parcelops.exceptions.settings_actions
+keeps them in memory (parcelops.core.process_copy); parcelops.exceptions.settings_actions
 tells every process when they change.
 """
 
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from parcelops.core.shared_copy import SharedCopy
+from parcelops.core.process_copy import ProcessCopy
 from parcelops.exceptions import kinds
 from parcelops.exceptions.calendar import ALWAYS, BusinessCalendar, parse_clock
 from parcelops.exceptions.models import CalendarDay, DeskSettings, SlaTarget
@@ -89,11 +89,11 @@ def _read() -> _Loaded:
 
 
 # Each process's copy, checked against the shared version every two seconds.
-SETTINGS_COPY = SharedCopy("parcelops:desk-settings:version", _read)
+SETTINGS_COPY = ProcessCopy("parcelops:desk-settings:version", _read)
 
 
 def _current() -> _Loaded:
-    return SETTINGS_COPY.get()
+    return SETTINGS_COPY.current()
 
 
 def desk_settings_changing() -> None:

@@ -34,8 +34,10 @@ def open_cases_of(shipment_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 
     found: dict[int, list[dict[str, Any]]] = {}
     cases = Case.objects.filter(shipment_id__in=shipment_ids, state=CaseState.OPEN).order_by("id")
-    for case in cases.only("id", "shipment_id", "type", "severity", "owner_tier", "due_at", "breached_at"):
-        found.setdefault(case.shipment_id, []).append(
+    for case in cases.only(
+        "id", "shipment_id", "type", "severity", "owner_tier", "due_at", "breached_at"
+    ):
+        found.setdefault(case.shipment_id or 0, []).append(
             {
                 "id": case.pk,
                 "type": case.type,

@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 # States in which an order can get (another) parcel.
 SHIPPABLE_STATES = frozenset({OrderState.PACKED, OrderState.SHIPPED, OrderState.IN_TRANSIT})
 # States in which a parcel can be replaced by another (a reship).
-RESHIPPABLE_STATES = frozenset({OrderState.SHIPPED, OrderState.IN_TRANSIT, OrderState.DELIVERED})
+RESHIPPABLE_STATES = order_actions.RESHIPPABLE_STATES
 
 
 def create_shipment(
@@ -151,7 +151,7 @@ def create_shipment(
 def _lane_of(order: Order) -> dict[str, str]:
     """The parcel's lane in clear, city level only (decision 0028): the shop's province
     and the recipient's province and city. The street stays encrypted on the order."""
-    address = order.shipping_address or {}
+    address: dict[str, Any] = order.shipping_address or {}  # type: ignore[assignment]
     return {
         "origin_province": settings.PARCELOPS_ORIGIN_PROVINCE[:40],
         "destination_province": str(address.get("province", ""))[:40],
@@ -415,9 +415,7 @@ def mark_open_cases(open_ids: set[int], closed_ids: set[int]) -> None:
     if open_ids:
         Shipment.objects.filter(pk__in=open_ids, has_open_case=False).update(has_open_case=True)
     if closed_ids:
-        Shipment.objects.filter(pk__in=closed_ids, has_open_case=True).update(
-            has_open_case=False
-        )
+        Shipment.objects.filter(pk__in=closed_ids, has_open_case=True).update(has_open_case=False)
 
 
 def follow_orders(order_ids: set[int]) -> int:
@@ -463,10 +461,21 @@ def revise_estimated_delivery(carrier: str, tracking_number: str, estimated: dat
         tell_listeners(
             [
                 transitions.Transition(
-                    s.pk, s.order_id, s.order.state, s.carrier, s.status, s.substatus,
-                    s.status, s.substatus, None, None, estimated, s.estimated_delivery_date,
-                    (), s.has_open_case,
-                )  # fmt: skip
+                    s.pk,
+                    s.order_id,
+                    s.order.state,
+                    s.carrier,
+                    s.status,
+                    s.substatus,
+                    s.status,
+                    s.substatus,
+                    None,
+                    None,
+                    estimated,
+                    s.estimated_delivery_date,
+                    (),
+                    s.has_open_case,
+                )
                 for s in shipments
                 if s.estimated_delivery_date != estimated
             ]
@@ -679,15 +688,21 @@ def _refolded(
     notable (a code mapped to "damaged" shows the damage)."""
     notable = tuple(
         transitions.NotableEvent(
-            facts.key, ingest_time_text(facts.occurred_at), facts.status, facts.substatus, "",
-            facts.key in regressions, facts.is_future,
-        )  # fmt: skip
+            facts.key,
+            ingest_time_text(facts.occurred_at),
+            facts.status,
+            facts.substatus,
+            "",
+            facts.key in regressions,
+            facts.is_future,
+        )
         for facts, _was in events
         if facts.status in transitions.NOTABLE_STATUSES
         or facts.key in regressions
         or facts.is_future
     )
-    since = ingest_time_text(state.last_event_at) if state.status != shipment.status else None
+    moved = state.status != shipment.status and state.last_event_at is not None
+    since = ingest_time_text(state.last_event_at) if moved else None  # type: ignore[arg-type]
     return transitions.Transition(
         shipment.pk, shipment.order_id, shipment.order.state, shipment.carrier, shipment.status,
         shipment.substatus, state.status, state.substatus, since,

@@ -50,7 +50,7 @@ class Transition(NamedTuple):
     estimated_delivery_date: Any  # a date or None; old one when unchanged
     old_estimated_delivery_date: Any
     notable: tuple[NotableEvent, ...]
-    has_open_case: bool  # the desk has a case open on it (clearing asks only these)
+    has_open_case: bool = False  # the desk has a case open on it (clearing asks only these)
 
 
 # Statuses whose events are passed on even when a later event of the chunk moved the

@@ -49,7 +49,12 @@ def _failed_attempts(shipment_ids: list[int]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
-def detect_from_tracking(changes: Sequence[Transition]) -> Outcome:
+def detect_from_tracking(changes: Sequence[Transition]) -> None:
+    """Open and clear cases for one chunk of ingestion's transitions (its listener)."""
+    detect(changes)
+
+
+def detect(changes: Sequence[Transition]) -> Outcome:
     """Open and clear cases for one chunk of ingestion's transitions."""
     moment = now()
     watched = [t for t in changes if not is_settled(t.order_state, t.status)]

@@ -55,7 +55,12 @@ def _snapshot(case: Case) -> dict[str, Any]:
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("order", "shipment").get(pk=case.pk)
+    # Only the case's row: PostgreSQL locks no row on the nullable side of a join.
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("order", "shipment")
+        .get(pk=case.pk)
+    )
 
 
 def _open(case: Case) -> Case:
@@ -70,9 +75,7 @@ def _text(field: str, value: str, *, required: bool = True) -> str:
     if required and not value:
         raise InputError([FieldError(field, _("This field is required."))])
     if len(value) > TEXT_LIMIT:
-        raise InputError(
-            [FieldError(field, _("At most %(n)d characters.") % {"n": TEXT_LIMIT})]
-        )
+        raise InputError([FieldError(field, _("At most %(n)d characters.") % {"n": TEXT_LIMIT})])
     return value
 
 
@@ -201,7 +204,11 @@ def assign_case(case: Case, actor: Actor, username: str) -> Case:
     user = staff_user((username or "").strip())
     if user is None or not user.has_perm(roles.HANDLE_CASE):
         raise InputError(
-            [FieldError("assignee", _("No active staff member who handles cases has this username."))]
+            [
+                FieldError(
+                    "assignee", _("No active staff member who handles cases has this username.")
+                )
+            ]
         )
     case = _open(case)
     if case.owner_id == user.pk:
@@ -264,7 +271,9 @@ def notice_facts(case: Case, language: str) -> dict[str, str]:
 
 
 @transaction.atomic
-def notify_customer(case: Case, actor: Actor, *, language: str | None = None, extra: str = "") -> Case:
+def notify_customer(
+    case: Case, actor: Actor, *, language: str | None = None, extra: str = ""
+) -> Case:
     """Tell the customer (R5.2.4, R5.3): a notice from the type's template in their
     language, through the outbox (sent by the worker, once)."""
     require_permission(actor, roles.HANDLE_CASE)
@@ -294,13 +303,17 @@ def notify_customer(case: Case, actor: Actor, *, language: str | None = None, ex
 
 
 @transaction.atomic
-def reship(case: Case, actor: Actor, *, carrier: str, tracking_number: str, service: str = "") -> Case:
+def reship(
+    case: Case, actor: Actor, *, carrier: str, tracking_number: str, service: str = ""
+) -> Case:
     """Send a replacement parcel: the replaced one no longer counts toward the order's
     delivered state (a delivered order is shipped again)."""
     require_permission(actor, roles.SETTLE_CASE)
     case = _open(case)
     if case.shipment is None:
-        raise ActionError(_("This case is on the order, not on a parcel: hand the order over instead."))
+        raise ActionError(
+            _("This case is on the order, not on a parcel: hand the order over instead.")
+        )
     if case.replacement_id is not None:
         raise ActionError(_("This case's parcel has already been replaced."))
     before = _snapshot(case)
@@ -316,7 +329,9 @@ def reship(case: Case, actor: Actor, *, carrier: str, tracking_number: str, serv
 
 
 @transaction.atomic
-def refund(case: Case, actor: Actor, *, amount_cents: int, kind: str = "refund", note: str = "") -> Case:
+def refund(
+    case: Case, actor: Actor, *, amount_cents: int, kind: str = "refund", note: str = ""
+) -> Case:
     require_permission(actor, roles.SETTLE_CASE)
     errors = []
     try:
@@ -336,7 +351,7 @@ def refund(case: Case, actor: Actor, *, amount_cents: int, kind: str = "refund",
     case.refund_cents += amount_cents
     case_event(
         case, CaseEventKind.REFUNDED, actor, now(), note,
-        amount_cents=amount_cents, kind=kind, currency=case.order.currency,
+        amount_cents=amount_cents, payment=kind, currency=case.order.currency,
     ).save()  # fmt: skip
     return _saved(case, actor, f"case.{kind}", before, amount_cents=amount_cents)
 
@@ -357,7 +372,11 @@ def file_claim(
         evidence = _text("evidence", evidence)
     except InputError as error:
         errors.extend(error.errors)
-    if isinstance(window_days, bool) or not isinstance(window_days, int) or not 1 <= window_days <= 365:
+    if (
+        isinstance(window_days, bool)
+        or not isinstance(window_days, int)
+        or not 1 <= window_days <= 365
+    ):
         errors.append(FieldError("window_days", _("Give a claim window of 1 to 365 days.")))
     if errors:
         raise InputError(errors)
@@ -399,7 +418,11 @@ def close_case(
     case.closed_at = moment
     case.closed_by = user_of(actor)
     case.resolution = resolution
-    case.cause, case.action_taken, case.lesson = texts["cause"], texts["action_taken"], texts["lesson"]
+    case.cause, case.action_taken, case.lesson = (
+        texts["cause"],
+        texts["action_taken"],
+        texts["lesson"],
+    )
     case.sla_check_at = None
     case_event(case, CaseEventKind.CLOSED, actor, moment, "", resolution=resolution).save()
     _saved(case, actor, "case.closed", before, resolution=resolution)
@@ -420,8 +443,8 @@ def search_summaries(text: str, limit: int = 50) -> QuerySet[Case]:
         return closed.annotate(search=vector).filter(search=query).order_by("-closed_at")[:limit]
     condition = Q()
     for word in words:
-        condition &= Q(cause__icontains=word) | Q(action_taken__icontains=word) | Q(
-            lesson__icontains=word
+        condition &= (
+            Q(cause__icontains=word) | Q(action_taken__icontains=word) | Q(lesson__icontains=word)
         )
     return closed.filter(condition).order_by("-closed_at")[:limit]
 
@@ -433,7 +456,9 @@ def similar_summaries(case: Case, limit: int = 5) -> list[Case]:
     found: list[Case] = []
     destination = case.shipment.destination_province if case.shipment else ""
     tiers = [
-        closed.filter(type=case.type, carrier=case.carrier, shipment__destination_province=destination)
+        closed.filter(
+            type=case.type, carrier=case.carrier, shipment__destination_province=destination
+        )
         if case.carrier and destination
         else closed.none(),
         closed.filter(type=case.type),

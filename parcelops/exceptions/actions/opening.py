@@ -19,9 +19,9 @@ from parcelops.exceptions.kinds import (
     SELF_CLEARING_TYPES,
     TIER_OF_SEVERITY,
     CaseEventKind,
-    CaseSource,
     CaseState,
     Resolution,
+    Severity,
 )
 from parcelops.exceptions.models import Case, CaseEvent, CaseEvidence
 from parcelops.orders.models import Order
@@ -123,10 +123,9 @@ def open_or_update(
         if earlier is None:
             merged[target.key] = target
         else:  # two signals of one type in a batch: one case, all the evidence
-            evidence = earlier.signal.evidence + target.signal.evidence
             earlier.signal = detection.Signal(
                 earlier.signal.type,
-                evidence,
+                earlier.signal.evidence + target.signal.evidence,
                 earlier.signal.note,
                 max(earlier.signal.hours_late, target.signal.hours_late),
             )
@@ -135,9 +134,7 @@ def open_or_update(
     existing = _open_cases(merged)
     new_keys = [key for key in merged if key not in existing]
     if new_keys:
-        _create_cases(
-            [merged[k] for k in new_keys], source, at, actor, severity, description
-        )
+        _create_cases([merged[k] for k in new_keys], source, at, actor, severity, description)
         created = _open_cases(new_keys)
         for key in new_keys:
             case = created.get(key)
@@ -174,9 +171,7 @@ def open_or_update(
             ("exceptions.case", "bulk"),
             detail={"opened": outcome.opened, "updated": outcome.updated, "source": source},
         )
-    sync_open_flags(
-        {k[0] for k in merged}, {k[1] for k in merged if k[1] is not None}
-    )
+    sync_open_flags({k[0] for k in merged}, {k[1] for k in merged if k[1] is not None})
     return outcome
 
 
@@ -204,7 +199,7 @@ def _create_cases(
             customer_tier=order["customer_tier"],
             hours_late=target.signal.hours_late,
         )
-        tier = TIER_OF_SEVERITY[level]
+        tier = TIER_OF_SEVERITY[Severity(level)]
         due = sla.due_at(target.signal.type, level, at)
         warnings = sla.warning_moments(at, due)
         cases.append(
@@ -253,9 +248,7 @@ def _create_cases(
     CaseEvent.objects.bulk_create(opened_events)
 
 
-def clear_conditions(
-    cleared: dict[int, set[str]], *, at: datetime, note: str = ""
-) -> Outcome:
+def clear_conditions(cleared: dict[int, set[str]], *, at: datetime, note: str = "") -> Outcome:
     """Parcels whose conditions are gone (a scan after a stall, the delivery after a
     delay): their open cases of those types record it, and the types it settles close
     themselves with the resolution "cleared". `cleared`: parcel id -> types."""
@@ -271,7 +264,9 @@ def clear_conditions(
 
 def clear_order_cases(case_ids: list[int], *, at: datetime, note: str = "") -> Outcome:
     """Cases on orders whose condition is gone (an order handed over after all)."""
-    cases = list(Case.objects.filter(pk__in=case_ids, state=CaseState.OPEN, cleared_at__isnull=True))
+    cases = list(
+        Case.objects.filter(pk__in=case_ids, state=CaseState.OPEN, cleared_at__isnull=True)
+    )
     return _clear(cases, at, note)
 
 
@@ -293,7 +288,9 @@ def _clear(cases: list[Case], at: datetime, note: str) -> Outcome:
             events.append(
                 case_event(case, CaseEventKind.CLOSED, None, at, resolution=Resolution.CLEARED)
             )
-    Case.objects.bulk_update(cases, ["cleared_at", "state", "closed_at", "resolution", "sla_check_at"])
+    Case.objects.bulk_update(
+        cases, ["cleared_at", "state", "closed_at", "resolution", "sla_check_at"]
+    )
     CaseEvent.objects.bulk_create(events)
     record_audit(
         None,
@@ -301,7 +298,7 @@ def _clear(cases: list[Case], at: datetime, note: str) -> Outcome:
         ("exceptions.case", "bulk"),
         detail={"cleared": outcome.cleared, "closed": outcome.closed},
     )
-    sync_open_flags({c.order_id for c in cases}, {c.shipment_id for c in cases})
+    sync_open_flags({c.order_id for c in cases}, {c.shipment_id for c in cases if c.shipment_id})
     return outcome
 
 

@@ -42,7 +42,7 @@ from parcelops.exceptions.kinds import (
 )
 from parcelops.exceptions.models import Case, CaseEvent
 from parcelops.orders.models import Order, OrderEvent
-from parcelops.orders.states import OrderEventType, OrderState
+from parcelops.orders.states import OrderState
 from parcelops.tracking.models import Shipment
 
 BATCH = 5000  # rows claimed per transaction
@@ -175,16 +175,13 @@ def _sweep_orders(moment: datetime, report: SweepReport) -> None:
         # Received before the handling time: approval comes after receipt, so this
         # (indexed: state, received_at) holds every late one; approval times decide.
         candidates = list(
-            Order.objects.filter(
-                state__in=NOT_YET_SHIPPED, received_at__lte=moment - handling
-            )
+            Order.objects.filter(state__in=NOT_YET_SHIPPED, received_at__lte=moment - handling)
             .exclude(Exists(open_not_shipped))
             .values_list("id", flat=True)[:BATCH]
         )
         approved = dict(
             OrderEvent.objects.filter(
                 order_id__in=candidates,
-                type=OrderEventType.STATE_CHANGED,
                 to_state=OrderState.APPROVED,
             )
             .order_by("order_id", "at")
@@ -202,7 +199,8 @@ def _sweep_orders(moment: datetime, report: SweepReport) -> None:
                 ),
             )
             for order_id in candidates
-            if order_id in approved and detection.order_not_shipped(
+            if order_id in approved
+            and detection.order_not_shipped(
                 approved[order_id], moment, handling.total_seconds() / 3600
             )
         ]
@@ -291,7 +289,9 @@ def _tick(
             case.breached_at = case.due_at
             report.breached.append(case.pk)
             events.append(
-                case_event(case, CaseEventKind.BREACHED, None, moment, due_at=case.due_at.isoformat())
+                case_event(
+                    case, CaseEventKind.BREACHED, None, moment, due_at=case.due_at.isoformat()
+                )
             )
             alerts.case_alert(case, "case.breached", case.owner_id, moment)
         above = tier_above(case.owner_tier)

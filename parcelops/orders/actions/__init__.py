@@ -21,6 +21,7 @@ from parcelops.orders.actions.edits import (
 from parcelops.orders.actions.following import follow_tracking, mark_open_exceptions
 from parcelops.orders.actions.fulfilment import (
     MANUAL_CORRECTION,
+    RESHIPPABLE_STATES,
     BatchOutcome,
     advance_order,
     advance_orders,
@@ -43,6 +44,7 @@ __all__ = [
     "FULFILMENT_PERMISSIONS",
     "MANUAL_CORRECTION",
     "PARCEL_STEPS",
+    "RESHIPPABLE_STATES",
     "BatchOutcome",
     "IntakeResult",
     "LineChange",
@@ -59,14 +61,14 @@ __all__ = [
     "edit_order",
     "find_customer",
     "follow_tracking",
-    "mark_open_exceptions",
     "intake_order",
+    "mark_open_exceptions",
     "mark_paid",
     "order_snapshot",
     "processor_candidates",
     "reassign_order",
-    "reship_order",
     "reject_order",
+    "reship_order",
     "ship_order",
     "submit_for_review",
 ]

@@ -23,7 +23,7 @@ from parcelops.orders.states import (
 
 def processor_candidates() -> list[rules.Candidate]:
     open_states = [str(s) for s in OPEN_PROCESSING_STATES]
-    profiles = (
+    profiles = list(
         StaffProfile.objects.filter(user__is_active=True, user__groups__name=roles.ORDER_PROCESSOR)
         .annotate(
             open_orders=Count(
@@ -36,7 +36,6 @@ def processor_candidates() -> list[rules.Candidate]:
         )
         .distinct()
     )
-    profiles = list(profiles)
     # On shift by the weekly schedule, now (a person without one: while available).
     on_shift = on_shift_user_ids([p.user_id for p in profiles], now())
     return [

@@ -94,6 +94,10 @@ def ship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: str
     return order
 
 
+# An order whose parcel can be replaced by another.
+RESHIPPABLE_STATES = frozenset({OrderState.SHIPPED, OrderState.IN_TRANSIT, OrderState.DELIVERED})
+
+
 def reship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: str) -> Order:
     """A replacement parcel is on its way (an exception case's reship): a delivered order
     is shipped again; a shipped or in-transit one stays where it is, with the event.
@@ -101,6 +105,10 @@ def reship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: s
     parcelops.tracking.actions.create_shipment calls this for a replacement parcel, in the
     transaction that stored it."""
     order = locked(order)
+    if order.state not in RESHIPPABLE_STATES:
+        raise ActionError(
+            _("Only a shipped, in-transit or delivered order's parcel can be replaced.")
+        )
     if not order.shipments.filter(carrier=carrier, tracking_number=tracking_number).exists():
         raise ActionError(guards.parcel_step_message(OrderState.SHIPPED))
     before = order_snapshot(order)
@@ -109,7 +117,7 @@ def reship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: s
         move(order, OrderState.SHIPPED, actor, OrderEventType.RESHIPPED, **detail)
     else:
         log_event(order, OrderEventType.RESHIPPED, actor, data=detail)
-    save(order, actor, "order.reshipped", before, **detail)
+    save(order, actor, "order.reshipped", before, carrier=carrier, tracking_number=tracking_number)
     return order
 
 

@@ -602,6 +602,12 @@ ACTIONS: dict[str, tuple[Move, ReviewState]] = {
         if target != S.DELIVERED
     },
     "advance:delivered": (deliver_by_hand, ReviewState.APPROVED),
+    "reship": (
+        lambda o, u: actions.reship_order(
+            with_parcel(o), u, carrier="zto", tracking_number=PARCEL_NUMBER
+        ),
+        ReviewState.APPROVED,
+    ),
 }
 # The parcels move an order on (the system, no actor); follow_tracking never refuses, it
 # leaves an order that is elsewhere alone.
@@ -631,6 +637,7 @@ MOVES: dict[tuple[OrderState, OrderState], str] = {
     (S.SHIPPED, S.IN_TRANSIT): "follow:in_transit",
     (S.SHIPPED, S.DELIVERED): "advance:delivered",  # by hand, as a correction
     (S.IN_TRANSIT, S.DELIVERED): "advance:delivered",
+    (S.DELIVERED, S.SHIPPED): "reship",  # a replacement parcel (an exception case)
 }
 # Moves the parcels make too, besides the action that covers them above.
 ALSO_FOLLOWED = {(S.SHIPPED, S.DELIVERED), (S.IN_TRANSIT, S.DELIVERED)}
@@ -677,6 +684,8 @@ REFUSED = [
     for state in S
     for name in ACTIONS
     if (state, name) not in {(src, action) for (src, _dst), action in MOVES.items()}
+    # A parcel still on its way can be replaced too: the order stays where it is.
+    and (state, name) not in {(S.SHIPPED, "reship"), (S.IN_TRANSIT, "reship")}
 ]
 
 

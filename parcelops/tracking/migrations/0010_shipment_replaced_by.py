@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracking', '0009_shipment_lane_and_next_check'),
+        ("tracking", "0009_shipment_lane_and_next_check"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shipment',
-            name='replaced_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replaces', to='tracking.shipment'),
+            model_name="shipment",
+            name="replaced_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="replaces",
+                to="tracking.shipment",
+            ),
         ),
     ]

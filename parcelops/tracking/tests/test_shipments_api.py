@@ -50,6 +50,7 @@ def test_handing_over_answers_201_with_the_shipment_it_created(packed, staff, ap
         "estimated_delivery_date": None,
         "last_event_at": None,
         "delivered_at": None,
+        "open_cases": [],
     }
     assert Order.objects.get(pk=packed.pk).state == OrderState.SHIPPED
 
@@ -225,6 +226,7 @@ def test_each_listed_shipment_has_the_shape_of_a_created_one(three_parcels, staf
             "estimated_delivery_date": None,
             "last_event_at": None,
             "delivered_at": None,
+            "open_cases": [],
         }
     ]
 

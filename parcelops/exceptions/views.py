@@ -339,7 +339,7 @@ def _event_details(event: CaseEvent, names: dict[int, str], currency: str) -> li
     if data.get("amount_cents"):
         amount = display_money(int(data["amount_cents"]), data.get("currency") or currency)
         label = {"refund": _("Refund"), "compensation": _("Compensation")}.get(
-            data.get("kind", ""), _("Amount")
+            data.get("payment", ""), _("Amount")
         )
         details.append(f"{label}: {amount}")
     if data.get("resolution"):

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from parcelops.exceptions import actions, forms
 from parcelops.exceptions.kinds import CaseState
 from parcelops.exceptions.models import Case
 
@@ -49,6 +50,10 @@ def test_an_action_refusal_lands_on_the_named_field(queue_desk, staff):
     assert '<details class="action-more" id="action-assign" open>' in response.content.decode()
 
 
+def test_the_contact_form_offers_exactly_the_channels_the_action_takes():
+    assert tuple(value for value, _label in forms.CONTACT_CHANNELS) == actions.CONTACT_CHANNELS
+
+
 def test_a_refund_is_typed_as_money(queue_desk, staff):
     client = signed_in(staff["leadership"])
     bad = act(client, queue_desk.damaged, "refund", {"amount": "12,5", "kind": "refund"})
@@ -57,6 +62,8 @@ def test_a_refund_is_typed_as_money(queue_desk, staff):
     done = act(client, queue_desk.damaged, "refund", {"amount": "12.50", "kind": "compensation"})
     assert done.status_code == 302
     assert Case.objects.get(pk=queue_desk.damaged.pk).refund_cents == 1250
+    page = client.get(reverse("exceptions:case", args=[queue_desk.damaged.pk])).content.decode()
+    assert "Compensation: ¥12.50" in page
 
 
 def test_closing_from_the_page(queue_desk, staff):

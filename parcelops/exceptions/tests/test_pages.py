@@ -3,10 +3,13 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from parcelops.accounts.roles import ROLES
+from parcelops.exceptions.tests.queue_cases import a_case, a_parcel, an_order
 
 DESK_ROLES = ["logistics_staff", "logistics_head", "leadership", "cs_agent", "analyst", "admin"]
 OTHER_ROLES = [role for role in ROLES if role not in DESK_ROLES]
@@ -217,8 +220,6 @@ def test_the_order_page_has_no_cases_panel_for_roles_without_the_desk(queue_desk
 
 
 def test_an_order_without_cases_offers_only_the_report_link(queue_desk, staff):
-    from parcelops.exceptions.tests.queue_cases import an_order
-
     order = an_order("W-CLEAN")
     text = signed_in(staff["cs_agent"]).get(reverse("orders:detail", args=[order.number]))
     html = text.content.decode()
@@ -233,3 +234,18 @@ def test_the_report_page_is_for_those_who_may_report(queue_desk, staff):
     assert page.status_code == 200
     assert f'value="{queue_desk.orders[0].number}"' in page.content.decode()
     assert signed_in(staff["analyst"]).get(url).status_code == 403
+
+
+def test_the_queue_page_costs_the_same_for_five_cases_or_thirty(
+    queue_desk, staff, django_assert_max_num_queries
+):
+    client = signed_in(staff["logistics_staff"])
+    client.get(reverse("exceptions:queue"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("exceptions:queue"))
+    for number in range(25):
+        order = an_order(f"W-P{number}")
+        a_case(order, a_parcel(order, f"YT60000000{number:02d}", carrier="yto"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(reverse("exceptions:queue")).content.decode()
+    assert len(rows(html)) == 25  # a page

@@ -9,7 +9,6 @@ from parcelops.exceptions import actions
 from parcelops.exceptions.models import Case
 from parcelops.exceptions.settings_actions import set_sla_settings
 from parcelops.exceptions.tests.conftest import carrier_event, feed, parcel
-from parcelops.orders.models import Order
 
 NUMBER = "ZT1000000001"
 
@@ -59,4 +58,3 @@ def test_each_role_is_allowed_exactly_the_desk_steps_of_its_row(desk, open_case,
 def test_who_may_see_the_desk(desk, role):
     may_see = role not in {roles.ORDER_PROCESSOR, roles.ORDER_REVIEWER, roles.WAREHOUSE}
     assert desk[role].has_perm(roles.VIEW_CASE) is may_see
-    assert Order.objects.count() == 0

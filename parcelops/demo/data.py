@@ -228,3 +228,38 @@ DELIVERY_CONFIRMATIONS = (
     "客户在线上客服确认已收货，承运商轨迹停在派送中。",
     "派件员电话确认已送达本人，系统未更新签收状态。",
 )
+
+# How the demo's logistics people closed the past cases (on completed orders): by the
+# desk's type, the resolution, the summary later cases find (cause, action, lesson), and
+# what the shop paid the customer (cents; 0: nothing).
+CASE_SUMMARIES: dict[str, tuple[str, str, str, str, int]] = {
+    "damaged": (
+        "compensated",
+        "转运中心分拣时外箱受压，礼盒一角变形，内件完好。",
+        "联系承运商确认破损记录，补偿客户 20 元，客户同意保留商品。",
+        "礼盒和易碎商品加装护角与气泡柱，外箱贴“易碎勿压”标识。",
+        2000,
+    ),
+    "failed_delivery": (
+        "resolved_by_carrier",
+        "收件人工作日白天不在家，派件员两次上门未能联系上。",
+        "联系网点约定晚间派送，第三次派送本人签收。",
+        "备注“白天不在家”的订单，发货时提醒客户选择驿站或快递柜代收。",
+        0,
+    ),
+    "misdelivered": (
+        "resolved_by_carrier",
+        "网点分拣错误，快件被派往另一城市并由他人代签。",
+        "当天联系承运商追回快件并改派正确地址，客户收货后确认完好。",
+        "签收城市与订单城市不一致时当天联系承运商，越早追回越容易。",
+        0,
+    ),
+}
+# A past case of any other type.
+CASE_SUMMARY_OTHERWISE = (
+    "no_action",
+    "承运商轨迹异常，快件实际已正常送达。",
+    "与承运商核实后确认无需处理，已告知客户。",
+    "同类轨迹异常先向承运商核实，再决定是否联系客户。",
+    0,
+)

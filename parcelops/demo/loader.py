@@ -6,6 +6,10 @@ Shipped orders got there by handing a parcel to a carrier; their carriers' event
 The seed decides everything a person would recognise again (customers, external ids, lines,
 totals, where each order's story stops, carriers, tracking numbers and scans; see
 ``parcelops.demo.plan``); only order numbers and the real clock times differ.
+
+With the exception desk (``with_exceptions``, as ``parcelops demo`` runs it) some parcels go
+wrong on the way (``parcelops.demo.mishaps``), the desk opens their cases from the carriers'
+events, and its clock runs over the last hours (``parcelops.demo.desk``).
 """
 
 import os
@@ -44,9 +48,12 @@ from parcelops.demo.data import (
     RESUBMIT_COMMENTS,
     UNPAID_CANCEL_REASON,
 )
+from parcelops.demo.desk import DeskCounts, desk_counts, run_desk
+from parcelops.demo.mishaps import befall, plan_mishap
 from parcelops.demo.parcels import Milestones, ParcelPlan, journey_events, plan_parcel
 from parcelops.demo.plan import PlannedOrder, Planner
 from parcelops.demo.timeline import backdate, latest_time, plan_times
+from parcelops.exceptions.kinds import OwnerTier, Severity
 from parcelops.orders import actions
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, Product
 from parcelops.orders.states import (
@@ -104,6 +111,14 @@ PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("analyst", roles.ANALYST, "何佳"),
     DemoPerson("admin", roles.ADMIN, "黄志强"),
 )
+
+
+# Who closes a past case nobody owned, by owner tier (R5.2.3).
+DESK_OWNERS: dict[str, str] = {
+    OwnerTier.STAFF: "logistics_staff",
+    OwnerTier.HEAD: "logistics_head",
+    OwnerTier.LEADERSHIP: "leadership",
+}
 
 
 @dataclass(frozen=True)
@@ -415,13 +430,19 @@ def _still_to_come(
 
 
 def _carry_parcels(
-    batch: list[Told], times: dict[int, list[datetime]], started: datetime, crew: Crew
+    batch: list[Told],
+    times: dict[int, list[datetime]],
+    started: datetime,
+    crew: Crew,
+    with_exceptions: bool,
 ) -> None:
     """The parcels' part: carrier events move the orders on, as real feeds would.
 
     The batch's events but the signatures go in one call, the signatures in a second, so
     an order is seen in transit before it is delivered. Then logistics staff confirm the
-    deliveries no carrier reported, and the orders due to be completed are.
+    deliveries no carrier reported, and the orders due to be completed are. With
+    exceptions, the parcels that go wrong tell it in their events: the desk listening to
+    ingestion opens their cases.
     """
     before_delivery: list[ParsedEvent] = []
     delivery: list[ParsedEvent] = []
@@ -438,17 +459,19 @@ def _carry_parcels(
                 strict=True,
             )
         )
-        journey = journey_events(
-            told.parcel,
-            told.tracking_number,
-            told.planned.customer.address,
-            Milestones(
-                shipped_at=order_times[told_count - 1],  # the hand-over ends the told part
-                in_transit_at=at.get(OrderState.IN_TRANSIT),
-                delivered_at=at.get(OrderState.DELIVERED),
-                until=latest_time(started),
-            ),
+        milestones = Milestones(
+            shipped_at=order_times[told_count - 1],  # the hand-over ends the told part
+            in_transit_at=at.get(OrderState.IN_TRANSIT),
+            delivered_at=at.get(OrderState.DELIVERED),
+            until=latest_time(started),
         )
+        address = told.planned.customer.address
+        journey = journey_events(told.parcel, told.tracking_number, address, milestones)
+        mishap = plan_mishap(told.planned) if with_exceptions else None
+        if mishap is not None:
+            journey = befall(
+                journey, mishap, told.parcel, told.tracking_number, address, milestones
+            )
         before_delivery.extend(journey.before_delivery)
         delivery.extend(journey.delivery)
         if journey.needs_confirmation_by_hand:
@@ -484,6 +507,7 @@ class DemoResult:
     orders_already_there: int
     state_counts: dict[str, int]  # every live order in the database, by state
     unassigned_open_orders: int
+    desk: DeskCounts  # the exception desk's queue at the end
 
 
 def load_demo(
@@ -491,8 +515,15 @@ def load_demo(
     seed: int = DEFAULT_SEED,
     password: str | None = None,
     stdout: Writer | None = None,
+    *,
+    with_exceptions: bool = False,
 ) -> DemoResult:
-    """Fill the database with the demo; running it again with the same seed adds nothing."""
+    """Fill the database with the demo; running it again with the same seed adds nothing.
+
+    `with_exceptions`: some parcels go wrong, the desk opens their cases, closes the past
+    ones with summaries and ends with a sweep at the demo's "now" (what the command does).
+    Without it the demo itself opens no case, so its orders and parcels can be deleted
+    again."""
     if orders < 0:
         raise DemoError(_("The number of orders must be 0 or more, not %(n)d.") % {"n": orders})
     demo_password, password_file = _demo_password(password)
@@ -504,6 +535,7 @@ def load_demo(
         channels_created, products_created = _ensure_channels_and_products()
     customers_before = Customer.objects.count()
     created_count = already_there = 0
+    completed: list[int] = []  # orders this run completed: their cases are the desk's past
     for start in range(0, len(plan), ORDERS_PER_TRANSACTION):
         batch = plan[start : start + ORDERS_PER_TRANSACTION]
         with transaction.atomic():
@@ -515,15 +547,20 @@ def load_demo(
                 else:
                     created.append(told)
             times = plan_times([(t.order_id, t.planned, t.still_to_come) for t in created], started)
-            _carry_parcels(created, times, started, crew)
+            _carry_parcels(created, times, started, crew, with_exceptions)
             backdate(times)
         created_count += len(created)
+        completed += [told.order_id for told in created if told.completes]
         if stdout is not None:
             stdout.write(
                 _("Orders: %(done)d of %(total)d")
                 % {"done": min(start + len(batch), len(plan)), "total": len(plan)}
                 + "\n"
             )
+    if with_exceptions:
+        owners = {tier: crew[username] for tier, username in DESK_OWNERS.items()}
+        with transaction.atomic():
+            run_desk(now(), completed, owners)
     result = DemoResult(
         password=demo_password,
         password_file=password_file,
@@ -540,6 +577,7 @@ def load_demo(
         unassigned_open_orders=Order.objects.filter(
             assignee__isnull=True, state__in=list(OPEN_PROCESSING_STATES)
         ).count(),
+        desk=desk_counts(),
     )
     if stdout is not None:
         for line in summary_lines(result):
@@ -590,6 +628,18 @@ def summary_lines(result: DemoResult) -> Iterable[str]:
         yield f"  {state.label!s:<24} {counts[state.value]:>6}"
     yield _("Open orders waiting for a processor with the skill and room: %(n)d") % {
         "n": result.unassigned_open_orders
+    }
+    desk = result.desk
+    yield _(
+        "Exception desk: %(open)d open cases (minor %(minor)d, moderate %(moderate)d, "
+        "major %(major)d), %(breached)d breached, %(closed)d closed with a summary."
+    ) % {
+        "open": desk.open,
+        "minor": desk.open_by_severity[Severity.MINOR],
+        "moderate": desk.open_by_severity[Severity.MODERATE],
+        "major": desk.open_by_severity[Severity.MAJOR],
+        "breached": desk.breached,
+        "closed": desk.closed,
     }
     yield _("Logins (password: %(password)s, kept in %(path)s):") % {
         "password": result.password,

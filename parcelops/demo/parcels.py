@@ -10,6 +10,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from parcelops.carriers import registry
 from parcelops.carriers.detection import s10_check_digit
@@ -97,6 +98,35 @@ class Journey:
     needs_confirmation_by_hand: bool  # delivered, but the carrier never says so
 
 
+def carrier_event(
+    carrier: str,
+    number: str,
+    at: datetime,
+    status: str,
+    substatus: str,
+    code: str,
+    text: str,
+    location: str,
+    zone: ZoneInfo | None = None,
+) -> ParsedEvent:
+    """One event as the carrier's feed reports it: its local time in the carrier's zone."""
+    at = at.astimezone(UTC).replace(microsecond=0)
+    local = at.astimezone(zone or registry.carrier_zone(carrier))
+    return ParsedEvent(
+        provider=PROVIDER,
+        carrier=carrier,
+        tracking_number=number,
+        occurred_at=at,
+        local_time=local.strftime("%Y-%m-%d %H:%M:%S"),
+        offset_source=OFFSET_FROM_CARRIER_ZONE,
+        status=status,
+        substatus=substatus,
+        raw_code=code,
+        raw_text=text,
+        location=location,
+    )
+
+
 class _Scans:
     """The events of one parcel, in time order. The milestones' events keep their times; a
     scan in between that finds no room (a timeline squeezed into a short past) is dropped."""
@@ -126,18 +156,8 @@ class _Scans:
             if self.events[-1][1]:
                 break  # two milestones in one second: both stay
             self.events.pop()
-        event = ParsedEvent(
-            provider=PROVIDER,
-            carrier=self.carrier,
-            tracking_number=self.number,
-            occurred_at=at,
-            local_time=at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S"),
-            offset_source=OFFSET_FROM_CARRIER_ZONE,
-            status=status,
-            substatus=substatus,
-            raw_code=code,
-            raw_text=text,
-            location=location,
+        event = carrier_event(
+            self.carrier, self.number, at, status, substatus, code, text, location, self.zone
         )
         self.events.append((event, is_milestone))
 

@@ -100,7 +100,8 @@ def plan_times(
 
 def backdate(times: dict[int, list[datetime]]) -> None:
     """Write the planned times, one bulk update per table: the orders' events, received and
-    completion times, their parcels' hand-over times and the receipt of their carrier events.
+    completion times, their parcels' hand-over times (and first-scan checks) and the
+    receipt of their carrier events.
     """
     ids = list(times)
     orders = Order.objects.only("id", "received_at", "completed_at", "after_sales_until").in_bulk(
@@ -134,11 +135,18 @@ def backdate(times: dict[int, list[datetime]]) -> None:
     )
     OrderEvent.objects.bulk_update(completions, ["data"], batch_size=500)
     shipments = list(
-        Shipment.objects.filter(order_id__in=list(shipped_at)).only("id", "order_id", "created_at")
+        Shipment.objects.filter(order_id__in=list(shipped_at)).only(
+            "id", "order_id", "created_at", "last_event_at", "next_check_at"
+        )
     )
     for shipment in shipments:
+        moved = shipped_at[shipment.order_id] - shipment.created_at
         shipment.created_at = shipped_at[shipment.order_id]
-    Shipment.objects.bulk_update(shipments, ["created_at"], batch_size=500)
+        if shipment.last_event_at is None and shipment.next_check_at is not None:
+            # No carrier has scanned it: the desk's first-scan check, set at the hand-over
+            # from the real clock, moves with the hand-over.
+            shipment.next_check_at += moved
+    Shipment.objects.bulk_update(shipments, ["created_at", "next_check_at"], batch_size=500)
     TrackingEvent.objects.filter(shipment__order_id__in=list(shipped_at)).update(
         received_at=F("occurred_at") + RECEIPT_DELAY
     )

@@ -40,3 +40,8 @@ def request_body(model: type[Schema], media_type: str = "application/json") -> d
             "content": {media_type: {"schema": model.model_json_schema()}},
         }
     }
+
+
+# The databases' biggest integer: a bigger id or offset in a request is a bad field (422),
+# not an overflow in the driver (500).
+MAX_ID = 2**63 - 1

@@ -10,7 +10,13 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
-from parcelops.core.api_schemas import CHANGES_ONE, READS_BODY, SIGNED_IN, error_responses
+from parcelops.core.api_schemas import (
+    CHANGES_ONE,
+    MAX_ID,
+    READS_BODY,
+    SIGNED_IN,
+    error_responses,
+)
 from parcelops.exceptions import actions
 from parcelops.exceptions.kinds import CaseType, Resolution, Severity
 from parcelops.exceptions.models import Case
@@ -25,7 +31,6 @@ from parcelops.exceptions.queries import (
 
 router = Router(tags=["cases"])
 
-MAX_ID = 2**63 - 1  # the database's biggest key: a bigger id is a bad field, not a crash
 MAX_CENTS = 10**12  # ten billion in money: more is a typing mistake
 
 

@@ -15,6 +15,7 @@ from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
 from parcelops.core.api_schemas import (
     CHANGES_ONE,
+    MAX_ID,
     READS_BODY,
     SIGNED_IN,
     error_responses,
@@ -169,7 +170,7 @@ def list_orders(
     name: str = "",
     q: str = "",
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> dict[str, Any]:
     require_permission(request.user, roles.VIEW_ORDER)
     # As on the list page, the search box finds customers for the roles that may see them.

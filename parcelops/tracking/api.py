@@ -24,6 +24,7 @@ from parcelops.carriers import registry
 from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
 from parcelops.core.api_schemas import (
     CHANGES_ONE,
+    MAX_ID,
     READS_BODY,
     SIGNED_IN,
     FieldErrorOut,
@@ -541,7 +542,7 @@ def list_shipments(
     carrier: str = Query("", description="Our carrier code"),
     status: str = "",
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> dict[str, Any]:
     require_permission(request.user, roles.VIEW_ORDER)
     if status and status not in TrackingStatus.values:

@@ -169,14 +169,14 @@ def _sweep_orders(moment: datetime, report: SweepReport) -> None:
     case; those that shipped since close theirs."""
     handling = timedelta(hours=thresholds.limits_for("", "", "", "").hours(Measure.HANDLING))
     with transaction.atomic():
-        open_not_shipped = Case.objects.filter(
-            order=OuterRef("pk"), type=CaseType.NOT_SHIPPED, state=CaseState.OPEN
-        )
+        # Any such case, open or closed: one a person closed while the order still waits
+        # was dealt with, and is not opened again each minute.
+        had_not_shipped = Case.objects.filter(order=OuterRef("pk"), type=CaseType.NOT_SHIPPED)
         # Received before the handling time: approval comes after receipt, so this
         # (indexed: state, received_at) holds every late one; approval times decide.
         candidates = list(
             Order.objects.filter(state__in=NOT_YET_SHIPPED, received_at__lte=moment - handling)
-            .exclude(Exists(open_not_shipped))
+            .exclude(Exists(had_not_shipped))
             .values_list("id", flat=True)[:BATCH]
         )
         approved = dict(

@@ -266,3 +266,20 @@ def test_the_shipment_answers_show_the_parcels_open_cases(desk):
             "breached_at": None,
         }
     ]
+
+
+def test_a_late_order_closed_by_a_person_is_not_reopened_each_minute(desk):
+    from parcelops.orders import actions as order_actions
+    from parcelops.orders.tests.factories import place_order
+
+    order = place_order(external_id="W-LATE")
+    order_actions.confirm_order(order, desk["order_processor"])
+    approved_at = order.events.get(to_state=OrderState.APPROVED).at
+    actions.sweep(approved_at + timedelta(hours=48))
+    (case,) = open_cases(type=CaseType.NOT_SHIPPED)
+    actions.close_case(
+        case, desk["logistics_staff"], resolution="no_action", cause="Pre-sale item",
+        action_taken="Customer agreed to wait", lesson="Tag pre-sales at intake",
+    )  # fmt: skip
+    assert actions.sweep(approved_at + timedelta(hours=49)).opened == []
+    assert Case.objects.filter(type=CaseType.NOT_SHIPPED).count() == 1

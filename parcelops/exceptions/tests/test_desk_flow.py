@@ -228,11 +228,11 @@ def test_a_severity_change_retargets_from_discovery_and_moves_the_tier(desk):
 
 
 def test_an_approved_order_not_handed_over_in_time_opens_a_case_on_the_order(desk):
+    from parcelops.orders import actions as order_actions
     from parcelops.orders.tests.factories import place_order
 
     order = place_order(external_id="W-LATE")
-    actions_module = __import__("parcelops.orders.actions", fromlist=["confirm_order"])
-    actions_module.confirm_order(order, desk["order_processor"])
+    order_actions.confirm_order(order, desk["order_processor"])
     order.refresh_from_db()
     assert order.state == OrderState.APPROVED
     approved_at = order.events.get(to_state=OrderState.APPROVED).at

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import translation
 
 from parcelops.audit.models import AuditRecord
 from parcelops.core.errors import FieldError, InputError, NotPermittedError
@@ -113,3 +114,16 @@ def test_only_a_role_that_may_add_channels_adds_one(staff):
         actions.add_channel("web", "官网商城", actor=staff["order_processor"])
 
     assert Channel.objects.count() == 0
+
+
+def test_the_unknown_channel_message_is_in_chinese_for_chinese_callers():
+    with translation.override("zh-hans"), pytest.raises(InputError) as refused:
+        actions.intake_order(intake_payload(channel="jd"))
+
+    assert refused.value.errors == [
+        FieldError(
+            "channel",
+            "未知或已停用的渠道“jd”：请管理员在管理后台（/admin/orders/channel/）添加，"
+            "或运行 `parcelops channels add jd 名称`。",
+        )
+    ]

@@ -153,7 +153,8 @@ def test_the_systemd_units_run_the_documented_commands_from_the_env_file(
 
 def test_the_nginx_example_sets_the_trusted_headers_and_outwaits_gunicorn():
     conf = (DEPLOY / "nginx.conf").read_text()
-    gunicorn_timeout = int(cli.gunicorn_command("127.0.0.1", "8000", {})[-3])
+    command = cli.gunicorn_command("127.0.0.1", "8000", {})
+    gunicorn_timeout = int(command[command.index("--timeout") + 1])
 
     assert "proxy_set_header X-Forwarded-Proto https;" in conf
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf

@@ -49,11 +49,17 @@ def server_database(monkeypatch):
     monkeypatch.setattr(cli, "migrates_at_start", lambda database: False)
 
 
+@pytest.fixture
+def embedded_database(monkeypatch):
+    """As on SQLite, whichever database the suite runs on (CI runs it on PostgreSQL too)."""
+    monkeypatch.setattr(cli, "migrates_at_start", lambda database: True)
+
+
 def started_programs(node: dict[str, Any]) -> list[str]:
     return [" ".join(command[1:3]) for command in node["started"]]
 
 
-def test_the_embedded_default_migrates_and_runs_web_and_worker(node):
+def test_the_embedded_default_migrates_and_runs_web_and_worker(node, embedded_database):
     assert cli.serve(["--no-demo", "--port", "8123"]) == 0
 
     assert node["commands"] == ["migrate", "collectstatic"]

@@ -304,3 +304,16 @@ LOGGING = {
     # The Huey consumer installs its own handler; propagating would print every line twice.
     "loggers": {"huey": {"level": "INFO", "propagate": False}},
 }
+
+# --- Task 17B: install and run (docs/operations.md, "Deploying on PostgreSQL and Redis") ---
+# The addresses of the TLS proxies in front of the web nodes, comma-separated: from them the
+# client's address is read from X-Forwarded-For (rate limits and lock-outs count per
+# client, not all as the proxy). Unset: the connection's address, the header ignored.
+PARCELOPS_TRUSTED_PROXIES = [
+    address.strip()
+    for address in env_str("PARCELOPS_TRUSTED_PROXIES").split(",")
+    if address.strip()
+]
+MIDDLEWARE.insert(0, "parcelops.core.proxy.TrustedProxyMiddleware")
+API_MIDDLEWARE.insert(0, "parcelops.core.proxy.TrustedProxyMiddleware")
+# --- end of Task 17B ---

@@ -12,7 +12,10 @@ from pathlib import Path
 USAGE = """usage: parcelops COMMAND [options]
 
   serve [--port N] [--no-demo]   web console + API (gunicorn) and the Huey worker
+  serve --no-demo --no-worker    a production web node: gunicorn only, never migrates
   worker                         the Huey worker alone (background and periodic tasks)
+  migrate                        apply the database migrations (once per release, one machine)
+  channels add CODE NAME         add a sales channel orders can come in on (channels list)
   demo [--orders N] [--seed S]   load realistic demo data
   token create USERNAME          print a new API token for USERNAME
   audit verify                   check the audit trail's hash chain
@@ -82,6 +85,9 @@ def gunicorn_command(host: str, port: str, env: Mapping[str, str]) -> list[str]:
         "sync",
         "--timeout",
         "60",
+        # gunicorn's control socket sits in $HOME, one path for every node on the machine
+        # (and in a read-only home under systemd); nothing here uses it.
+        "--no-control-socket",
     ]
     access_log = env.get("ACCESS_LOG", "-")
     if access_log:  # empty: no access log (one to /dev/null still formats every line)
@@ -89,26 +95,63 @@ def gunicorn_command(host: str, port: str, env: Mapping[str, str]) -> list[str]:
     return command
 
 
+def migrates_at_start(database: Mapping[str, object]) -> bool:
+    """Only the embedded default (one machine, SQLite) migrates when it starts. Nodes of a
+    server database must not: several starting at once would race over the schema, and an
+    old node still serving during an upgrade must not see it change under it. There the
+    operator runs `parcelops migrate` once, before restarting the nodes."""
+    return "sqlite" in str(database.get("ENGINE", ""))
+
+
+def pending_migrations() -> list[str]:
+    """The migrations the database still lacks, as ``app.name``."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def _prepare_database(load_demo: bool) -> None:
+    """Migrate (embedded default) or refuse to serve an unmigrated server database."""
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    if not migrates_at_start(settings.DATABASES["default"]):
+        pending = pending_migrations()
+        if pending:
+            raise SystemExit(
+                f"parcelops: the database lacks {len(pending)} migration(s)"
+                f" ({', '.join(pending[:3])}{', ...' if len(pending) > 3 else ''}):"
+                " run `parcelops migrate` once, from one machine, before starting the nodes"
+            )
+        return  # never the demo: a server database is a real shop's
+    call_command("migrate", interactive=False, verbosity=0)
+    if load_demo and not User.objects.exists():
+        print("First start: loading demo data ...", flush=True)
+        call_command("demo")
+
+
 def serve(args: list[str]) -> int:
-    """Migrate, load the demo on first start, then run gunicorn and the Huey consumer."""
+    """Migrate and load the demo on the embedded default's first start, then run gunicorn
+    and (unless --no-worker) the Huey consumer."""
     port = _option(args, "--port", os.environ.get("PORT", "8000"))
     if not port.isdigit():
         raise SystemExit(f"parcelops: --port must be a number, not {port!r}")
     host = os.environ.get("HOST", "127.0.0.1")
     _setup()
-    from django.contrib.auth.models import User
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    _prepare_database(load_demo="--no-demo" not in args)
+    # Into this node's own PARCELOPS_DATA_DIR: whitenoise serves the files from there.
     call_command("collectstatic", interactive=False, verbosity=0)
-    if "--no-demo" not in args and not User.objects.exists():
-        print("First start: loading demo data ...", flush=True)
-        call_command("demo")
     _print_banner(port)
 
-    web = subprocess.Popen(gunicorn_command(host, port, os.environ))
-    worker = subprocess.Popen([sys.executable, "-m", "parcelops.cli", "worker"])
-    children = [web, worker]
+    children = [subprocess.Popen(gunicorn_command(host, port, os.environ))]
+    if "--no-worker" not in args:
+        children.append(subprocess.Popen([sys.executable, "-m", "parcelops.cli", "worker"]))
 
     def stop(signum: int, frame: object) -> None:
         for child in children:

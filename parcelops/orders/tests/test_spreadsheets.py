@@ -580,7 +580,8 @@ def test_an_unknown_channel_in_a_row_rejects_its_order(tmp_path, channel, frozen
 
     assert output.splitlines()[:2] == [
         "rejected: ebay W-1002 (rows 2)",
-        "  row 2, column channel: Unknown channel.",
+        "  row 2, column channel: Unknown or inactive channel “ebay”: an administrator adds it"
+        " on the admin page (/admin/orders/channel/) or with `parcelops channels add ebay NAME`.",
     ]
     assert status == 3
     assert Order.objects.count() == 0

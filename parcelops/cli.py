@@ -17,7 +17,7 @@ USAGE = """usage: parcelops COMMAND [options]
   worker                         the Huey worker alone (background and periodic tasks)
   demo [--orders N] [--seed S]   load realistic demo data
   token create USERNAME          print a new API token for USERNAME
-  audit verify                   check the audit trail's hash chain
+  audit verify                   check the audit trail's hash chain and that the keys open the data
   keys generate [--data-key]     print a full set of production secrets (NAME=value) / one data key
   keys rotate                    re-encrypt customer data with the newest data key
   import-orders FILE             import orders from xlsx/csv (--dry-run, --preset, --mapping)

@@ -11,7 +11,7 @@ from django.db import connection
 from parcelops import cli
 from parcelops.audit import canary
 from parcelops.audit.models import KeyCanary
-from parcelops.core import crypto
+from parcelops.core import crypto, startup
 from parcelops.orders.tests.factories import place_order
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +78,19 @@ def test_a_command_with_the_wrong_keys_refuses_with_one_line(keys):
         cli.check_key_canary()
 
     assert str(refused.value) == f"parcelops: {WRONG_DATA_KEYS}; refusing to start"
+
+
+def test_the_worker_and_customer_data_commands_open_the_canary_first(keys, monkeypatch):
+    for name, value in startup.generate_secrets().items():  # what a production run has
+        monkeypatch.setenv(name, value)
+    keys(PARCELOPS_DATA_KEYS=Fernet.generate_key().decode())
+
+    for command in ("run_huey", "import_orders", "export_orders", "import_events", "sweep"):
+        with pytest.raises(SystemExit) as refused:
+            cli.checks_at_start(command, [])
+        assert str(refused.value) == f"parcelops: {WRONG_DATA_KEYS}; refusing to start"
+    cli.checks_at_start("migrate", [])  # migrating touches no customer data
+    cli.checks_at_start("keys", ["generate"])
 
 
 def test_a_database_not_migrated_yet_has_nothing_to_check(monkeypatch):

@@ -211,3 +211,54 @@ def test_keys_generate_prints_the_environment_file_without_any_keys(tmp_path):
     assert len(lines["PARCELOPS_AUDIT_KEY"]) >= 40
     startup.check_secrets({**lines, "DATABASE_URL": POSTGRES})  # a set production accepts
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_web_worker_with_other_keys_than_its_database_fails_to_boot(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in startup.SECRET_FILES}
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["PARCELOPS_DATA_DIR"] = str(tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "parcelops.cli", "migrate", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    env["PARCELOPS_DATA_KEYS"] = Fernet.generate_key().decode()  # not the data's
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: parcelops: the configured "
+        "PARCELOPS_DATA_KEYS do not open this database's key canary: every node and worker "
+        "needs the keys the data was written with; refusing to start"
+    )
+
+
+def test_a_migrate_that_finds_data_its_keys_do_not_open_ends_with_one_line(monkeypatch):
+    from django.core import management
+
+    from parcelops import cli
+
+    def migrate(argv):
+        raise startup.KeyMismatchError("the configured PARCELOPS_DATA_KEYS do not decrypt ...")
+
+    monkeypatch.setattr(management, "execute_from_command_line", migrate)
+
+    with pytest.raises(SystemExit) as refused:
+        cli.run_django_command(["parcelops", "migrate"])
+
+    assert str(refused.value) == (
+        "parcelops: the configured PARCELOPS_DATA_KEYS do not decrypt ..."
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from parcelops.core.datafiles import create_private_file, read_or_create_secret
+from parcelops.core.startup import is_production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,13 @@ PARCELOPS_AUDIT_WITNESS = Path(
 # A process writes the head to the witness after a commit at most this often (seconds);
 # the worker's periodic task writes it every minute besides.
 PARCELOPS_AUDIT_WITNESS_INTERVAL = env_int("PARCELOPS_AUDIT_WITNESS_INTERVAL", 60)
+
+# Task 17A (keys and secrets). Production is DEBUG off with a server database, or
+# PARCELOPS_PRODUCTION=true: there `parcelops`, manage.py and config/wsgi.py refuse to
+# start without SECRET_KEY and the three keys above, before these settings are read
+# (parcelops.core.startup), so the key files of the data directory are made only by the
+# embedded default, and only while its database does not exist yet.
+PARCELOPS_PRODUCTION = is_production(os.environ)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

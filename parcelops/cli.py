@@ -9,6 +9,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from parcelops.core import startup
+
 USAGE = """usage: parcelops COMMAND [options]
 
   serve [--port N] [--no-demo]   web console + API (gunicorn) and the Huey worker
@@ -18,8 +20,9 @@ USAGE = """usage: parcelops COMMAND [options]
   channels add CODE NAME         add a sales channel orders can come in on (channels list)
   demo [--orders N] [--seed S]   load realistic demo data
   token create USERNAME          print a new API token for USERNAME
-  audit verify                   check the audit trail's hash chain
-  keys rotate | keys generate    re-encrypt customer data with the newest key / print a new key
+  audit verify                   check the audit trail's hash chain and that the keys open the data
+  keys generate [--data-key]     print a full set of production secrets (NAME=value) / one data key
+  keys rotate                    re-encrypt customer data with the newest data key
   import-orders FILE             import orders from xlsx/csv (--dry-run, --preset, --mapping)
   export-orders -o FILE.xlsx     export orders to Excel
   import-events FILE             import carrier tracking events (csv, xlsx, jsonl; --mapping)
@@ -38,6 +41,55 @@ def _setup() -> None:
     import django
 
     django.setup()
+
+
+# Commands that read or write customer data open the key canary before they start
+# (issue 17): a worker or an import with the wrong keys stops instead of writing.
+CANARY_COMMANDS = {
+    "run_huey",
+    "import_orders",
+    "export_orders",
+    "import_events",
+    "demo",
+    "sweep",
+    "keys",
+    "providers",
+    "shell",
+}
+
+
+def check_key_canary() -> None:
+    """Exit with one line when the configured keys do not open the database's canary."""
+    from parcelops.audit.canary import KeyMismatchError, check_canary_at_start
+
+    try:
+        check_canary_at_start()
+    except KeyMismatchError as mismatch:
+        raise SystemExit(f"parcelops: {mismatch}; refusing to start") from None
+
+
+def checks_at_start(command: str, rest: list[str]) -> None:
+    """The secrets this process needs, and the canary when the command touches customer
+    data; for the CLI and manage.py alike. Printing new keys needs neither."""
+    if command == "keys" and rest[:1] == ["generate"]:
+        return
+    startup.refuse_without_secrets()
+    if command in CANARY_COMMANDS:
+        _setup()
+        check_key_canary()
+
+
+def generate_keys(args: list[str]) -> int:
+    """Print new secrets without reading the settings: the environment they are for may
+    not exist yet."""
+    if args == ["--data-key"]:
+        print(startup.generate_secrets()["PARCELOPS_DATA_KEYS"])
+        return 0
+    if args:
+        raise SystemExit("parcelops: usage: keys generate [--data-key]")
+    for name, value in startup.generate_secrets().items():
+        print(f"{name}={value}")
+    return 0
 
 
 def _option(args: list[str], name: str, default: str) -> str:
@@ -128,7 +180,12 @@ def _prepare_database(load_demo: bool) -> None:
                 " run `parcelops migrate` once, from one machine, before starting the nodes"
             )
         return  # never the demo: a server database is a real shop's
-    call_command("migrate", interactive=False, verbosity=0)
+    from parcelops.audit.canary import KeyMismatchError
+
+    try:
+        call_command("migrate", interactive=False, verbosity=0)  # seals a fresh canary
+    except KeyMismatchError as mismatch:
+        raise SystemExit(f"parcelops: {mismatch}") from None
     if load_demo and not User.objects.exists():
         print("First start: loading demo data ...", flush=True)
         call_command("demo")
@@ -141,10 +198,12 @@ def serve(args: list[str]) -> int:
     if not port.isdigit():
         raise SystemExit(f"parcelops: --port must be a number, not {port!r}")
     host = os.environ.get("HOST", "127.0.0.1")
+    startup.refuse_without_secrets()
     _setup()
     from django.core.management import call_command
 
     _prepare_database(load_demo="--no-demo" not in args)
+    check_key_canary()
     # Into this node's own PARCELOPS_DATA_DIR: whitenoise serves the files from there.
     call_command("collectstatic", interactive=False, verbosity=0)
     _print_banner(port)
@@ -186,13 +245,24 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     command, rest = args[0], args[1:]
+    if command == "keys" and rest[:1] == ["generate"]:
+        return generate_keys(rest[1:])
     if command == "serve":
         return serve(rest)
+    name = ALIASES.get(command, command.replace("-", "_"))
+    checks_at_start(name, rest)
+    run_django_command(["parcelops", name, *rest])
+    return 0
+
+
+def run_django_command(argv: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["parcelops", ALIASES.get(command, command.replace("-", "_")), *rest])
-    return 0
+    try:
+        execute_from_command_line(argv)
+    except startup.KeyMismatchError as mismatch:  # migrate found data the keys do not open
+        raise SystemExit(f"parcelops: {mismatch}") from None
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
 from parcelops.exceptions import alerts, detection, sla, thresholds
-from parcelops.exceptions.actions._common import Owners, case_event
+from parcelops.exceptions.actions._common import ORDER_CUSTOMER_DATA, Owners, case_event
 from parcelops.exceptions.actions.detecting import is_settled
 from parcelops.exceptions.actions.opening import (
     Outcome,
@@ -232,7 +232,9 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
         ]
         if not ids:
             return 0
-        cases = list(Case.objects.filter(pk__in=ids).select_related("order"))
+        cases = list(
+            Case.objects.filter(pk__in=ids).select_related("order").defer(*ORDER_CUSTOMER_DATA)
+        )
         owners = Owners(moment)
         events: list[CaseEvent] = []
         for case in cases:

@@ -719,6 +719,7 @@ def test_the_command_line_prints_one_line_and_no_traceback_for_a_missing_file(tm
         "PARCELOPS_DATA_DIR": str(tmp_path / "data"),
         "LANGUAGE_CODE": "en",
     }
+    environment.pop("DATABASE_URL", None)  # a new data directory: the embedded default
     result = subprocess.run(
         [sys.executable, "manage.py", "import_orders", str(tmp_path / "none.csv")],
         cwd=settings.BASE_DIR,

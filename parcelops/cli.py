@@ -82,6 +82,9 @@ def gunicorn_command(host: str, port: str, env: Mapping[str, str]) -> list[str]:
         "sync",
         "--timeout",
         "60",
+        # Its error and access logs in the product's JSON lines (parcelops.core.logs).
+        "--logger-class",
+        "parcelops.core.logs.GunicornLogger",
     ]
     access_log = env.get("ACCESS_LOG", "-")
     if access_log:  # empty: no access log (one to /dev/null still formats every line)

@@ -37,6 +37,8 @@ def test_serve_runs_two_sync_workers_with_an_access_log_on_stdout_by_default():
         "sync",
         "--timeout",
         "60",
+        "--logger-class",
+        "parcelops.core.logs.GunicornLogger",
         "--access-logfile",
         "-",
     ]

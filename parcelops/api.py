@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from huey.contrib import djhuey
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -211,7 +212,7 @@ class HealthOut(Schema):
     status: str  # "ok" when every check below is
     database: str  # "ok" or "error"
     queue: str  # the task queue's storage (Redis or the SQLite file): "ok" or "error"
-    migrations: str | None = None  # with ?ready only: "ok", or "pending"
+    migrations: str | None = None  # with ?ready only: "ok", "pending" or "error"
 
 
 @api.get(
@@ -227,17 +228,17 @@ class HealthOut(Schema):
     ),
 )
 def health(request: HttpRequest) -> Status:
-    from huey.contrib.djhuey import HUEY
-
     answer = HealthOut(
         status=health_checks.OK,
         database=health_checks.database_state(),
-        queue=health_checks.queue_state(HUEY),
+        queue=health_checks.queue_state(djhuey.HUEY),
     )
-    if "ready" in request.GET and answer.database == health_checks.OK:
-        answer.migrations = "pending" if health_checks.pending_migrations() else health_checks.OK
-    elif "ready" in request.GET:
-        answer.migrations = health_checks.ERROR  # unknown without a database
+    if "ready" in request.GET:
+        answer.migrations = (
+            health_checks.migrations_state()
+            if answer.database == health_checks.OK
+            else health_checks.ERROR  # unknown without a database
+        )
     checks = (answer.database, answer.queue, answer.migrations or health_checks.OK)
     if any(state != health_checks.OK for state in checks):
         answer.status = health_checks.ERROR

@@ -10,6 +10,7 @@ import logging
 from django.conf import settings
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
+from huey.contrib import djhuey
 
 from parcelops.core import metrics
 from parcelops.core.task_context import queue_state
@@ -82,11 +83,9 @@ def is_allowed_address(request: HttpRequest) -> bool:
 
 
 def gauge_lines() -> list[str]:
-    from huey.contrib.djhuey import HUEY
-
     lines: list[str] = []
     try:
-        queue = queue_state(HUEY)
+        queue = queue_state(djhuey.HUEY)
     except Exception:
         logger.exception("metrics: the task queue does not answer")
         queue = None

@@ -50,6 +50,16 @@ def pending_migrations() -> list[str]:
     return pending
 
 
+def migrations_state() -> str:
+    """ "ok" when every migration is applied, "pending" when one is not, "error" when the
+    database cannot say."""
+    try:
+        return "pending" if pending_migrations() else OK
+    except Exception:
+        logger.exception("health: the applied migrations cannot be read")
+        return ERROR
+
+
 def forget_applied_migrations() -> None:
     """For tests: the next question reads the database again."""
     global _migrations_were_applied

@@ -29,6 +29,9 @@ STANDARD_ATTRIBUTES = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys() | {"message", "asctime"}
 )
 FIXED_FIELDS = ("ts", "level", "logger", "message", "request_id")
+# Django's request logger attaches the request itself, whose text carries the query string
+# (a customer's phone digits in a lookup); its path is in the message already.
+LEFT_OUT = frozenset({"request"})
 
 
 def new_request_id() -> str:
@@ -55,7 +58,7 @@ class JsonLinesFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", None) or request_id.get(),
         }
         for key, value in vars(record).items():
-            if key not in STANDARD_ATTRIBUTES and key not in FIXED_FIELDS:
+            if key not in STANDARD_ATTRIBUTES and key not in FIXED_FIELDS and key not in LEFT_OUT:
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

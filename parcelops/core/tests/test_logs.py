@@ -64,6 +64,16 @@ def test_outside_a_request_the_request_id_is_empty_and_a_traceback_is_one_field(
     assert line["exception"].endswith("ValueError: bad row")
 
 
+def test_djangos_request_log_keeps_its_status_and_leaves_the_query_string_out():
+    request = RequestFactory().get("/track/order/", {"phone": "13800138000"})
+    record = a_record("Not Found: %s", (request.path,), status_code=404, request=request)
+    line = json.loads(JsonLinesFormatter().format(record))
+    assert line["message"] == "Not Found: /track/order/"
+    assert line["status_code"] == 404
+    assert "request" not in line
+    assert "13800138000" not in json.dumps(line)
+
+
 def respond_with_id(request):
     return HttpResponse(request_id.get())
 

@@ -121,3 +121,20 @@ def test_the_probe_is_answered_on_plain_http_behind_a_tls_proxy(settings, queue)
     redirected = client.get("/api/v1/orders")
     assert redirected.status_code == 301
     assert redirected["Location"] == "https://testserver/api/v1/orders"
+
+
+def test_ready_says_error_when_the_migrations_cannot_be_read(queue, monkeypatch):
+    queue(MemoryHuey("health-test", immediate=False))
+
+    def unreadable(*args, **kwargs):
+        raise OperationalError("relation django_migrations is locked")
+
+    monkeypatch.setattr(health.MigrationExecutor, "migration_plan", unreadable)
+    response = Client().get("/api/v1/health?ready")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "error",
+        "database": "ok",
+        "queue": "ok",
+        "migrations": "error",
+    }

@@ -304,13 +304,17 @@ PARCELOPS_DETECTION = env_bool("PARCELOPS_DETECTION", True)
 # The shop's name in customers' notices.
 PARCELOPS_SHOP_NAME = env_str("PARCELOPS_SHOP_NAME", "ParcelOps")
 
+# --- Task 17C: health, logs, metrics (docs/operations.md, "Health, logs and metrics") ---
+# One format for every process: JSON lines (parcelops.core.logs). The Huey consumer keeps
+# the "huey" logger's handler when it has one, so its lines come out the same; gunicorn's
+# come through its --logger-class (parcelops.cli.gunicorn_command).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "parcelops.core.logs.JsonLinesFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    # The Huey consumer installs its own handler; propagating would print every line twice.
-    "loggers": {"huey": {"level": "INFO", "propagate": False}},
+    "loggers": {"huey": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 # --- Task 17B: install and run (docs/operations.md, "Deploying on PostgreSQL and Redis") ---
@@ -325,3 +329,24 @@ PARCELOPS_TRUSTED_PROXIES = [
 MIDDLEWARE.insert(0, "parcelops.core.proxy.TrustedProxyMiddleware")
 API_MIDDLEWARE.insert(0, "parcelops.core.proxy.TrustedProxyMiddleware")
 # --- end of Task 17B ---
+
+# The request id first, so every later middleware's lines carry it; the timing next, so
+# it measures the whole answer.
+MIDDLEWARE = [
+    "parcelops.core.logs.RequestIdMiddleware",
+    "parcelops.core.metrics.RequestMetricsMiddleware",
+    *MIDDLEWARE,
+]
+API_MIDDLEWARE = [
+    "parcelops.core.logs.RequestIdMiddleware",
+    "parcelops.core.metrics.RequestMetricsMiddleware",
+    *API_MIDDLEWARE,
+]
+# A load balancer's probe and a Prometheus scrape reach a node on plain HTTP, inside the
+# network, behind the TLS proxy: they are answered, not redirected to https
+# (SecurityMiddleware matches these against the path without its leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$", r"^metrics$"]
+# /metrics answers a bearer token, or an address on this list (addresses or networks,
+# comma-separated) that reached the node directly, not through a proxy.
+PARCELOPS_METRICS_TOKEN = env_str("PARCELOPS_METRICS_TOKEN")
+PARCELOPS_METRICS_ALLOW = env_str("PARCELOPS_METRICS_ALLOW", "127.0.0.1,::1")

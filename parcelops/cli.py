@@ -140,6 +140,9 @@ def gunicorn_command(host: str, port: str, env: Mapping[str, str]) -> list[str]:
         # gunicorn's control socket sits in $HOME, one path for every node on the machine
         # (and in a read-only home under systemd); nothing here uses it.
         "--no-control-socket",
+        # Its error and access logs in the product's JSON lines (parcelops.core.logs).
+        "--logger-class",
+        "parcelops.core.logs.GunicornLogger",
     ]
     access_log = env.get("ACCESS_LOG", "-")
     if access_log:  # empty: no access log (one to /dev/null still formats every line)

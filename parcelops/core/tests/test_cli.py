@@ -40,6 +40,8 @@ def test_serve_runs_two_sync_workers_with_an_access_log_on_stdout_by_default():
         "--timeout",
         "60",
         "--no-control-socket",
+        "--logger-class",
+        "parcelops.core.logs.GunicornLogger",
         "--access-logfile",
         "-",
     ]

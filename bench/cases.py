@@ -52,9 +52,10 @@ def create_cases(count: int) -> dict[str, Any]:
     moment = datetime.now(UTC)
     types = [t for t in CaseType.values if t != CaseType.NOT_SHIPPED]
     severities = list(Severity.values)
-    rows = Shipment.objects.order_by("id").values_list("id", "order_id", "carrier")
+    # Read whole: an open cursor on this connection blocks its own checkpoints.
+    rows = list(Shipment.objects.order_by("id").values_list("id", "order_id", "carrier"))
     batch: list[Case] = []
-    for index, (shipment_id, order_id, carrier) in enumerate(rows.iterator(chunk_size=5000)):
+    for index, (shipment_id, order_id, carrier) in enumerate(rows):
         severity = severities[index % 3]
         opened = moment - timedelta(minutes=rng.randrange(1, 60 * 24))
         breached = index % 10 == 0
@@ -71,6 +72,7 @@ def create_cases(count: int) -> dict[str, Any]:
                 opened_at=opened,
                 due_at=opened + timedelta(hours=2 if breached else 30),
                 breached_at=opened + timedelta(hours=2) if breached else None,
+                is_breached=breached,
                 sla_check_at=None if breached else opened + timedelta(hours=15),
             )
         )

@@ -3,7 +3,8 @@ the wallboard's counts.
 
 The queue must list 100,000 open cases in well under 100 ms: one query for the page (the
 case with its order number, parcel number and owner, nothing more) and one count, both
-on the `case_queue` index (state, breached_at, due_at); `case_owner_state` serves "mine".
+on the `case_queue` index (is_breached descending, due_at, id); `case_owner_queue` and
+`case_type_queue` serve "mine" and a type in the same order.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from parcelops.carriers import registry
@@ -157,9 +158,10 @@ def _carrier(value: str) -> str:
 
 
 def queue_order(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Breached first (the longest breached on top), then by deadline: the `case_queue`
-    index's own order, so a page of it is read off the index."""
-    return cases.order_by(F("breached_at").asc(nulls_last=True), "due_at", "id")
+    """Breached first, then by deadline (a breached case's current one, after its
+    escalation): the `case_queue` index's own order, so a page is read off the index on
+    both databases however many cases are open."""
+    return cases.order_by("-is_breached", "due_at", "id")
 
 
 def filter_cases(filters: CaseFilters) -> QuerySet[Case]:
@@ -188,7 +190,7 @@ def filter_cases(filters: CaseFilters) -> QuerySet[Case]:
     if filters.order:
         cases = cases.filter(order__number=filters.order)
     if filters.breached is not None:
-        cases = cases.filter(breached_at__isnull=not filters.breached)
+        cases = cases.filter(is_breached=filters.breached)
     if filters.q:
         # The desk's one summary search (full text on PostgreSQL), its latest matches.
         found = actions.search_summaries(filters.q, limit=SEARCH_LIMIT).values("pk")

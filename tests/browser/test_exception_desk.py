@@ -56,6 +56,7 @@ def a_busy_desk(staff, channel) -> Case:
                 opened_at=moment - timedelta(hours=opened),
                 due_at=moment + timedelta(hours=due),
                 breached_at=moment - timedelta(hours=1) if due < 0 else None,
+                is_breached=due < 0,
                 warned_at=moment - timedelta(minutes=10) if kind == "failed_delivery" else None,
                 escalation_level=1 if due < 0 else 0,
                 description="外箱压坏，客户来电 13812345678" if kind == "damaged" else "",

@@ -242,7 +242,7 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
         Case.objects.bulk_update(
             cases,
             [
-                "warned_at", "warnings_given", "breached_at", "escalated_at",
+                "warned_at", "warnings_given", "breached_at", "is_breached", "escalated_at",
                 "escalation_level", "owner_tier", "owner", "due_at", "sla_check_at",
             ],
         )  # fmt: skip
@@ -289,6 +289,7 @@ def _tick(
     if moment >= case.due_at:
         if case.breached_at is None:  # breached stays breached, from the first deadline
             case.breached_at = case.due_at
+            case.is_breached = True
             report.breached.append(case.pk)
             events.append(
                 case_event(

@@ -88,6 +88,7 @@ def queue_desk(staff, english, frozen_now, channel) -> Desk:
         due=timedelta(hours=-1),
         owner_tier=OwnerTier.LEADERSHIP,
         breached_at=FIXED_NOW - timedelta(hours=1),
+        is_breached=True,
         escalation_level=1,
         description="Box crushed, call 13812345678 or mail wang.xm@example.com",
     )

@@ -37,6 +37,7 @@ def test_two_breached_cases_list_the_longest_breached_first(queue_desk):
         type="other",
         due=timedelta(hours=-5),
         breached_at=FIXED_NOW - timedelta(hours=5),
+        is_breached=True,
     )
     assert ids(CaseFilters(state="open"))[:2] == [longer.pk, queue_desk.damaged.pk]
 

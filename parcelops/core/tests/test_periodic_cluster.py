@@ -1,0 +1,149 @@
+"""Two real Huey consumers on PostgreSQL and Redis run each periodic run once.
+
+Each worker's scheduler queues every periodic task when it is due; here the queueing is
+driven directly (as if four schedulers had fired at once) instead of waiting for minutes,
+and two `parcelops worker` processes take the copies off the Redis queue (db 14)."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from parcelops.core import crypto
+from parcelops.core.datafiles import read_or_create_secret
+from parcelops.core.models import PeriodicRun
+
+REDIS_URL = "redis://127.0.0.1:6379/14"  # this suite's own Redis database
+COPIES = 4  # of each periodic task, as if four schedulers had queued it
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _redis_is_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL (set DATABASE_URL=postgres://...): SQLite is one machine's",
+    ),
+    pytest.mark.skipif(not _redis_is_up(), reason="needs Redis on 127.0.0.1:6379"),
+]
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(32)  # as parcelops.core.crypto makes a missing one
+
+
+def production_env(data_dir: Path) -> dict[str, str]:
+    """A worker's environment: this test database, Redis db 14, and this process's keys
+    given as variables (what a production process must have)."""
+    database = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "REDIS_URL": REDIS_URL,
+        "PARCELOPS_DATA_DIR": str(data_dir),
+        "DEBUG": "false",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "PARCELOPS_DATA_KEYS": ",".join(crypto.configured_data_keys()),
+        "PARCELOPS_INDEX_KEY": settings.PARCELOPS_INDEX_KEY
+        or read_or_create_secret(settings.DATA_DIR / crypto.INDEX_KEY_FILE, new_key),
+        "PARCELOPS_AUDIT_KEY": settings.PARCELOPS_AUDIT_KEY
+        or read_or_create_secret(settings.DATA_DIR / crypto.AUDIT_KEY_FILE, new_key),
+        "LOG_LEVEL": "INFO",
+        "HUEY_WORKERS": "2",
+    }
+
+
+QUEUE_EVERY_PERIODIC_TASK = f"""
+import django
+django.setup()
+from django.utils.module_loading import autodiscover_modules
+from huey.contrib.djhuey import HUEY
+autodiscover_modules("tasks")
+for _ in range({COPIES}):
+    for task in HUEY._registry.periodic_tasks:
+        HUEY.enqueue(task)
+print(len(HUEY._registry.periodic_tasks))
+"""
+
+
+EXECUTED = re.compile(r":Worker-\d+:([\w.]+): \S+ executed in ")
+RAN = re.compile(r"^([\w.]+) at \S+: claimed, running$", re.MULTILINE)
+SKIPPED = re.compile(r"^([\w.]+) at \S+: another worker has this run, skipped$", re.MULTILINE)
+
+
+def executed(logs: list[Path]) -> Counter[str]:
+    """How many copies each consumer finished, by task name, from Huey's own log lines."""
+    done: Counter[str] = Counter()
+    for log in logs:
+        done.update(EXECUTED.findall(log.read_text()))
+    return done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_run_each_periodic_run_once(tmp_path):
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    logs = [tmp_path / f"worker{n}.log" for n in (1, 2)]
+    workers = []
+    for n, log in enumerate(logs, start=1):
+        data_dir = tmp_path / f"node{n}"  # each worker its own machine
+        data_dir.mkdir()
+        workers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "parcelops.cli", "worker", "--no-periodic"],
+                cwd=ROOT,
+                env=production_env(data_dir),
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
+    try:
+        queued = subprocess.run(
+            [sys.executable, "-c", QUEUE_EVERY_PERIODIC_TASK],
+            cwd=ROOT,
+            env=production_env(tmp_path),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        kinds = int(queued.stdout.strip().splitlines()[-1])
+        deadline = time.monotonic() + 90
+        # Polling real processes: nothing here can be frozen or called directly.
+        while sum(executed(logs).values()) < kinds * COPIES and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+    text = "\n".join(log.read_text() for log in logs)
+    done = executed(logs)
+    assert sum(done.values()) == kinds * COPIES, text
+    assert all(log.read_text().count(" executed in ") > 0 for log in logs), text  # both took some
+
+    claims = Counter(PeriodicRun.objects.values_list("task", flat=True))
+    ran = Counter(RAN.findall(text))
+    skipped = Counter(SKIPPED.findall(text))
+    cluster_tasks = {name for name in done if not name.endswith("witness_audit_head")}
+    assert set(claims) == cluster_tasks, text
+    for task in cluster_tasks:
+        # One run per scheduled minute: two only if the copies straddled a minute's end.
+        assert ran[task] == claims[task] <= 2, (task, text)
+        assert ran[task] + skipped[task] == COPIES, (task, text)
+    assert done["parcelops.audit.tasks.witness_audit_head"] == COPIES  # each node's, every copy

@@ -4,9 +4,7 @@ Each worker's scheduler queues every periodic task when it is due; here the queu
 driven directly (as if four schedulers had fired at once) instead of waiting for minutes,
 and two `parcelops worker` processes take the copies off the Redis queue (db 14)."""
 
-import os
 import re
-import secrets
 import subprocess
 import sys
 import time
@@ -15,16 +13,13 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
 from django.db import connection
 
-from parcelops.core import crypto
-from parcelops.core.datafiles import read_or_create_secret
 from parcelops.core.models import PeriodicRun
+from parcelops.core.tests.production import ROOT, production_env
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # this suite's own Redis database
 COPIES = 4  # of each periodic task, as if four schedulers had queued it
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def _redis_is_up() -> bool:
@@ -41,32 +36,6 @@ pytestmark = [
     ),
     pytest.mark.skipif(not _redis_is_up(), reason="needs Redis on 127.0.0.1:6379"),
 ]
-
-
-def new_key() -> str:
-    return secrets.token_urlsafe(32)  # as parcelops.core.crypto makes a missing one
-
-
-def production_env(data_dir: Path) -> dict[str, str]:
-    """A worker's environment: this test database, Redis db 14, and this process's keys
-    given as variables (what a production process must have)."""
-    database = connection.settings_dict
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "REDIS_URL": REDIS_URL,
-        "PARCELOPS_DATA_DIR": str(data_dir),
-        "DEBUG": "false",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "PARCELOPS_DATA_KEYS": ",".join(crypto.configured_data_keys()),
-        "PARCELOPS_INDEX_KEY": settings.PARCELOPS_INDEX_KEY
-        or read_or_create_secret(settings.DATA_DIR / crypto.INDEX_KEY_FILE, new_key),
-        "PARCELOPS_AUDIT_KEY": settings.PARCELOPS_AUDIT_KEY
-        or read_or_create_secret(settings.DATA_DIR / crypto.AUDIT_KEY_FILE, new_key),
-        "LOG_LEVEL": "INFO",
-        "HUEY_WORKERS": "2",
-    }
 
 
 QUEUE_EVERY_PERIODIC_TASK = f"""
@@ -107,7 +76,9 @@ def test_two_workers_run_each_periodic_run_once(tmp_path):
             subprocess.Popen(
                 [sys.executable, "-m", "parcelops.cli", "worker", "--no-periodic"],
                 cwd=ROOT,
-                env=production_env(data_dir),
+                env=production_env(
+                    data_dir, REDIS_URL=REDIS_URL, LOG_LEVEL="INFO", HUEY_WORKERS="2"
+                ),
                 stdout=log.open("w"),
                 stderr=subprocess.STDOUT,
             )
@@ -116,7 +87,7 @@ def test_two_workers_run_each_periodic_run_once(tmp_path):
         queued = subprocess.run(
             [sys.executable, "-c", QUEUE_EVERY_PERIODIC_TASK],
             cwd=ROOT,
-            env=production_env(tmp_path),
+            env=production_env(tmp_path, REDIS_URL=REDIS_URL),
             capture_output=True,
             text=True,
             check=True,

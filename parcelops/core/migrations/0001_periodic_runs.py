@@ -4,24 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PeriodicRun',
+            name="PeriodicRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task', models.CharField(max_length=200)),
-                ('slot', models.DateTimeField()),
-                ('claimed_at', models.DateTimeField()),
-                ('claimed_by', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("task", models.CharField(max_length=200)),
+                ("slot", models.DateTimeField()),
+                ("claimed_at", models.DateTimeField()),
+                ("claimed_by", models.CharField(max_length=200)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('task', 'slot'), name='core_periodic_run_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("task", "slot"), name="core_periodic_run_once")
+                ],
             },
         ),
     ]

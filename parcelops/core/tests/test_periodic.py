@@ -76,7 +76,12 @@ def test_a_claim_removes_the_same_tasks_claims_older_than_a_week():
 @pytest.mark.django_db
 def test_a_wrapped_task_runs_once_for_each_scheduled_minute():
     runs: list[datetime] = []
-    wrapped = periodic.run_once_per_slot(lambda: runs.append(at(0, 0)) or "ran", "t", EVERY_FIVE)
+
+    def task() -> str:
+        runs.append(periodic.now())
+        return "ran"
+
+    wrapped = periodic.run_once_per_slot(task, "t", EVERY_FIVE)
 
     with time_machine.travel(at(12, 0, 1), tick=False):
         assert wrapped() == "ran"
@@ -86,7 +91,7 @@ def test_a_wrapped_task_runs_once_for_each_scheduled_minute():
     with time_machine.travel(at(12, 5), tick=False):
         assert wrapped() == "ran"
 
-    assert len(runs) == 2
+    assert runs == [at(12, 0, 1), at(12, 5)]
     assert [
         slot for _, slot in PeriodicRun.objects.order_by("slot").values_list("task", "slot")
     ] == [

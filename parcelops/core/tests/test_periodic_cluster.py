@@ -2,7 +2,8 @@
 
 Each worker's scheduler queues every periodic task when it is due; here the queueing is
 driven directly (as if four schedulers had fired at once) instead of waiting for minutes,
-and two `parcelops worker` processes take the copies off the Redis queue (db 14)."""
+and two `parcelops worker` processes take the copies off the Redis queue (db 14, which
+`make deploy-test` uses too: never run both at once)."""
 
 import re
 import subprocess

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-postgres fuzz lint format bench worker messages clean deploy-test
+.PHONY: run test test-postgres fuzz lint format bench worker messages clean dist install-test deploy-test
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,5 +62,30 @@ messages: $(STAMP)
 	$(BIN)/python manage.py compilemessages $(I18N_IGNORE); \
 	status=$$?; rm -rf "$$PARCELOPS_DATA_DIR"; exit $$status
 
+# A wheel of the product alone (no tests, no dev tools) for production installs
+# (docs/operations.md, "Deploying on PostgreSQL and Redis"). setuptools builds in build/;
+# removed first, its stale files would end up in the wheel.
+dist:
+	rm -rf build dist
+	$(PYTHON) -m pip wheel --quiet --no-deps -w dist .
+	rm -rf build *.egg-info
+	@ls dist/*.whl
+
+# The production install for real, dependencies from the index: a fresh virtualenv, the
+# wheel with the constraints, no dev tool in it, migrate and a channel on a scratch SQLite
+# data directory. (tests/test_install.py does the offline part of this in the test suite.)
+INSTALL_TEST := $(CURDIR)/build/install-test
+install-test: dist
+	rm -rf $(INSTALL_TEST) && $(PYTHON) -m venv $(INSTALL_TEST)
+	$(INSTALL_TEST)/bin/pip install --quiet -c constraints.txt dist/parcelops-*.whl
+	! $(INSTALL_TEST)/bin/pip list 2>/dev/null | grep -i -E '^(pytest|ruff|mypy|playwright|schemathesis) '
+	cd /tmp && export PARCELOPS_DATA_DIR=$$(mktemp -d) && \
+	$(INSTALL_TEST)/bin/parcelops migrate --verbosity 0 && \
+	$(INSTALL_TEST)/bin/parcelops channels add web "Web shop" && \
+	$(INSTALL_TEST)/bin/parcelops check; \
+	status=$$?; rm -rf "$$PARCELOPS_DATA_DIR"; exit $$status
+	rm -rf build
+	@echo "install-test: the wheel installs and runs with its runtime dependencies only"
+
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) build dist

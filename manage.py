@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-import os
 import sys
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from django.core.management import execute_from_command_line
+    from parcelops.cli import checks_at_start, run_django_command
 
-    execute_from_command_line(sys.argv)
+    # The same checks as `parcelops COMMAND`: keys present, and the key canary for the
+    # commands that touch customer data.
+    checks_at_start(sys.argv[1] if len(sys.argv) > 1 else "help", sys.argv[2:])
+    run_django_command(sys.argv)

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from parcelops.core.datafiles import create_private_file, read_or_create_secret
+from parcelops.core.startup import is_production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,13 @@ PARCELOPS_AUDIT_WITNESS = Path(
 # A process writes the head to the witness after a commit at most this often (seconds);
 # the worker's periodic task writes it every minute besides.
 PARCELOPS_AUDIT_WITNESS_INTERVAL = env_int("PARCELOPS_AUDIT_WITNESS_INTERVAL", 60)
+
+# Task 17A (keys and secrets). Production is DEBUG off with a server database, or
+# PARCELOPS_PRODUCTION=true: there `parcelops`, manage.py and config/wsgi.py refuse to
+# start without SECRET_KEY and the three keys above, before these settings are read
+# (parcelops.core.startup), so the key files of the data directory are made only by the
+# embedded default, and only while its database does not exist yet.
+PARCELOPS_PRODUCTION = is_production(os.environ)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -304,11 +312,49 @@ PARCELOPS_DETECTION = env_bool("PARCELOPS_DETECTION", True)
 # The shop's name in customers' notices.
 PARCELOPS_SHOP_NAME = env_str("PARCELOPS_SHOP_NAME", "ParcelOps")
 
+# --- Task 17C: health, logs, metrics (docs/operations.md, "Health, logs and metrics") ---
+# One format for every process: JSON lines (parcelops.core.logs). The Huey consumer keeps
+# the "huey" logger's handler when it has one, so its lines come out the same; gunicorn's
+# come through its --logger-class (parcelops.cli.gunicorn_command).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "parcelops.core.logs.JsonLinesFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    # The Huey consumer installs its own handler; propagating would print every line twice.
-    "loggers": {"huey": {"level": "INFO", "propagate": False}},
+    "loggers": {"huey": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# --- Task 17B: install and run (docs/operations.md, "Deploying on PostgreSQL and Redis") ---
+# The addresses of the TLS proxies in front of the web nodes, comma-separated: from them the
+# client's address is read from X-Forwarded-For (rate limits and lock-outs count per
+# client, not all as the proxy). Unset: the connection's address, the header ignored.
+PARCELOPS_TRUSTED_PROXIES = [
+    address.strip()
+    for address in env_str("PARCELOPS_TRUSTED_PROXIES").split(",")
+    if address.strip()
+]
+MIDDLEWARE.insert(0, "parcelops.core.proxy.TrustedProxyMiddleware")
+API_MIDDLEWARE.insert(0, "parcelops.core.proxy.TrustedProxyMiddleware")
+# --- end of Task 17B ---
+
+# The request id first, so every later middleware's lines carry it; the timing next, so
+# it measures the whole answer.
+MIDDLEWARE = [
+    "parcelops.core.logs.RequestIdMiddleware",
+    "parcelops.core.metrics.RequestMetricsMiddleware",
+    *MIDDLEWARE,
+]
+API_MIDDLEWARE = [
+    "parcelops.core.logs.RequestIdMiddleware",
+    "parcelops.core.metrics.RequestMetricsMiddleware",
+    *API_MIDDLEWARE,
+]
+# A load balancer's probe and a Prometheus scrape reach a node on plain HTTP, inside the
+# network, behind the TLS proxy: they are answered, not redirected to https
+# (SecurityMiddleware matches these against the path without its leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$", r"^metrics$"]
+# /metrics answers a bearer token, or an address on this list (addresses or networks,
+# comma-separated) that reached the node directly, not through a proxy.
+PARCELOPS_METRICS_TOKEN = env_str("PARCELOPS_METRICS_TOKEN")
+PARCELOPS_METRICS_ALLOW = env_str("PARCELOPS_METRICS_ALLOW", "127.0.0.1,::1")

@@ -3,11 +3,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from parcelops.api import api
+from parcelops.metrics import metrics_page
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="orders:list", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("metrics", metrics_page, name="metrics"),
     path("accounts/", include("parcelops.accounts.urls")),
     path("orders/files/", include("parcelops.orders.spreadsheet_urls")),
     path("orders/", include("parcelops.orders.urls")),

@@ -3,6 +3,16 @@
 import os
 
 import django
+from django.core.exceptions import ImproperlyConfigured
+
+from parcelops.core import startup
+
+# Before the settings are read: a production node without its keys must not start (and
+# an exception here makes gunicorn stop with "Worker failed to boot", not retry).
+try:
+    startup.check_secrets(os.environ)
+except startup.SecretsError as problem:
+    raise ImproperlyConfigured(f"parcelops: {problem}") from None
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup(set_prefix=False)
@@ -28,5 +38,21 @@ def _warm_up() -> None:
             translation.gettext("Not found.")
 
 
+def _check_key_canary() -> None:
+    """Once per worker, at boot, never per request: keys that do not open the database's
+    canary stop the worker before it writes data no other node can read."""
+    from django.db import connection
+
+    from parcelops.audit.canary import KeyMismatchError, check_canary_at_start
+
+    try:
+        check_canary_at_start()
+    except KeyMismatchError as mismatch:
+        raise ImproperlyConfigured(f"parcelops: {mismatch}; refusing to start") from None
+    finally:
+        connection.close()  # not shared with a process forked after this (--preload)
+
+
+_check_key_canary()
 _warm_up()
 settle_after_startup()  # after the warm-up: what it loaded lives as long as the worker

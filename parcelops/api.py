@@ -5,16 +5,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from huey.contrib import djhuey
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer, SessionAuth
 
 from parcelops.accounts.models import hash_token
 from parcelops.accounts.tokens import user_for_token
+from parcelops.core import health as health_checks
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.core.ratelimit import (
     WINDOW_SECONDS,
@@ -207,11 +208,42 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return errors_response(request, exc.status_code, [{"field": "", "message": message}])
 
 
-@api.get("/health", auth=None, summary="Liveness and database check for load balancers")
-def health(request: HttpRequest) -> dict[str, str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return {"status": "ok", "database": connection.vendor}
+class HealthOut(Schema):
+    status: str  # "ok" when every check below is
+    database: str  # "ok" or "error"
+    queue: str  # the task queue's storage (Redis or the SQLite file): "ok" or "error"
+    migrations: str | None = None  # with ?ready only: "ok", "pending" or "error"
+
+
+@api.get(
+    "/health",
+    auth=None,
+    response={200: HealthOut, 503: HealthOut},
+    exclude_none=True,
+    summary="The database and the task queue, for load balancers",
+    description=(
+        "503 when the database or the task queue does not answer. With `?ready`, also 503 "
+        "while migrations are pending (the node is up but must not take traffic yet). "
+        "Answers on plain HTTP behind a TLS proxy (SECURE_REDIRECT_EXEMPT)."
+    ),
+)
+def health(request: HttpRequest) -> Status:
+    answer = HealthOut(
+        status=health_checks.OK,
+        database=health_checks.database_state(),
+        queue=health_checks.queue_state(djhuey.HUEY),
+    )
+    if "ready" in request.GET:
+        answer.migrations = (
+            health_checks.migrations_state()
+            if answer.database == health_checks.OK
+            else health_checks.ERROR  # unknown without a database
+        )
+    checks = (answer.database, answer.queue, answer.migrations or health_checks.OK)
+    if any(state != health_checks.OK for state in checks):
+        answer.status = health_checks.ERROR
+        return Status(503, answer)
+    return Status(200, answer)
 
 
 def _mount_routers() -> None:

@@ -9,14 +9,20 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from parcelops.core import startup
+
 USAGE = """usage: parcelops COMMAND [options]
 
   serve [--port N] [--no-demo]   web console + API (gunicorn) and the Huey worker
+  serve --no-demo --no-worker    a production web node: gunicorn only, never migrates
   worker                         the Huey worker alone (background and periodic tasks)
+  migrate                        apply the database migrations (once per release, one machine)
+  channels add CODE NAME         add a sales channel orders can come in on (channels list)
   demo [--orders N] [--seed S]   load realistic demo data
   token create USERNAME          print a new API token for USERNAME
-  audit verify                   check the audit trail's hash chain
-  keys rotate | keys generate    re-encrypt customer data with the newest key / print a new key
+  audit verify                   check the audit trail's hash chain and that the keys open the data
+  keys generate [--data-key]     print a full set of production secrets (NAME=value) / one data key
+  keys rotate                    re-encrypt customer data with the newest data key
   import-orders FILE             import orders from xlsx/csv (--dry-run, --preset, --mapping)
   export-orders -o FILE.xlsx     export orders to Excel
   import-events FILE             import carrier tracking events (csv, xlsx, jsonl; --mapping)
@@ -35,6 +41,55 @@ def _setup() -> None:
     import django
 
     django.setup()
+
+
+# Commands that read or write customer data open the key canary before they start
+# (issue 17): a worker or an import with the wrong keys stops instead of writing.
+CANARY_COMMANDS = {
+    "run_huey",
+    "import_orders",
+    "export_orders",
+    "import_events",
+    "demo",
+    "sweep",
+    "keys",
+    "providers",
+    "shell",
+}
+
+
+def check_key_canary() -> None:
+    """Exit with one line when the configured keys do not open the database's canary."""
+    from parcelops.audit.canary import KeyMismatchError, check_canary_at_start
+
+    try:
+        check_canary_at_start()
+    except KeyMismatchError as mismatch:
+        raise SystemExit(f"parcelops: {mismatch}; refusing to start") from None
+
+
+def checks_at_start(command: str, rest: list[str]) -> None:
+    """The secrets this process needs, and the canary when the command touches customer
+    data; for the CLI and manage.py alike. Printing new keys needs neither."""
+    if command == "keys" and rest[:1] == ["generate"]:
+        return
+    startup.refuse_without_secrets()
+    if command in CANARY_COMMANDS:
+        _setup()
+        check_key_canary()
+
+
+def generate_keys(args: list[str]) -> int:
+    """Print new secrets without reading the settings: the environment they are for may
+    not exist yet."""
+    if args == ["--data-key"]:
+        print(startup.generate_secrets()["PARCELOPS_DATA_KEYS"])
+        return 0
+    if args:
+        raise SystemExit("parcelops: usage: keys generate [--data-key]")
+    for name, value in startup.generate_secrets().items():
+        print(f"{name}={value}")
+    return 0
 
 
 def _option(args: list[str], name: str, default: str) -> str:
@@ -82,6 +137,12 @@ def gunicorn_command(host: str, port: str, env: Mapping[str, str]) -> list[str]:
         "sync",
         "--timeout",
         "60",
+        # gunicorn's control socket sits in $HOME, one path for every node on the machine
+        # (and in a read-only home under systemd); nothing here uses it.
+        "--no-control-socket",
+        # Its error and access logs in the product's JSON lines (parcelops.core.logs).
+        "--logger-class",
+        "parcelops.core.logs.GunicornLogger",
     ]
     access_log = env.get("ACCESS_LOG", "-")
     if access_log:  # empty: no access log (one to /dev/null still formats every line)
@@ -89,26 +150,70 @@ def gunicorn_command(host: str, port: str, env: Mapping[str, str]) -> list[str]:
     return command
 
 
+def migrates_at_start(database: Mapping[str, object]) -> bool:
+    """Only the embedded default (one machine, SQLite) migrates when it starts. Nodes of a
+    server database must not: several starting at once would race over the schema, and an
+    old node still serving during an upgrade must not see it change under it. There the
+    operator runs `parcelops migrate` once, before restarting the nodes."""
+    return "sqlite" in str(database.get("ENGINE", ""))
+
+
+def pending_migrations() -> list[str]:
+    """The migrations the database still lacks, as ``app.name``."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def _prepare_database(load_demo: bool) -> None:
+    """Migrate (embedded default) or refuse to serve an unmigrated server database."""
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    if not migrates_at_start(settings.DATABASES["default"]):
+        pending = pending_migrations()
+        if pending:
+            raise SystemExit(
+                f"parcelops: the database lacks {len(pending)} migration(s)"
+                f" ({', '.join(pending[:3])}{', ...' if len(pending) > 3 else ''}):"
+                " run `parcelops migrate` once, from one machine, before starting the nodes"
+            )
+        return  # never the demo: a server database is a real shop's
+    from parcelops.audit.canary import KeyMismatchError
+
+    try:
+        call_command("migrate", interactive=False, verbosity=0)  # seals a fresh canary
+    except KeyMismatchError as mismatch:
+        raise SystemExit(f"parcelops: {mismatch}") from None
+    if load_demo and not User.objects.exists():
+        print("First start: loading demo data ...", flush=True)
+        call_command("demo")
+
+
 def serve(args: list[str]) -> int:
-    """Migrate, load the demo on first start, then run gunicorn and the Huey consumer."""
+    """Migrate and load the demo on the embedded default's first start, then run gunicorn
+    and (unless --no-worker) the Huey consumer."""
     port = _option(args, "--port", os.environ.get("PORT", "8000"))
     if not port.isdigit():
         raise SystemExit(f"parcelops: --port must be a number, not {port!r}")
     host = os.environ.get("HOST", "127.0.0.1")
+    startup.refuse_without_secrets()
     _setup()
-    from django.contrib.auth.models import User
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    _prepare_database(load_demo="--no-demo" not in args)
+    check_key_canary()
+    # Into this node's own PARCELOPS_DATA_DIR: whitenoise serves the files from there.
     call_command("collectstatic", interactive=False, verbosity=0)
-    if "--no-demo" not in args and not User.objects.exists():
-        print("First start: loading demo data ...", flush=True)
-        call_command("demo")
     _print_banner(port)
 
-    web = subprocess.Popen(gunicorn_command(host, port, os.environ))
-    worker = subprocess.Popen([sys.executable, "-m", "parcelops.cli", "worker"])
-    children = [web, worker]
+    children = [subprocess.Popen(gunicorn_command(host, port, os.environ))]
+    if "--no-worker" not in args:
+        children.append(subprocess.Popen([sys.executable, "-m", "parcelops.cli", "worker"]))
 
     def stop(signum: int, frame: object) -> None:
         for child in children:
@@ -143,13 +248,24 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     command, rest = args[0], args[1:]
+    if command == "keys" and rest[:1] == ["generate"]:
+        return generate_keys(rest[1:])
     if command == "serve":
         return serve(rest)
+    name = ALIASES.get(command, command.replace("-", "_"))
+    checks_at_start(name, rest)
+    run_django_command(["parcelops", name, *rest])
+    return 0
+
+
+def run_django_command(argv: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["parcelops", ALIASES.get(command, command.replace("-", "_")), *rest])
-    return 0
+    try:
+        execute_from_command_line(argv)
+    except startup.KeyMismatchError as mismatch:  # migrate found data the keys do not open
+        raise SystemExit(f"parcelops: {mismatch}") from None
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ newest hash and the count, so removing the newest records is detected too.
 from django.conf import settings
 from django.db import models
 
+from parcelops.core.fields import EncryptedTextField
+
 
 class AppendOnlyError(Exception):
     """Audit records are never changed or deleted through the application."""
@@ -52,3 +54,20 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_count} records, head {self.last_hash[:12]}"
+
+
+class KeyCanary(models.Model):
+    """One row: a known value sealed under the keys the database was first written with.
+
+    Every process checks at start that its keys open it (parcelops.audit.canary), so a
+    node with the wrong keys stops instead of writing data no other node can read.
+    """
+
+    # Encrypted like customer data, so `keys rotate` re-encrypts it with everything else.
+    sealed = EncryptedTextField()
+    index_hash = models.CharField(max_length=64)  # the blind index of the known value
+    audit_hash = models.CharField(max_length=64)  # its HMAC under the audit key
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"key canary of {self.created_at:%Y-%m-%d}"

@@ -1,9 +1,11 @@
 """Periodic work of the exception desk for the Huey worker (thin wrappers)."""
 
 import logging
+import time
 
 from huey import crontab
 
+from parcelops.core import metrics
 from parcelops.core.clock import now
 from parcelops.core.periodic import periodic_task
 from parcelops.exceptions import actions, thresholds
@@ -15,7 +17,10 @@ logger = logging.getLogger(__name__)
 def sweep() -> dict[str, int]:
     """The desk's clock: due parcels, late orders, warnings, breaches, escalations. Its
     rows are claimed (decision 0028), so overlapping runs never handle one twice."""
+    started = time.perf_counter()
     counts = actions.sweep().as_dict()
+    metrics.observe("parcelops_sweep_duration_seconds", time.perf_counter() - started)
+    metrics.flush()  # the worker may sit idle till the next minute: counted now
     if any(counts[k] for k in ("opened", "warned", "breached", "escalated")):
         logger.info("sweep: %s", counts)
     return counts

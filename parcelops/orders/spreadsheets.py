@@ -507,7 +507,10 @@ class OrderImport:
             problems += self._locate(pending, errors, problems)
             if outcome.channel and outcome.channel not in self._active_channels:
                 row = pending.value_rows.get("channel", pending.first_row)
-                problems.append(_Problem(row, "channel", _("Unknown channel.")))
+                # The words intake answers the same row with when it is imported.
+                problems.append(
+                    _Problem(row, "channel", actions.unknown_channel_message(outcome.channel))
+                )
             if not problems:
                 outcome.status = ImportStatus.VALID
         else:

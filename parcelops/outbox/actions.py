@@ -42,6 +42,7 @@ from parcelops.accounts import roles
 from parcelops.accounts.permissions import Actor, require_permission
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now as clock_now
+from parcelops.core.crypto import DecryptionError
 from parcelops.core.errors import ActionError, FieldError, InputError
 from parcelops.outbox import rules
 from parcelops.outbox.models import Alert, OutboxMessage
@@ -54,6 +55,7 @@ SUBJECT_LENGTH = 300
 ALERT_TEXT_LENGTH = 300
 ERROR_LENGTH = 1000  # enough for a mail server's reply, not a page of traceback
 EMAIL_KEY_SUFFIX = ":email"
+ENCRYPTED_FIELDS = ("to_address", "body")
 
 
 def _send_soon() -> None:
@@ -196,6 +198,9 @@ def _claim_next_due(moment: datetime) -> tuple[bool, OutboxMessage | None]:
     with transaction.atomic(durable=True):
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
+            # Claimed without its encrypted columns: a row this process's keys cannot open
+            # is claimed, and then skipped as a failed try, instead of failing the run.
+            .defer(*ENCRYPTED_FIELDS)
             .filter(state=State.PENDING, next_attempt_at__lte=moment)
             .order_by("next_attempt_at", "id")
             .first()
@@ -266,6 +271,16 @@ def send_due(now: datetime | None = None, *, limit: int = 100) -> SendCounts:
             if not is_due:
                 break
             if message is None:
+                continue
+            try:
+                message.refresh_from_db(fields=ENCRYPTED_FIELDS)
+            except DecryptionError as error:
+                # Keys rotated under a process that still runs with the old set: this row
+                # waits for the next try (by then restarted), the others go out now.
+                if _record_failure(message, error, at):
+                    retried += 1
+                else:
+                    failed += 1
                 continue
             try:
                 if not is_open:

@@ -27,7 +27,7 @@ from parcelops.carriers.detection import (
     normalise_tracking_number,
     tracking_number_error,
 )
-from parcelops.core import crypto
+from parcelops.core import crypto, metrics
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, FieldError, InputError
 from parcelops.core.sqlsets import in_set
@@ -306,6 +306,22 @@ def receive_push(
     `rejected`: the parser's reasons for the parts of the push it could not read (an
     event whose time is out of range); they stay in the stored body, and the reasons go
     in the row's error (decision 0024)."""
+    receipt = _store_push(provider, body, push_id, events, summary, rejected)
+    metrics.count("parcelops_tracking_pushes_total", provider=provider, outcome=receipt.value)
+    if receipt is PushReceipt.STORED:  # a repeated delivery's refusals were counted once
+        metrics.count("parcelops_tracking_events_total", len(rejected), outcome="rejected")
+    return receipt
+
+
+def _store_push(
+    provider: str,
+    body: str,
+    push_id: str,
+    events: Sequence[ParsedEvent],
+    summary: ProviderSummary | None,
+    rejected: Sequence[str],
+) -> PushReceipt:
+    """receive_push's work; the caller counts its outcome for /metrics."""
     digest = push_digest(body)
     arrived = now()
     same_body = InboundPush.objects.filter(provider=provider, body_digest=digest)

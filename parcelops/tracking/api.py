@@ -22,6 +22,7 @@ from parcelops.accounts import roles
 from parcelops.accounts.permissions import require_permission
 from parcelops.carriers import registry
 from parcelops.carriers.detection import normalise_tracking_number, tracking_number_error
+from parcelops.core import metrics
 from parcelops.core.api_schemas import (
     CHANGES_ONE,
     MAX_ID,
@@ -346,6 +347,7 @@ def batch_events(request: HttpRequest) -> HttpResponse:
     ]
     # One outcome per event sent, in the sender's order: the parsed ones interleave with the rejected.
     rejected_indexes = {e.index for e in errors}
+    metrics.count("parcelops_tracking_events_total", len(rejected_indexes), outcome="rejected")
     parsed_outcomes = iter(result.outcomes)
     outcomes = [
         "rejected" if index in rejected_indexes else next(parsed_outcomes)

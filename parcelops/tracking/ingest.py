@@ -27,6 +27,7 @@ import orjson
 import psycopg
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
+from parcelops.core import metrics
 from parcelops.core.clock import now
 from parcelops.core.sqlsets import array_literal, copy_into_stage, in_set, insert_rows
 from parcelops.tracking import rules, transitions
@@ -372,6 +373,7 @@ def record_tracking_events(
                 _write(chunk, plan)
                 if then is not None:
                     then(plan.result)
+            count_outcomes(plan.result)
             return plan.result
         except _ChangedMeanwhileError:
             pass  # raised by a checked write only
@@ -384,6 +386,14 @@ def record_tracking_events(
                 "with another writer" if tries == 1 else "again",
             )
         checked = False
+
+
+def count_outcomes(result: IngestResult) -> None:
+    """The chunk's events in /metrics, once committed (parcelops.core.metrics)."""
+    name = "parcelops_tracking_events_total"
+    metrics.count(name, result.stored, outcome="ingested")
+    metrics.count(name, result.duplicates, outcome="duplicate")
+    metrics.count(name, result.unmatched, outcome="parked")
 
 
 def _is_deadlock(error: BaseException) -> bool:

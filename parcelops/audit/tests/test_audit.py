@@ -203,6 +203,7 @@ def test_the_verify_command_reports_an_intact_chain(five_records):
 
     assert out.getvalue() == (
         f"audit chain intact: {AuditRecord.objects.count()} records verified\n"
+        "keys verified: the key canary and a sample of encrypted rows open\n"
     )
 
 

@@ -14,7 +14,12 @@ from django.db.models import Q
 from parcelops.accounts.permissions import Actor
 from parcelops.audit.actions import record_audit
 from parcelops.exceptions import alerts, detection, sla
-from parcelops.exceptions.actions._common import Owners, case_event, sync_open_flags
+from parcelops.exceptions.actions._common import (
+    ORDER_CUSTOMER_DATA,
+    Owners,
+    case_event,
+    sync_open_flags,
+)
 from parcelops.exceptions.kinds import (
     SELF_CLEARING_TYPES,
     TIER_OF_SEVERITY,
@@ -94,9 +99,11 @@ def _open_cases(keys: Iterable[Key]) -> dict[Key, Case]:
     orders = {k[0] for k in keys}
     types = {k[2] for k in keys}
     found: dict[Key, Case] = {}
-    for case in Case.objects.filter(
-        state=CaseState.OPEN, order_id__in=orders, type__in=types
-    ).select_related("order"):
+    for case in (
+        Case.objects.filter(state=CaseState.OPEN, order_id__in=orders, type__in=types)
+        .select_related("order")
+        .defer(*ORDER_CUSTOMER_DATA)
+    ):
         key = (case.order_id, case.shipment_id, case.type)
         if key in keys:
             found[key] = case

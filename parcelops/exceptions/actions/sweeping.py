@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
 from parcelops.exceptions import alerts, detection, sla, thresholds
-from parcelops.exceptions.actions._common import Owners, case_event
+from parcelops.exceptions.actions._common import ORDER_CUSTOMER_DATA, Owners, case_event
 from parcelops.exceptions.actions.detecting import is_settled
 from parcelops.exceptions.actions.opening import (
     Outcome,
@@ -169,14 +169,14 @@ def _sweep_orders(moment: datetime, report: SweepReport) -> None:
     case; those that shipped since close theirs."""
     handling = timedelta(hours=thresholds.limits_for("", "", "", "").hours(Measure.HANDLING))
     with transaction.atomic():
-        open_not_shipped = Case.objects.filter(
-            order=OuterRef("pk"), type=CaseType.NOT_SHIPPED, state=CaseState.OPEN
-        )
+        # Any such case, open or closed: one a person closed while the order still waits
+        # was dealt with, and is not opened again each minute.
+        had_not_shipped = Case.objects.filter(order=OuterRef("pk"), type=CaseType.NOT_SHIPPED)
         # Received before the handling time: approval comes after receipt, so this
         # (indexed: state, received_at) holds every late one; approval times decide.
         candidates = list(
             Order.objects.filter(state__in=NOT_YET_SHIPPED, received_at__lte=moment - handling)
-            .exclude(Exists(open_not_shipped))
+            .exclude(Exists(had_not_shipped))
             .values_list("id", flat=True)[:BATCH]
         )
         approved = dict(
@@ -232,7 +232,9 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
         ]
         if not ids:
             return 0
-        cases = list(Case.objects.filter(pk__in=ids).select_related("order"))
+        cases = list(
+            Case.objects.filter(pk__in=ids).select_related("order").defer(*ORDER_CUSTOMER_DATA)
+        )
         owners = Owners(moment)
         events: list[CaseEvent] = []
         for case in cases:

@@ -228,11 +228,11 @@ def test_a_severity_change_retargets_from_discovery_and_moves_the_tier(desk):
 
 
 def test_an_approved_order_not_handed_over_in_time_opens_a_case_on_the_order(desk):
+    from parcelops.orders import actions as order_actions
     from parcelops.orders.tests.factories import place_order
 
     order = place_order(external_id="W-LATE")
-    actions_module = __import__("parcelops.orders.actions", fromlist=["confirm_order"])
-    actions_module.confirm_order(order, desk["order_processor"])
+    order_actions.confirm_order(order, desk["order_processor"])
     order.refresh_from_db()
     assert order.state == OrderState.APPROVED
     approved_at = order.events.get(to_state=OrderState.APPROVED).at
@@ -266,3 +266,20 @@ def test_the_shipment_answers_show_the_parcels_open_cases(desk):
             "breached_at": None,
         }
     ]
+
+
+def test_a_late_order_closed_by_a_person_is_not_reopened_each_minute(desk):
+    from parcelops.orders import actions as order_actions
+    from parcelops.orders.tests.factories import place_order
+
+    order = place_order(external_id="W-LATE")
+    order_actions.confirm_order(order, desk["order_processor"])
+    approved_at = order.events.get(to_state=OrderState.APPROVED).at
+    actions.sweep(approved_at + timedelta(hours=48))
+    (case,) = open_cases(type=CaseType.NOT_SHIPPED)
+    actions.close_case(
+        case, desk["logistics_staff"], resolution="no_action", cause="Pre-sale item",
+        action_taken="Customer agreed to wait", lesson="Tag pre-sales at intake",
+    )  # fmt: skip
+    assert actions.sweep(approved_at + timedelta(hours=49)).opened == []
+    assert Case.objects.filter(type=CaseType.NOT_SHIPPED).count() == 1

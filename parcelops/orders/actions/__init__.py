@@ -12,6 +12,7 @@ from parcelops.orders.actions.assignment import (
     processor_candidates,
     reassign_order,
 )
+from parcelops.orders.actions.channels import add_channel
 from parcelops.orders.actions.edits import (
     LineChange,
     cancel_order,
@@ -30,7 +31,12 @@ from parcelops.orders.actions.fulfilment import (
     reship_order,
     ship_order,
 )
-from parcelops.orders.actions.intake import IntakeResult, find_customer, intake_order
+from parcelops.orders.actions.intake import (
+    IntakeResult,
+    find_customer,
+    intake_order,
+    unknown_channel_message,
+)
 from parcelops.orders.actions.review import (
     approve_order,
     confirm_order,
@@ -48,6 +54,7 @@ __all__ = [
     "BatchOutcome",
     "IntakeResult",
     "LineChange",
+    "add_channel",
     "advance_order",
     "advance_orders",
     "approve_order",
@@ -71,4 +78,5 @@ __all__ = [
     "reship_order",
     "ship_order",
     "submit_for_review",
+    "unknown_channel_message",
 ]

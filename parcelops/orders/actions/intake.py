@@ -112,6 +112,13 @@ def _products_for(lines: list[rules.IntakeLine]) -> dict[str, Product]:
     return products
 
 
+def unknown_channel_message(code: str) -> str:
+    return _(
+        "Unknown or inactive channel “%(code)s”: an administrator adds it on the admin page"
+        " (/admin/orders/channel/) or with `parcelops channels add %(code)s NAME`."
+    ) % {"code": code}
+
+
 def intake_order(data: Any, actor: Actor = None) -> IntakeResult:
     """Validate, store, classify and assign one incoming order (R2.1-R2.2).
 
@@ -126,7 +133,8 @@ def intake_order(data: Any, actor: Actor = None) -> IntakeResult:
         raise InputError(errors)
     channel = Channel.objects.filter(code=intake.channel, is_active=True).first()
     if channel is None:
-        raise InputError([FieldError("channel", _("Unknown channel."))])
+        # A fresh production install has no channels: say how one is added (R2.1.1).
+        raise InputError([FieldError("channel", unknown_channel_message(intake.channel))])
     existing = Order.all_objects.filter(channel=channel, external_id=intake.external_id).first()
     if existing is not None:
         return IntakeResult(existing, created=False)

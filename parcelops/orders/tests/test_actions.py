@@ -216,7 +216,13 @@ def test_intake_from_an_unknown_or_inactive_channel_is_refused_and_writes_nothin
     with pytest.raises(InputError) as refused:
         actions.intake_order(intake_payload(channel=code))
 
-    assert refused.value.errors == [FieldError("channel", "Unknown channel.")]
+    assert refused.value.errors == [
+        FieldError(
+            "channel",
+            f"Unknown or inactive channel “{code}”: an administrator adds it on the admin page"
+            f" (/admin/orders/channel/) or with `parcelops channels add {code} NAME`.",
+        )
+    ]
     assert counts() == before
 
 

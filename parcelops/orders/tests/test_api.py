@@ -180,7 +180,11 @@ def test_an_order_from_an_unknown_channel_is_answered_with_422(processor):
     response = post(processor, ORDERS, intake_payload(channel="fax"))
 
     assert response.status_code == 422
-    assert response.json() == only_error("Unknown channel.", "channel")
+    assert response.json() == only_error(
+        "Unknown or inactive channel “fax”: an administrator adds it on the admin page"
+        " (/admin/orders/channel/) or with `parcelops channels add fax NAME`.",
+        "channel",
+    )
     assert counts() == before
 
 

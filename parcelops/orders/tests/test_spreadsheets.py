@@ -580,7 +580,8 @@ def test_an_unknown_channel_in_a_row_rejects_its_order(tmp_path, channel, frozen
 
     assert output.splitlines()[:2] == [
         "rejected: ebay W-1002 (rows 2)",
-        "  row 2, column channel: Unknown channel.",
+        "  row 2, column channel: Unknown or inactive channel “ebay”: an administrator adds it"
+        " on the admin page (/admin/orders/channel/) or with `parcelops channels add ebay NAME`.",
     ]
     assert status == 3
     assert Order.objects.count() == 0
@@ -718,6 +719,7 @@ def test_the_command_line_prints_one_line_and_no_traceback_for_a_missing_file(tm
         "PARCELOPS_DATA_DIR": str(tmp_path / "data"),
         "LANGUAGE_CODE": "en",
     }
+    environment.pop("DATABASE_URL", None)  # a new data directory: the embedded default
     result = subprocess.run(
         [sys.executable, "manage.py", "import_orders", str(tmp_path / "none.csv")],
         cwd=settings.BASE_DIR,

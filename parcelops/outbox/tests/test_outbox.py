@@ -305,3 +305,32 @@ def test_send_due_refuses_to_run_inside_the_callers_transaction():
 
     with pytest.raises(RuntimeError, match="durable"):
         send_inside_a_transaction()
+
+
+@time_machine.travel(T0, tick=False)
+def test_a_message_the_keys_cannot_open_is_skipped_and_retried_while_the_others_go():
+    """Task 17A: keys rotated under a worker that still runs with the old set."""
+    from cryptography.fernet import Fernet
+    from django.db import connection
+
+    stale = queue("stale", to_address="stale@example.com")
+    queue("fine", to_address="fine@example.com")
+    other_keys = Fernet(Fernet.generate_key())
+    with connection.cursor() as cursor:  # the stored token itself, not through the field
+        cursor.execute(
+            "UPDATE outbox_outboxmessage SET to_address = %s WHERE idempotency_key = 'stale'",
+            [other_keys.encrypt(b"stale@example.com").decode()],
+        )
+
+    assert actions.send_due(T0) == SendCounts(sent=1, retried=1)
+
+    assert [m.to for m in mail.outbox] == [["fine@example.com"]]
+    assert stale is not None
+    row = OutboxMessage.objects.defer("to_address", "body").get(pk=stale.pk)
+    assert (row.state, row.attempts, row.next_attempt_at, row.sent_at) == (
+        "pending",
+        1,
+        T0 + timedelta(minutes=1),
+        None,
+    )
+    assert row.last_error == "DecryptionError: no configured data key decrypts this value"

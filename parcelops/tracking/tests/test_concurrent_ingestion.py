@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from parcelops.core import startup
 from parcelops.tracking.tests.test_import_crash import ROOT
 
 SHIPMENTS = 300
@@ -153,6 +154,8 @@ def postgres_databases(tmp_path) -> Iterator[tuple[str, str]]:
 def postgres_environment(tmp_path: Path, url: str) -> dict[str, str]:
     env = sqlite_environment(tmp_path / url.rsplit("/", 1)[1])  # its own data directory
     env["DATABASE_URL"] = url
+    # A server database is production: its processes start only with a full set of keys.
+    env.update(startup.generate_secrets())
     return env
 
 

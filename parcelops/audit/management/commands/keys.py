@@ -1,11 +1,12 @@
-"""`parcelops keys rotate`: re-encrypt customer data with a new key; `keys generate`.
+"""`parcelops keys rotate`: re-encrypt customer data with a new key; `keys generate`:
+a full set of production secrets, or one new data key.
 
 In audit, not core: a rotation is an audited operation, and core imports no app."""
 
-from cryptography.fernet import Fernet
 from django.core.management.base import BaseCommand, CommandError
 
 from parcelops.audit.actions import record_audit
+from parcelops.core import startup
 from parcelops.core.crypto import DecryptionError
 from parcelops.core.keys import rotate_data_keys
 
@@ -14,15 +15,26 @@ class Command(BaseCommand):
     help = (
         "Customer-data keys. 'rotate' adds a new key in front of var/data_keys (or, when "
         "PARCELOPS_DATA_KEYS is set, uses its first key) and re-encrypts every stored value; "
-        "'generate' prints a new key for PARCELOPS_DATA_KEYS."
+        "'generate' prints a full set of production secrets as NAME=value lines for the "
+        "environment file (with --data-key, one new key for PARCELOPS_DATA_KEYS)."
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("subcommand", choices=["rotate", "generate"])
+        parser.add_argument(
+            "--data-key",
+            action="store_true",
+            help="with 'generate': print one new data key only (to put in front for a rotation)",
+        )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         if options["subcommand"] == "generate":
-            self.stdout.write(Fernet.generate_key().decode())
+            made = startup.generate_secrets()
+            if options["data_key"]:
+                self.stdout.write(made["PARCELOPS_DATA_KEYS"])
+                return
+            for name, value in made.items():
+                self.stdout.write(f"{name}={value}")
             return
         try:
             result = rotate_data_keys()

@@ -35,7 +35,7 @@ fuzz: $(STAMP)
 
 # The operations guide's PostgreSQL + Redis deployment run for real: two web nodes, two
 # workers, one killed mid-send, a node without keys, a backup restored (tests/deploy/;
-# about 2.5 minutes, not in CI; needs PostgreSQL and Redis on 127.0.0.1).
+# about 2 minutes, not in CI; needs PostgreSQL and Redis on 127.0.0.1).
 deploy-test: $(STAMP)
 	$(BIN)/python tests/deploy/deploy_test.py
 

@@ -109,8 +109,8 @@ def test_audit_verify_works_through_pgbouncer_in_transaction_mode(tmp_path, sett
             bouncer.terminate()
             bouncer.wait(timeout=10)
             shutil.rmtree(home, ignore_errors=True)
-    assert [(run.returncode, run.stdout.strip(), run.stderr.strip()) for run in runs] == [
-        (0, f"audit chain intact: {RECORDS} records verified", "")
+    assert [(run.returncode, run.stdout.splitlines()[:1], run.stderr) for run in runs] == [
+        (0, [f"audit chain intact: {RECORDS} records verified"], "")
     ] * 3
 
 

@@ -100,6 +100,12 @@ def test_two_workers_run_each_periodic_run_once(tmp_path):
             )
         )
     try:
+        # Both consumers listening before anything is queued, or the first drains it all.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(
+            any(m.startswith("Huey consumer started") for m in messages([log])) for log in logs
+        ):
+            time.sleep(0.2)
         queued = subprocess.run(
             [sys.executable, "-c", QUEUE_EVERY_PERIODIC_TASK],
             cwd=ROOT,

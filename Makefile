@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-postgres fuzz lint format bench worker messages clean dist install-test
+.PHONY: run test test-postgres fuzz lint format bench worker messages clean dist install-test deploy-test
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: $(STAMP) $(CHROMIUM)
 # Schemathesis against a real server on SQLite (tests/test_schemathesis.py; a few minutes).
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q -m fuzz tests/test_schemathesis.py
+
+# The operations guide's PostgreSQL + Redis deployment run for real: two web nodes, two
+# workers, one killed mid-send, a node without keys, a backup restored (tests/deploy/;
+# about 2 minutes, not in CI; needs PostgreSQL and Redis on 127.0.0.1).
+deploy-test: $(STAMP)
+	$(BIN)/python tests/deploy/deploy_test.py
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

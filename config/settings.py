@@ -158,6 +158,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 
+# Task 17D (scale-out): behind PgBouncer in transaction mode a transaction's next statement
+# may reach another server connection, where a named cursor does not exist; querysets'
+# .iterator() then reads in one query instead (docs/operations.md, "Scaling out").
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", env_bool("PARCELOPS_PGBOUNCER", False)
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

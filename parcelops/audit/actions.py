@@ -1,5 +1,7 @@
 """Writing and verifying the audit trail."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -146,15 +148,52 @@ def _witness_problem(seen: dict[int, str], count: int) -> ChainBreak | None:
     return None
 
 
+VERIFY_PAGE = 2000  # records read per query by verify
+
+
+def _records_in_order(page: int = VERIFY_PAGE) -> Iterator[AuditRecord]:
+    """Every record by id, a keyset page per query. Plain queries, not a server-side
+    cursor: a named cursor does not survive PgBouncer's transaction mode, and without one
+    `.iterator()` would load the whole chain at once."""
+    after = 0
+    while True:
+        records = list(AuditRecord.objects.filter(pk__gt=after).order_by("id")[:page])
+        yield from records
+        if len(records) < page:
+            return
+        after = records[-1].pk
+
+
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """On PostgreSQL, the pages and the head read in one REPEATABLE READ transaction: the
+    records appended while verify walks cannot make the head look ahead of the chain (and
+    a transaction stays on one server connection behind PgBouncer). SQLite: as it comes
+    (its IMMEDIATE transactions would hold every writer for the whole walk)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Raw: Django sets the isolation level per connection only, not per transaction.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def verify_audit_chain() -> ChainBreak | None:
     """None when the chain is whole and agrees with its witness; otherwise the first
     broken record (or the chain's end) and why."""
+    with _one_snapshot():
+        return _verify_audit_chain()
+
+
+def _verify_audit_chain() -> ChainBreak | None:
     key = crypto.audit_key()
     witnessed = {line.count for line in witness.read_witness()}
     seen: dict[int, str] = {}  # only the positions the witness speaks of
     expected_previous = GENESIS_HASH
     count = 0
-    for record in AuditRecord.objects.order_by("id").iterator(chunk_size=2000):
+    for record in _records_in_order():
         count += 1
         if record.previous_hash != expected_previous:
             return ChainBreak(

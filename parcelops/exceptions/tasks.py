@@ -4,16 +4,16 @@ import logging
 import time
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from parcelops.core import metrics
 from parcelops.core.clock import now
+from parcelops.core.periodic import periodic_task
 from parcelops.exceptions import actions, thresholds
 
 logger = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab())  # every minute
+@periodic_task(crontab())  # every minute
 def sweep() -> dict[str, int]:
     """The desk's clock: due parcels, late orders, warnings, breaches, escalations. Its
     rows are claimed (decision 0028), so overlapping runs never handle one twice."""
@@ -26,7 +26,7 @@ def sweep() -> dict[str, int]:
     return counts
 
 
-@db_periodic_task(crontab(minute="10", hour="4"))
+@periodic_task(crontab(minute="10", hour="4"))
 def learn_thresholds() -> int:
     """Each night (04:10 UTC) the lanes' learned thresholds are measured again from 90
     days of history."""

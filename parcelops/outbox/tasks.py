@@ -2,8 +2,9 @@
 after a commit, and a run every minute that sends what those calls missed."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from parcelops.core.periodic import periodic_task
 from parcelops.outbox import actions
 
 
@@ -14,7 +15,7 @@ def send_outbox() -> None:
     actions.send_due()
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(crontab(minute="*"))
 def send_due_outbox() -> None:
     """Each minute: retries that came due, and messages whose after-commit call was lost
     (a worker restart, a queue that was down)."""

@@ -41,6 +41,9 @@ def node(monkeypatch):
     )
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     monkeypatch.delenv("ACCESS_LOG", raising=False)
+    # Whatever database the suite runs on (its PostgreSQL pass counts as production): the
+    # refusal without secrets has its own tests (test_startup.py).
+    monkeypatch.setattr(cli.startup, "refuse_without_secrets", lambda *args, **kwargs: None)
     return {"commands": commands, "started": FinishedProcess.started}
 
 

@@ -377,6 +377,10 @@ def test_the_migration_gives_every_existing_order_its_customers_current_recipien
 
     executor = MigrationExecutor(connection)
     executor.migrate(after)
+    # Going back to 0006 also took back every later migration that depends on it (the
+    # desk's, the parcels' lanes): the rest of the suite needs the whole schema again.
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
     copied = sorted(
         (r.order.external_id, r.name, r.phone, r.email, r.phone_index, r.name_index)

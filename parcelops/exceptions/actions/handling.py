@@ -431,21 +431,24 @@ def close_case(
 
 
 def search_summaries(text: str, limit: int = 50) -> QuerySet[Case]:
-    """Closed cases whose summary (cause, action, lesson) matches the words: PostgreSQL's
-    full-text search, or every word as a substring on SQLite."""
+    """Closed cases whose summary (cause, action, lesson) holds every word as a substring;
+    on PostgreSQL also those its full-text search finds (word forms). Chinese has no
+    spaces, so full text alone would find "易碎品" only as a whole run of characters,
+    never inside "礼盒和易碎商品": the substrings count on both databases."""
     words = [w for w in (text or "").split() if w][:10]
     closed = Case.objects.filter(state=CaseState.CLOSED).select_related("order", "shipment")
     if not words:
         return closed.none()
-    if connection.vendor == "postgresql":
-        vector = SearchVector("cause", "action_taken", "lesson", config="simple")
-        query = SearchQuery(" ".join(words), config="simple", search_type="plain")
-        return closed.annotate(search=vector).filter(search=query).order_by("-closed_at")[:limit]
     condition = Q()
     for word in words:
         condition &= (
             Q(cause__icontains=word) | Q(action_taken__icontains=word) | Q(lesson__icontains=word)
         )
+    if connection.vendor == "postgresql":
+        vector = SearchVector("cause", "action_taken", "lesson", config="simple")
+        query = SearchQuery(" ".join(words), config="simple", search_type="plain")
+        closed = closed.annotate(search=vector)
+        condition |= Q(search=query)
     return closed.filter(condition).order_by("-closed_at")[:limit]
 
 

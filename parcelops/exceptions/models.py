@@ -110,6 +110,10 @@ class Case(models.Model):
             ),
             # The queue: open cases, breached first, then by deadline.
             models.Index(fields=["-is_breached", "due_at", "id"], name="case_queue"),
+            # The queue of one state (open, by default on the page) in its order, and the
+            # count of that state off the index alone (a count of 100,000 open cases read
+            # the table in 95 ms on SQLite).
+            models.Index(fields=["state", "-is_breached", "due_at", "id"], name="case_state_queue"),
             # A person's cases ("mine") and a type's, each in the queue's order.
             models.Index(fields=["owner", "-is_breached", "due_at", "id"], name="case_owner_queue"),
             models.Index(fields=["type", "-is_breached", "due_at", "id"], name="case_type_queue"),

@@ -41,8 +41,17 @@ def case_event(
     text: str = "",
     **data: Any,
 ) -> CaseEvent:
-    """One entry of the case's timeline, not yet saved (bulk_create them, or save)."""
-    return CaseEvent(case=case, kind=kind, at=at, actor=user_of(actor), text=text, data=data)
+    """One entry of the case's timeline, not yet saved (insert_objects them, or save).
+    By ids: assigning the related objects cost a sweep more than the entry itself."""
+    user = user_of(actor)
+    return CaseEvent(
+        case_id=case.pk,
+        kind=kind,
+        at=at,
+        actor_id=None if user is None else user.pk,
+        text=text,
+        data=data,
+    )
 
 
 def sync_open_flags(order_ids: Iterable[int], shipment_ids: Iterable[int]) -> None:
@@ -63,6 +72,12 @@ def sync_open_flags(order_ids: Iterable[int], shipment_ids: Iterable[int]) -> No
             )
         )
         tracking_actions.mark_open_cases(open_shipments, shipment_ids - open_shipments)
+
+
+def mark_open_flags(order_ids: set[int], shipment_ids: set[int]) -> None:
+    """Orders and parcels that have a case open now (sync_open_flags without asking)."""
+    order_actions.mark_open_exceptions(order_ids, set())
+    tracking_actions.mark_open_cases(shipment_ids, set())
 
 
 class Owners:

@@ -22,10 +22,12 @@ from django.db.models import Exists, OuterRef
 
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
+from parcelops.core.sqlsets import array_literal, insert_objects
 from parcelops.exceptions import alerts, detection, sla, thresholds
 from parcelops.exceptions.actions._common import Owners, case_event
 from parcelops.exceptions.actions.detecting import is_settled
 from parcelops.exceptions.actions.opening import (
+    ORDER_FIELDS_UNREAD,
     Outcome,
     Target,
     clear_conditions,
@@ -151,10 +153,13 @@ def _set_next_checks(rows: list[tuple[datetime | None, int]]) -> None:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Both arrays sent as their text (array_literal): psycopg adapts a list of
+            # datetimes element by element, a tenth of the sweep's time on PostgreSQL.
+            times = ",".join("NULL" if at is None else at.isoformat() for at, _ in rows)
             cursor.execute(
                 "UPDATE tracking_shipment AS s SET next_check_at = u.at "
                 "FROM unnest(%s::timestamptz[], %s::bigint[]) AS u(at, id) WHERE s.id = u.id",
-                [[at for at, _ in rows], [sid for _, sid in rows]],
+                ["{" + times + "}", array_literal([sid for _, sid in rows])],
             )
         else:
             adapt = connection.ops.adapt_datetimefield_value
@@ -232,11 +237,14 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
         ]
         if not ids:
             return 0
-        cases = list(Case.objects.filter(pk__in=ids).select_related("order"))
+        cases = list(
+            Case.objects.filter(pk__in=ids).select_related("order").defer(*ORDER_FIELDS_UNREAD)
+        )
         owners = Owners(moment)
         events: list[CaseEvent] = []
+        raised: list[alerts.CaseAlert | None] = []
         for case in cases:
-            _tick(case, moment, owners, events, report)
+            _tick(case, moment, owners, events, raised, report)
         Case.objects.bulk_update(
             cases,
             [
@@ -244,7 +252,8 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
                 "escalation_level", "owner_tier", "owner", "due_at", "sla_check_at",
             ],
         )  # fmt: skip
-        CaseEvent.objects.bulk_create(events)
+        insert_objects(events)
+        alerts.send_case_alerts(raised)
         touched = report.warned + report.breached + report.escalated
         if touched:
             record_audit(
@@ -261,9 +270,15 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
 
 
 def _tick(
-    case: Case, moment: datetime, owners: Owners, events: list[CaseEvent], report: SweepReport
+    case: Case,
+    moment: datetime,
+    owners: Owners,
+    events: list[CaseEvent],
+    raised: list[alerts.CaseAlert | None],
+    report: SweepReport,
 ) -> None:
-    """One case's clock at `moment`: the warnings due, then the breach and escalation."""
+    """One case's clock at `moment`: the warnings due, then the breach and escalation
+    (their timeline entries and alerts are added to `events` and `raised`)."""
     start = case.escalated_at or case.opened_at
     warnings = sla.warning_moments(start, case.due_at)
     while case.warnings_given < len(warnings) and warnings[case.warnings_given] <= moment:
@@ -282,7 +297,7 @@ def _tick(
                     due_at=case.due_at.isoformat(),
                 )
             )
-            alerts.case_alert(case, "case.warned", case.owner_id, moment)
+            raised.append(alerts.alert_of(case, "case.warned", case.owner_id, case.order.number))
         case.warnings_given += 1
     if moment >= case.due_at:
         if case.breached_at is None:  # breached stays breached, from the first deadline
@@ -293,7 +308,7 @@ def _tick(
                     case, CaseEventKind.BREACHED, None, moment, due_at=case.due_at.isoformat()
                 )
             )
-            alerts.case_alert(case, "case.breached", case.owner_id, moment)
+            raised.append(alerts.alert_of(case, "case.breached", case.owner_id, case.order.number))
         above = tier_above(case.owner_tier)
         if above is None:
             case.sla_check_at = None  # leadership holds it; nothing more by the clock
@@ -318,7 +333,7 @@ def _tick(
                 due_at=case.due_at.isoformat(),
             )
         )
-        alerts.case_alert(case, "case.escalated", case.owner_id, moment)
+        raised.append(alerts.alert_of(case, "case.escalated", case.owner_id, case.order.number))
         warnings = sla.warning_moments(moment, case.due_at)
     else:
         warnings = sla.warning_moments(start, case.due_at)

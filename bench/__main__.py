@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = ("orders", "ingest", "push", "track", "memory")
-DEFAULT = ("orders", "ingest", "push", "track")
+BENCHMARKS = ("orders", "ingest", "push", "track", "memory", "sweep")
+DEFAULT = ("orders", "ingest", "push", "track", "sweep")
 
 
 def chosen(value: str | None) -> list[str]:
@@ -40,7 +40,7 @@ def run_parcelops(*args: str) -> dict[str, Any]:
     parcelops = str(Path(sys.executable).with_name("parcelops"))
     env = {**os.environ, "PARCELOPS_DATA_DIR": tempfile.mkdtemp(prefix="parcelops-bench-")}
     env.pop("DATABASE_URL", None)
-    if args[0] == "ingest":
+    if args[0] in ("ingest", "sweep"):  # they need an empty migrated database
         subprocess.run([parcelops, "migrate", "-v0"], env=env, check=True)  # noqa: S603 (our own command)
     done = subprocess.run(  # noqa: S603 (our own command)
         [parcelops, "bench", *args], env=env, check=True, capture_output=True, text=True

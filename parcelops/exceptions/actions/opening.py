@@ -210,6 +210,7 @@ def _create_cases(
         ).values("id", "number", "total_cents", "customer_tier")
     }
     owners = Owners(at)
+    clocks: dict[tuple[str, str], tuple[datetime, datetime]] = {}  # deadline, first check
     cases = []
     for target in targets:
         order = orders[target.order_id]
@@ -220,8 +221,12 @@ def _create_cases(
             hours_late=target.signal.hours_late,
         )
         tier = TIER_OF_SEVERITY[Severity(level)]
-        due = sla.due_at(target.signal.type, level, at)
-        warnings = sla.warning_moments(at, due)
+        clock = clocks.get((target.signal.type, level))
+        if clock is None:  # the same for every case of a type and severity opened at `at`
+            due = sla.due_at(target.signal.type, level, at)
+            warnings = sla.warning_moments(at, due)
+            clock = clocks[target.signal.type, level] = (due, warnings[0] if warnings else due)
+        due, first_check = clock
         cases.append(
             Case(
                 type=target.signal.type,
@@ -236,7 +241,7 @@ def _create_cases(
                 reported_by_id=actor.pk if actor is not None and actor.is_authenticated else None,
                 opened_at=at,
                 due_at=due,
-                sla_check_at=warnings[0] if warnings else due,
+                sla_check_at=first_check,
             )
         )
     # A case opened meanwhile by another writer (the partial unique index) wins; ours

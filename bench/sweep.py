@@ -97,15 +97,15 @@ def create_parcels(
     handed_over = moment - timedelta(days=3)
     estimate = day((moment + timedelta(days=2)).date())  # nobody is late by the dates
     due = 0
-    total = count + 1 if warm_up else count
-    for start in range(0, total, BATCH):
+    parcels = count + 1 if warm_up else count
+    for start in range(0, parcels, BATCH):
         orders, shipments = [], []
-        for i in range(start, min(start + BATCH, total)):
+        for i in range(start, min(start + BATCH, parcels)):
             tier = CustomerTier.VIP if i % 20 == 0 else CustomerTier.REGULAR
-            total = 680_000 if i % 50 == 7 else 16_800  # a few large orders
+            cents = 680_000 if i % 50 == 7 else 16_800  # a few large orders
             orders.append(
                 (i + 1, f"BS{i:012d}", f"S{i}", tier, address, at(handed_over), at(handed_over),
-                 "CNY", total, 0, 0, total, "", "[]", OrderState.IN_TRANSIT,
+                 "CNY", cents, 0, 0, cents, "", "[]", OrderState.IN_TRANSIT,
                  ReviewState.NOT_REQUIRED, False, False, "", at(handed_over), channel.pk,
                  customer.pk, OrderType.NORMAL)
             )  # fmt: skip

@@ -168,7 +168,13 @@ def prepare(shipments: int) -> dict[str, Any]:
     warm_parcel = shipments + 1
     Case.objects.filter(shipment_id=warm_parcel).update(state=CaseState.CLOSED, sla_check_at=None)
     Shipment.objects.filter(pk=warm_parcel).update(next_check_at=None)
-    return {"moment": moment, "due": due, "setup_seconds": setup, "warm_up": warm_up.as_dict()}
+    return {
+        "moment": moment,
+        "due": due,
+        "setup_seconds": setup,
+        "created": Shipment.objects.count(),  # the parcels, the warm-up's included
+        "warm_up": warm_up.as_dict(),
+    }
 
 
 def main(shipments: int = 1_000_000) -> dict[str, Any]:
@@ -194,6 +200,7 @@ def main(shipments: int = 1_000_000) -> dict[str, Any]:
     return {
         "database": connection.vendor,
         "shipments": shipments,
+        "created": prepared["created"],
         "due": prepared["due"],
         "setup_seconds": prepared["setup_seconds"],
         "warm_up_sweep": prepared["warm_up"],

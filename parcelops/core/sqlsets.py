@@ -164,7 +164,17 @@ def _preparer(field: Any) -> Callable[[Any], Any]:
     if isinstance(field, models.DateTimeField):
         if connection.vendor == "postgresql":
             return lambda obj: getattr(obj, attname)  # psycopg takes aware datetimes
-        return lambda obj: _utc_text(getattr(obj, attname), field)
+        # Rows written together mostly share their times (a sweep's moment): each once.
+        texts: dict[Any, Any] = {}
+
+        def utc_text(obj: Any) -> Any:
+            value = getattr(obj, attname)
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = _utc_text(value, field)
+            return text
+
+        return utc_text
     return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
 
 

@@ -57,12 +57,16 @@ class Outcome:
     updated: list[int] = field(default_factory=list)  # open cases that got new evidence
     cleared: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)  # of those, closed by themselves
+    # Parcels with a case open after open_or_update (their flag is the caller's to set
+    # when it asked so: mark_parcels=False).
+    open_parcels: set[int] = field(default_factory=set)
 
     def add(self, other: "Outcome") -> None:
         self.opened += other.opened
         self.updated += other.updated
         self.cleared += other.cleared
         self.closed += other.closed
+        self.open_parcels |= other.open_parcels
 
 
 def _evidence_rows(case: Case, target: Target, at: datetime) -> list[CaseEvidence]:
@@ -126,11 +130,14 @@ def open_or_update(
     actor: Actor = None,
     severity: str | None = None,
     description: str = "",
+    mark_parcels: bool = True,
 ) -> Outcome:
     """Open a case for each new (order, parcel, type), or add the evidence to the open one.
 
     Set-based, for ingestion's chunks and the sweep: a few queries however many targets,
-    one audit record per call. Inside the caller's transaction."""
+    one audit record per call. Inside the caller's transaction. `mark_parcels=False`:
+    the caller sets the parcels' open-case flags (outcome.open_parcels) in a write of its
+    own to those rows (the sweep's next checks), which saves writing each row twice."""
     outcome = Outcome()
     merged: dict[Key, Target] = {}
     for target in targets:
@@ -188,7 +195,8 @@ def open_or_update(
             detail={"opened": outcome.opened, "updated": outcome.updated, "source": source},
         )
     # Every key now has its open case: the flags are set without asking which.
-    mark_open_flags({k[0] for k in existing}, {k[1] for k in existing if k[1] is not None})
+    outcome.open_parcels = {k[1] for k in existing if k[1] is not None}
+    mark_open_flags({k[0] for k in existing}, outcome.open_parcels if mark_parcels else set())
     return outcome
 
 

@@ -137,35 +137,46 @@ def _sweep_parcels(moment: datetime, batch: int, report: SweepReport) -> int:
             targets.extend(Target(order_id, sid, carrier, s) for s in verdict.signals)
             if has_open_case and verdict.cleared:
                 cleared[sid] = set(verdict.cleared)
-        _set_next_checks(next_checks)
         report.checked += len(rows)
         if cleared:
             report.take(clear_conditions(cleared, at=moment, note="clock"))
+        opened: set[int] = set()
         if targets:
-            report.take(open_or_update(targets, source=CaseSource.SWEEP, at=moment))
+            outcome = open_or_update(
+                targets, source=CaseSource.SWEEP, at=moment, mark_parcels=False
+            )
+            report.take(outcome)
+            opened = outcome.open_parcels
+        _set_next_checks(next_checks, opened)
         return len(rows)
 
 
-def _set_next_checks(rows: list[tuple[datetime | None, int]]) -> None:
-    """Raise each parcel's next check (or clear it): one statement for the batch. Raw:
-    the ORM would send one UPDATE per parcel, and a batch is thousands."""
+def _set_next_checks(rows: list[tuple[datetime | None, int]], opened: set[int]) -> None:
+    """Raise each parcel's next check (or clear it), and set the open-case flag of those
+    in `opened`: one statement for the batch, and one new version of each row (on
+    PostgreSQL a second update of a row whose indexed column changed writes every index
+    of the table again). Raw: the ORM would send one UPDATE per parcel."""
     if not rows:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Both arrays sent as their text (array_literal): psycopg adapts a list of
+            # The arrays sent as their text (array_literal): psycopg adapts a list of
             # datetimes element by element, a tenth of the sweep's time on PostgreSQL.
             times = ",".join("NULL" if at is None else at.isoformat() for at, _ in rows)
+            flags = ",".join("t" if sid in opened else "f" for _, sid in rows)
             cursor.execute(
-                "UPDATE tracking_shipment AS s SET next_check_at = u.at "
-                "FROM unnest(%s::timestamptz[], %s::bigint[]) AS u(at, id) WHERE s.id = u.id",
-                ["{" + times + "}", array_literal([sid for _, sid in rows])],
+                "UPDATE tracking_shipment AS s SET next_check_at = u.at, "
+                "has_open_case = s.has_open_case OR u.open "
+                "FROM unnest(%s::timestamptz[], %s::bigint[], %s::boolean[]) AS u(at, id, open) "
+                "WHERE s.id = u.id",
+                ["{" + times + "}", array_literal([sid for _, sid in rows]), "{" + flags + "}"],
             )
         else:
             adapt = connection.ops.adapt_datetimefield_value
             cursor.executemany(
-                "UPDATE tracking_shipment SET next_check_at = %s WHERE id = %s",
-                [(adapt(at), sid) for at, sid in rows],
+                "UPDATE tracking_shipment SET next_check_at = %s, "
+                "has_open_case = has_open_case OR %s WHERE id = %s",
+                [(adapt(at), sid in opened, sid) for at, sid in rows],
             )
 
 

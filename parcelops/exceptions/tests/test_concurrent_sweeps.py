@@ -96,6 +96,9 @@ def test_two_sweeps_at_once_handle_each_due_parcel_once(tmp_path, database):
         stalled = {
             row[0] for row in db.execute("SELECT id FROM tracking_shipment WHERE id % 2 = 1")
         }
+        flagged = {
+            row[0] for row in db.execute("SELECT id FROM tracking_shipment WHERE has_open_case")
+        }
         cases = db.execute(
             "SELECT id, shipment_id, type, state FROM exceptions_case ORDER BY id"
         ).fetchall()
@@ -118,6 +121,7 @@ def test_two_sweeps_at_once_handle_each_due_parcel_once(tmp_path, database):
     assert sorted((shipment, kind, state) for _id, shipment, kind, state in cases) == [
         (shipment, "stalled", "open") for shipment in sorted(stalled)
     ]
+    assert flagged == stalled
     first, second = (set(report["opened"]) for report in reports)
     assert not first & second
     assert first | second == {case[0] for case in cases}

@@ -5,9 +5,10 @@ run as `parcelops bench ...` in child processes, each on a new SQLite data direc
 its own (ingestion needs an empty database; the HTTP ones start their own server).
 
 BENCH_ONLY picks some of them, e.g. `BENCH_ONLY=ingest,push make bench`. The default is
-every one but `memory`, whose 10,000,000-event file takes about 40 minutes. The
-PostgreSQL figures come from `parcelops bench ingest` with DATABASE_URL set
-(docs/benchmarks.md).
+every one but `memory`, whose 10,000,000-event file takes about 40 minutes. `sweep` runs
+at the issue's size, 1,000,000 parcels: about a minute, nearly all of it the untimed
+set-up. The PostgreSQL figures come from `parcelops bench ingest` and `parcelops bench
+sweep` with DATABASE_URL set (docs/benchmarks.md).
 """
 
 import json

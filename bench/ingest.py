@@ -7,6 +7,9 @@ CPU as a server's web workers would take concurrent batches (--workers 1: one pr
 then measures the raw limit of the same machine:
 plain sqlite3 executemany of the same rows into a copy of the same table in one
 transaction. Re-ingesting the same events must be at least as fast and add nothing.
+
+The exception desk listens to every chunk unless PARCELOPS_DETECTION=false; the report
+says which ("detection"), and its cost is the ratio of two runs, one each way.
 """
 
 import multiprocessing
@@ -232,6 +235,7 @@ def main(events: int = 1_000_000, chunk_size: int = 10_000, workers: int = 0) ->
     from django.db import connection
 
     from parcelops.core.runtime import settle_after_startup
+    from parcelops.tracking import transitions
     from parcelops.tracking.models import TrackingEvent
 
     shipments = events // len(STEPS)
@@ -248,6 +252,9 @@ def main(events: int = 1_000_000, chunk_size: int = 10_000, workers: int = 0) ->
     again = ingest(events, chunk_size, start, workers)
     report: dict[str, Any] = {
         "database": connection.vendor,
+        # Whether the exception desk listened (PARCELOPS_DETECTION, its wiring): with it
+        # off the engine builds no transitions (decision 0028), which is what it costs.
+        "detection": transitions.is_on(),
         "events": events,
         "shipments": shipments,
         "chunk_size": chunk_size,

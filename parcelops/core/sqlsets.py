@@ -5,11 +5,13 @@ and SQLite allows at most 32,766 parameters. A JSON array (SQLite) or an array
 (PostgreSQL) is one parameter whatever its length (in_set).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
 
 
 def in_set(column: str, values: list[Any], sql_type: str) -> tuple[str, Any]:
@@ -24,6 +26,16 @@ def in_set(column: str, values: list[Any], sql_type: str) -> tuple[str, Any]:
         return f"{column} = ANY(%s::{sql_type}[])", array_literal(values)
     member = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (names from code)
     return member, orjson.dumps(values).decode()
+
+
+def values_in(values: Iterable[Any], sql_type: str) -> RawSQL:
+    """`values` as the right-hand side of an ORM `__in` filter, bound as one parameter
+    (in_set's, for querysets): Django prepares an IN list value by value, which for a
+    sweep's thousands of ids cost a tenth of its time. `sql_type` as in_set's."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [array_literal(values)])  # noqa: S611 (a type name from code)
+    return RawSQL("SELECT value FROM json_each(%s)", [orjson.dumps(values).decode()])
 
 
 def array_literal(values: list[Any]) -> str:
@@ -103,3 +115,74 @@ def copy_rows(cursor: Any, table: str, names: str, rows: list[tuple[Any, ...]]) 
     ):
         for row in rows:
             copy.write_row(row)
+
+
+# Any unique index's conflict skips the row (bulk_create's ignore_conflicts), on both.
+IGNORE_CONFLICTS = "ON CONFLICT DO NOTHING"
+
+
+def insert_objects(objects: Sequence[Any], *, on_conflict: str = "") -> int:
+    """Insert unsaved model instances of one model as insert_rows does (no ids are set on
+    them); the number inserted.
+
+    For the hot paths that write thousands of rows at once (a sweep opening its cases):
+    `bulk_create` compiles SQL for every value of every row, and its per-value calls
+    cost more than the insert itself. Values are prepared as `save()` prepares them,
+    except that plain columns (text, numbers, flags, foreign keys) are taken as they are,
+    which is what their preparation gives for values of their own type. `on_conflict` as
+    insert_rows, e.g. IGNORE_CONFLICTS for bulk_create's ignore_conflicts.
+    """
+    if not objects:
+        return 0
+    meta = objects[0]._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    takes = [_preparer(f) for f in fields]
+    rows = [tuple([take(obj) for take in takes]) for obj in objects]
+    columns = [connection.ops.quote_name(f.column) for f in fields]
+    return insert_rows(meta.db_table, columns, rows, on_conflict=on_conflict)
+
+
+# Columns whose value goes into SQL as the instance holds it (exactly these classes: a
+# subclass, such as an encrypted text, prepares its value).
+_PLAIN_FIELDS = frozenset(
+    {
+        models.CharField, models.TextField, models.BooleanField, models.IntegerField,
+        models.SmallIntegerField, models.BigIntegerField, models.PositiveIntegerField,
+        models.PositiveSmallIntegerField, models.PositiveBigIntegerField, models.ForeignKey,
+        models.OneToOneField,
+    }
+)  # fmt: skip
+
+
+def _preparer(field: Any) -> Callable[[Any], Any]:
+    """How one field's value is read off an instance and made ready for the database."""
+    attname = field.attname
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
+    if type(field) in _PLAIN_FIELDS:
+        return lambda obj: getattr(obj, attname)
+    if isinstance(field, models.DateTimeField):
+        if connection.vendor == "postgresql":
+            return lambda obj: getattr(obj, attname)  # psycopg takes aware datetimes
+        # Rows written together mostly share their times (a sweep's moment): each once.
+        texts: dict[Any, Any] = {}
+
+        def utc_text(obj: Any) -> Any:
+            value = getattr(obj, attname)
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = _utc_text(value, field)
+            return text
+
+        return utc_text
+    return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
+
+
+def _utc_text(value: Any, field: Any) -> Any:
+    """SQLite: an aware time as Django stores it (UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"),
+    without its five calls a value; anything else the field's own way."""
+    if value is None:
+        return None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return str(value.astimezone(UTC).replace(tzinfo=None))
+    return field.get_db_prep_save(value, connection)

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -149,6 +150,13 @@ _BEFORE_DELIVERY = frozenset(
     {T.INFO_RECEIVED, T.IN_TRANSIT, T.OUT_FOR_DELIVERY, T.AVAILABLE_FOR_PICKUP, T.ATTEMPT_FAILED}
 )
 _TYPE_ORDER: dict[str, int] = {case_type.value: index for index, case_type in enumerate(CaseType)}
+# The statuses that signal without an event showing them (`classify` with no event): a
+# parcel moved into another one gives no signal unless an event of the chunk does.
+_SIGNALLING_STATUSES = frozenset(
+    {status for status, _substatus in CARRIER_EXCEPTIONS}
+    | {T.ATTEMPT_FAILED, T.LOST, T.DISPOSED}
+    | RETURN_STATUSES
+)
 
 
 class _Found:
@@ -172,17 +180,35 @@ class _Found:
         ]
 
 
+def may_signal(t: Transition) -> bool:
+    """Whether signals_from_transition can find anything in the transition. Most are
+    ordinary scans (no notable event, no status that signals by itself, the same
+    estimate), answered here before any work: this runs for every parcel of every chunk
+    of ingestion."""
+    return bool(
+        t.notable
+        or (
+            t.status in _SIGNALLING_STATUSES
+            and (t.status, t.substatus) != (t.old_status, t.old_substatus)
+        )
+        or t.estimated_delivery_date != t.old_estimated_delivery_date
+    )
+
+
 def signals_from_transition(
     t: Transition, *, failed_attempts: int, destination_city: str, returned_by_request: bool
 ) -> list[Signal]:
     """The exceptions one parcel shows after a chunk of ingestion, one Signal per type,
     each with the chunk's events that show it.
 
-    `failed_attempts` counts every stored attempt_failed event of the parcel (this
-    chunk's included); `destination_city` is the order's city at hand-over ("" unknown);
+    `failed_attempts` counts the stored attempt_failed events of the parcel (this
+    chunk's included) but those dated in the future or going backwards, which count for
+    nothing else; `destination_city` is the order's city at hand-over ("" unknown);
     `returned_by_request`: the shop asked for the return. A self-clearing type whose
     condition the chunk already ended (held by customs, then released) gives no signal.
     """
+    if not may_signal(t):
+        return []
     found = _Found()
 
     def classify(event: NotableEvent | None, status: str, substatus: str) -> None:
@@ -223,6 +249,8 @@ def signals_from_transition(
     if old_estimate and new_estimate and new_estimate >= old_estimate + ESTIMATE_SLIP:
         note = f"the estimated delivery moved from {old_estimate} to {new_estimate}"
         found.add(CaseType.DELAYED, None, note)
+    if not found.evidence:
+        return []
     return found.signals(cleared_types(t) & SELF_CLEARING_TYPES)
 
 
@@ -487,7 +515,7 @@ def as_moment(value: Any) -> datetime | None:
     a datetime) as an aware UTC datetime."""
     if value is None:
         return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -508,40 +536,57 @@ def earliest_check(t: Transition, limits: Limits, zone: ZoneInfo | None = None) 
 
     It may lie in the past (an old event arriving late): the sweep then looks at once.
     The promised date is not in a transition: the sweep's own next check covers it."""
-    if t.status in FINAL_STATUSES:
+    status, substatus = t.status, t.substatus
+    if status in FINAL_STATUSES:
         return None
     last = as_moment(t.last_event_at)
     if last is None:
         label = as_moment(t.status_since)
         return None if label is None else label + timedelta(hours=limits.first_scan)
-    status, substatus = t.status, t.substatus
-    # When the current status began; unchanged by this chunk, it began at or before the
-    # last scan, so the last scan is a later bound that the stored next check undercuts.
-    since = as_moment(t.status_since) or last
-    moments = []
-    if is_stall_watched(status, substatus):
-        moments.append(last + timedelta(hours=limits.stall))
+    # Written for speed (it runs for every parcel of every chunk): each time is read only
+    # when a rule needs it, the statuses tested once.
+    earliest = None
+    in_customs = (status, substatus) in CUSTOMS_STATES
+    hours = limits.stall if status in STALL_STATUSES and not in_customs else None
     if status in SILENCE_STATUSES:
-        moments.append(last + timedelta(hours=limits.lost))
-    if is_in_customs(status, substatus):
-        moments.append(since + timedelta(hours=limits.customs))
-    if status == T.AVAILABLE_FOR_PICKUP:
-        warning = min(limits.pickup_warning, limits.pickup_hold)
-        moments.append(since + timedelta(hours=limits.pickup_hold - warning))
-    estimate = _as_date(t.estimated_delivery_date)
-    if estimate is not None:
-        moments.append(end_of_day(estimate, zone or shop_zone()))
-    return min(moments) if moments else None
+        hours = limits.lost if hours is None else min(hours, limits.lost)
+    if hours is not None:
+        earliest = last + timedelta(hours=hours)
+    if in_customs or status == T.AVAILABLE_FOR_PICKUP:
+        # When the current status began; unchanged by this chunk, it began at or before
+        # the last scan, so the last scan is a later bound the stored next check undercuts.
+        since = as_moment(t.status_since) or last
+        if in_customs:
+            earliest = _earlier(earliest, since + timedelta(hours=limits.customs))
+        if status == T.AVAILABLE_FOR_PICKUP:
+            warning = min(limits.pickup_warning, limits.pickup_hold)
+            earliest = _earlier(earliest, since + timedelta(hours=limits.pickup_hold - warning))
+    if t.estimated_delivery_date is not None:
+        estimate = _as_date(t.estimated_delivery_date)
+        if estimate is not None:
+            earliest = _earlier(earliest, end_of_day(estimate, zone or shop_zone()))
+    return earliest
+
+
+def _earlier(moment: datetime | None, other: datetime) -> datetime:
+    return other if moment is None or other < moment else moment
 
 
 def next_check(t: Transition) -> datetime | None:
     """Ingestion's hook (transitions.set_next_check): earliest_check with the smallest
     hours configured or learned for the parcel's carrier. Runs for every shipment of
     every chunk: one look at the thresholds' per-process copy."""
-    # Imported here: thresholds reads the database and imports Limits from this module.
+    return earliest_check(t, _thresholds().lowest_limits(t.carrier))
+
+
+@lru_cache(maxsize=1)
+def _thresholds() -> ModuleType:
+    """parcelops.exceptions.thresholds, imported on first use (it reads the database and
+    imports Limits from this module), then at hand: an import statement in next_check
+    cost a tenth of it."""
     from parcelops.exceptions import thresholds
 
-    return earliest_check(t, thresholds.lowest_limits(t.carrier))
+    return thresholds
 
 
 # --- orders not shipped -----------------------------------------------------------------------

@@ -187,12 +187,19 @@ def lowest_limits(carrier: str) -> Limits:
     """Per measure, the smallest hours limits_for can answer for any parcel of the
     carrier (whatever its service and lane): ingestion's next check is a lower bound."""
     loaded = _COPY.current()
-    code = _carrier_key(carrier)
-    limits = loaded.lowest.get(code)
+    # Kept under the code as ingestion spells it too: this runs for every parcel of every
+    # chunk, and most spell their carrier one way.
+    limits = loaded.lowest.get(carrier)
     if limits is None:
-        limits = loaded.lowest[code] = Limits.of(
-            {measure: _lowest(loaded, code, measure) for measure in Measure}
-        )
+        if len(loaded.lowest) >= MEMO_SIZE:
+            loaded.lowest.clear()
+        code = _carrier_key(carrier)
+        limits = loaded.lowest.get(code)
+        if limits is None:
+            limits = loaded.lowest[code] = Limits.of(
+                {measure: _lowest(loaded, code, measure) for measure in Measure}
+            )
+        loaded.lowest[carrier] = limits
     return limits
 
 

@@ -26,9 +26,10 @@ by hand).
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -44,6 +45,7 @@ from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now as clock_now
 from parcelops.core.crypto import DecryptionError
 from parcelops.core.errors import ActionError, FieldError, InputError
+from parcelops.core.sqlsets import IGNORE_CONFLICTS, insert_objects, values_in
 from parcelops.outbox import rules
 from parcelops.outbox.models import Alert, OutboxMessage
 
@@ -180,6 +182,76 @@ def alert(
         else:  # an alert must not fail the case that raised it; the console still shows it
             logger.warning("alert %s: %s has no valid email address", key, user.get_username())
     return record
+
+
+class AlertRequest(NamedTuple):
+    """One console alert of `alert_many`: the same fields as `alert`'s."""
+
+    user: User
+    key: str
+    kind: str
+    text: str
+    link: str = ""
+
+
+def alert_many(requests: Sequence[AlertRequest], *, email: bool = True) -> list[Alert]:
+    """`alert` for many people or changes at once (a sweep breaching hundreds of cases):
+    one query for the keys stored already, one insert of the new alerts, one of their
+    emails, instead of a savepoint and an insert or two each. The new alerts (those whose
+    key was not stored when read), in the order asked; each key once, as with `alert`."""
+    for request in requests:
+        _check_key(request.key, room=len(EMAIL_KEY_SUFFIX))
+    wanted = {request.key: request for request in requests}  # a repeated key: the first
+    stored = set(
+        Alert.objects.filter(idempotency_key__in=values_in(wanted, "text")).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    moment = clock_now()
+    new = [(key, request) for key, request in wanted.items() if key not in stored]
+    records = [
+        Alert(
+            user_id=request.user.pk,  # by id: assigning the user costs more than the row
+            idempotency_key=key,
+            kind=request.kind,
+            text=request.text[:ALERT_TEXT_LENGTH],
+            link=request.link,
+            created_at=moment,
+        )
+        for key, request in new
+    ]
+    # A writer that stored one of these keys since the read above wins (as `alert`'s
+    # unique key does); its email is keyed alike, so it is not queued twice either.
+    insert_objects(records, on_conflict=IGNORE_CONFLICTS)
+    messages = []
+    valid: dict[str, bool] = {}  # each person's address checked once, not once an alert
+    for record, (key, request) in zip(records, new, strict=True) if email else ():
+        user = request.user
+        if not user.email:
+            continue
+        if user.email not in valid:
+            valid[user.email] = is_valid_address(user.email)
+        if not valid[user.email]:
+            logger.warning("alert %s: %s has no valid email address", key, user.get_username())
+            continue
+        messages.append(
+            OutboxMessage(
+                idempotency_key=key + EMAIL_KEY_SUFFIX,
+                kind=record.kind,
+                recipient_user_id=user.pk,
+                to_address=user.email.strip(),
+                subject=" ".join(f"[ParcelOps] {record.text}".split())[:SUBJECT_LENGTH],
+                body=_alert_email_body(record.text, record.link),
+                language=settings.LANGUAGE_CODE,
+                state=State.PENDING,
+                next_attempt_at=moment,
+                created_at=moment,
+            )
+        )
+    if messages:
+        insert_objects(messages, on_conflict=IGNORE_CONFLICTS)
+        _send_after_commit()
+    return records
 
 
 # --- sending --------------------------------------------------------------------------------

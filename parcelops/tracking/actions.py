@@ -30,7 +30,7 @@ from parcelops.carriers.detection import (
 from parcelops.core import crypto, metrics
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, FieldError, InputError
-from parcelops.core.sqlsets import in_set
+from parcelops.core.sqlsets import in_set, values_in
 from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
@@ -429,9 +429,14 @@ def mark_open_cases(open_ids: set[int], closed_ids: set[int]) -> None:
     """Parcels with an exception case open, and parcels with none any more
     (Shipment.has_open_case; ingestion hands it up so clearing a case needs no query)."""
     if open_ids:
-        Shipment.objects.filter(pk__in=open_ids, has_open_case=False).update(has_open_case=True)
+        # The ids bound as one parameter: a sweep opens thousands of cases at once.
+        Shipment.objects.filter(pk__in=values_in(open_ids, "bigint"), has_open_case=False).update(
+            has_open_case=True
+        )
     if closed_ids:
-        Shipment.objects.filter(pk__in=closed_ids, has_open_case=True).update(has_open_case=False)
+        Shipment.objects.filter(pk__in=values_in(closed_ids, "bigint"), has_open_case=True).update(
+            has_open_case=False
+        )
 
 
 def follow_orders(order_ids: set[int]) -> int:

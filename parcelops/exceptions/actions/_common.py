@@ -27,10 +27,6 @@ ROLE_OF_TIER = {
 }
 # Open cases a person may hold before the rule passes them over (the order rule's limit).
 CASE_WORKLOAD_LIMIT = 10_000
-# The order's encrypted column, left out wherever the desk loads a case with its order
-# in bulk (the sweep, ingestion's detection): a row that a process with stale keys
-# cannot decrypt must not stop a whole sweep, and the clock never needs the address.
-ORDER_CUSTOMER_DATA = ("order__shipping_address",)
 
 
 def user_of(actor: Actor) -> Any:
@@ -46,9 +42,17 @@ def case_event(
     /,
     **data: Any,
 ) -> CaseEvent:
-    """One entry of the case's timeline, not yet saved (bulk_create them, or save). The
-    first five are positional only, so that `data` may hold any key (a refund's `kind`)."""
-    return CaseEvent(case=case, kind=kind, at=at, actor=user_of(actor), text=text, data=data)
+    """One entry of the case's timeline, not yet saved (insert_objects them, or save).
+    By ids: assigning the related objects cost a sweep more than the entry itself."""
+    user = user_of(actor)
+    return CaseEvent(
+        case_id=case.pk,
+        kind=kind,
+        at=at,
+        actor_id=None if user is None else user.pk,
+        text=text,
+        data=data,
+    )
 
 
 def sync_open_flags(order_ids: Iterable[int], shipment_ids: Iterable[int]) -> None:
@@ -69,6 +73,12 @@ def sync_open_flags(order_ids: Iterable[int], shipment_ids: Iterable[int]) -> No
             )
         )
         tracking_actions.mark_open_cases(open_shipments, shipment_ids - open_shipments)
+
+
+def mark_open_flags(order_ids: set[int], shipment_ids: set[int]) -> None:
+    """Orders and parcels that have a case open now (sync_open_flags without asking)."""
+    order_actions.mark_open_exceptions(order_ids, set())
+    tracking_actions.mark_open_cases(shipment_ids, set())
 
 
 class Owners:

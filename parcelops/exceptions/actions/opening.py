@@ -13,11 +13,12 @@ from django.db.models import Q
 
 from parcelops.accounts.permissions import Actor
 from parcelops.audit.actions import record_audit
+from parcelops.core.sqlsets import IGNORE_CONFLICTS, insert_objects, values_in
 from parcelops.exceptions import alerts, detection, sla
 from parcelops.exceptions.actions._common import (
-    ORDER_CUSTOMER_DATA,
     Owners,
     case_event,
+    mark_open_flags,
     sync_open_flags,
 )
 from parcelops.exceptions.kinds import (
@@ -56,18 +57,22 @@ class Outcome:
     updated: list[int] = field(default_factory=list)  # open cases that got new evidence
     cleared: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)  # of those, closed by themselves
+    # Parcels with a case open after open_or_update (their flag is the caller's to set
+    # when it asked so: mark_parcels=False).
+    open_parcels: set[int] = field(default_factory=set)
 
     def add(self, other: "Outcome") -> None:
         self.opened += other.opened
         self.updated += other.updated
         self.cleared += other.cleared
         self.closed += other.closed
+        self.open_parcels |= other.open_parcels
 
 
 def _evidence_rows(case: Case, target: Target, at: datetime) -> list[CaseEvidence]:
     rows = [
         CaseEvidence(
-            case=case,
+            case_id=case.pk,
             at=_aware(event.occurred_at) or at,
             kind="event",
             event_key=event.key,
@@ -79,9 +84,9 @@ def _evidence_rows(case: Case, target: Target, at: datetime) -> list[CaseEvidenc
         for event in target.signal.evidence
     ]
     if target.report:
-        rows.append(CaseEvidence(case=case, at=at, kind="report", text=target.report))
+        rows.append(CaseEvidence(case_id=case.pk, at=at, kind="report", text=target.report))
     elif not rows:
-        rows.append(CaseEvidence(case=case, at=at, kind="clock", text=target.signal.note))
+        rows.append(CaseEvidence(case_id=case.pk, at=at, kind="clock", text=target.signal.note))
     return rows
 
 
@@ -92,6 +97,12 @@ def _aware(text: Any) -> datetime | None:
     return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
 
 
+# The order's columns the desk never reads when it loads cases in bulk (the sweep,
+# ingestion's detection): its encrypted address above all, so a row a process with stale
+# keys cannot decrypt never stops a whole sweep (and decrypting it cost a fifth of one).
+ORDER_FIELDS_UNREAD = ("order__shipping_address", "order__classification_reasons")
+
+
 def _open_cases(keys: Iterable[Key]) -> dict[Key, Case]:
     keys = set(keys)
     if not keys:
@@ -99,10 +110,14 @@ def _open_cases(keys: Iterable[Key]) -> dict[Key, Case]:
     orders = {k[0] for k in keys}
     types = {k[2] for k in keys}
     found: dict[Key, Case] = {}
+    # With their orders (the alerts name them), without what only the order's pages read:
+    # decrypting an address per case was a fifth of a sweep's time.
     for case in (
-        Case.objects.filter(state=CaseState.OPEN, order_id__in=orders, type__in=types)
+        Case.objects.filter(
+            state=CaseState.OPEN, order_id__in=values_in(orders, "bigint"), type__in=types
+        )
         .select_related("order")
-        .defer(*ORDER_CUSTOMER_DATA)
+        .defer(*ORDER_FIELDS_UNREAD)
     ):
         key = (case.order_id, case.shipment_id, case.type)
         if key in keys:
@@ -118,11 +133,14 @@ def open_or_update(
     actor: Actor = None,
     severity: str | None = None,
     description: str = "",
+    mark_parcels: bool = True,
 ) -> Outcome:
     """Open a case for each new (order, parcel, type), or add the evidence to the open one.
 
     Set-based, for ingestion's chunks and the sweep: a few queries however many targets,
-    one audit record per call. Inside the caller's transaction."""
+    one audit record per call. Inside the caller's transaction. `mark_parcels=False`:
+    the caller sets the parcels' open-case flags (outcome.open_parcels) in a write of its
+    own to those rows (the sweep's next checks), which saves writing each row twice."""
     outcome = Outcome()
     merged: dict[Key, Target] = {}
     for target in targets:
@@ -141,8 +159,9 @@ def open_or_update(
     existing = _open_cases(merged)
     new_keys = [key for key in merged if key not in existing]
     if new_keys:
-        _create_cases([merged[k] for k in new_keys], source, at, actor, severity, description)
-        created = _open_cases(new_keys)
+        created = _create_cases(
+            [merged[k] for k in new_keys], source, at, actor, severity, description
+        )
         for key in new_keys:
             case = created.get(key)
             if case is not None and case.opened_at == at and case.source == source:
@@ -169,8 +188,8 @@ def open_or_update(
             )
     # Evidence of an event is kept once per case (its key); a repeat of a stored event
     # is no news.
-    CaseEvidence.objects.bulk_create(evidence, ignore_conflicts=True)
-    CaseEvent.objects.bulk_create(events)
+    insert_objects(evidence, on_conflict=IGNORE_CONFLICTS)
+    insert_objects(events)
     if outcome.opened or outcome.updated:
         record_audit(
             actor,
@@ -178,7 +197,9 @@ def open_or_update(
             ("exceptions.case", "bulk"),
             detail={"opened": outcome.opened, "updated": outcome.updated, "source": source},
         )
-    sync_open_flags({k[0] for k in merged}, {k[1] for k in merged if k[1] is not None})
+    # Every key now has its open case: the flags are set without asking which.
+    outcome.open_parcels = {k[1] for k in existing if k[1] is not None}
+    mark_open_flags({k[0] for k in existing}, outcome.open_parcels if mark_parcels else set())
     return outcome
 
 
@@ -189,14 +210,18 @@ def _create_cases(
     actor: Actor,
     severity: str | None,
     description: str,
-) -> None:
+) -> dict[Key, Case]:
+    """Insert a case for each target (one that another writer opened meanwhile is kept
+    instead), with its opening entries and its owner's alert; the open cases of the
+    targets' keys as they now are."""
     orders = {
         o["id"]: o
-        for o in Order.all_objects.filter(pk__in={t.order_id for t in targets}).values(
-            "id", "total_cents", "customer_tier"
-        )
+        for o in Order.all_objects.filter(
+            pk__in=values_in({t.order_id for t in targets}, "bigint")
+        ).values("id", "number", "total_cents", "customer_tier")
     }
     owners = Owners(at)
+    clocks: dict[tuple[str, str], tuple[datetime, datetime]] = {}  # deadline, first check
     cases = []
     for target in targets:
         order = orders[target.order_id]
@@ -207,8 +232,12 @@ def _create_cases(
             hours_late=target.signal.hours_late,
         )
         tier = TIER_OF_SEVERITY[Severity(level)]
-        due = sla.due_at(target.signal.type, level, at)
-        warnings = sla.warning_moments(at, due)
+        clock = clocks.get((target.signal.type, level))
+        if clock is None:  # the same for every case of a type and severity opened at `at`
+            due = sla.due_at(target.signal.type, level, at)
+            warnings = sla.warning_moments(at, due)
+            clock = clocks[target.signal.type, level] = (due, warnings[0] if warnings else due)
+        due, first_check = clock
         cases.append(
             Case(
                 type=target.signal.type,
@@ -220,17 +249,18 @@ def _create_cases(
                 owner_tier=tier,
                 owner_id=owners.choose(tier),
                 description=description,
-                reported_by=actor if actor is not None and actor.is_authenticated else None,
+                reported_by_id=actor.pk if actor is not None and actor.is_authenticated else None,
                 opened_at=at,
                 due_at=due,
-                sla_check_at=warnings[0] if warnings else due,
+                sla_check_at=first_check,
             )
         )
     # A case opened meanwhile by another writer (the partial unique index) wins; ours
     # is dropped and the signal becomes its evidence.
-    Case.objects.bulk_create(cases, ignore_conflicts=True)
-    created = _open_cases(t.key for t in targets)
+    insert_objects(cases, on_conflict=IGNORE_CONFLICTS)
+    created = _stored(cases, source, at)
     opened_events = []
+    assigned: list[alerts.CaseAlert | None] = []
     for target in targets:
         case = created.get(target.key)
         if case is None or case.opened_at != at:
@@ -251,8 +281,39 @@ def _create_cases(
             opened_events.append(
                 case_event(case, CaseEventKind.ASSIGNED, None, at, owner=case.owner_id)
             )
-            alerts.case_alert(case, "case.assigned", case.owner_id, at)
-    CaseEvent.objects.bulk_create(opened_events)
+            number = orders[case.order_id]["number"]
+            assigned.append(alerts.alert_of(case, "case.assigned", case.owner_id, number))
+    insert_objects(opened_events)
+    alerts.send_case_alerts(assigned)
+    return created
+
+
+def _stored(cases: list[Case], source: str, at: datetime) -> dict[Key, Case]:
+    """The open case of each inserted case's key: ours, now with the id it was stored
+    under (its ids read, not the rows: reading the cases back whole was a tenth of a
+    sweep), or the one another writer opened meanwhile, read whole."""
+    mine = {(case.order_id, case.shipment_id, case.type): case for case in cases}
+    found: dict[Key, Case] = {}
+    theirs = []
+    rows = Case.objects.filter(
+        state=CaseState.OPEN,
+        order_id__in=values_in({key[0] for key in mine}, "bigint"),
+        type__in={key[2] for key in mine},
+    ).values_list("id", "order_id", "shipment_id", "type", "opened_at", "source")
+    for pk, order_id, shipment_id, case_type, opened_at, case_source in rows:
+        key = (order_id, shipment_id, case_type)
+        case = mine.get(key)
+        if case is None:
+            continue
+        if opened_at == at and case_source == source:
+            case.pk = pk
+            case._state.adding = False
+            case._state.db = Case.objects.db
+            found[key] = case
+        else:
+            theirs.append(key)
+    found.update(_open_cases(theirs))
+    return found
 
 
 def clear_conditions(cleared: dict[int, set[str]], *, at: datetime, note: str = "") -> Outcome:
@@ -298,7 +359,7 @@ def _clear(cases: list[Case], at: datetime, note: str) -> Outcome:
     Case.objects.bulk_update(
         cases, ["cleared_at", "state", "closed_at", "resolution", "sla_check_at"]
     )
-    CaseEvent.objects.bulk_create(events)
+    insert_objects(events)
     record_audit(
         None,
         "cases.cleared",

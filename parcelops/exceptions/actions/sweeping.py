@@ -22,10 +22,12 @@ from django.db.models import Exists, OuterRef
 
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
+from parcelops.core.sqlsets import array_literal, insert_objects
 from parcelops.exceptions import alerts, detection, sla, thresholds
-from parcelops.exceptions.actions._common import ORDER_CUSTOMER_DATA, Owners, case_event
+from parcelops.exceptions.actions._common import Owners, case_event
 from parcelops.exceptions.actions.detecting import is_settled
 from parcelops.exceptions.actions.opening import (
+    ORDER_FIELDS_UNREAD,
     Outcome,
     Target,
     clear_conditions,
@@ -135,32 +137,46 @@ def _sweep_parcels(moment: datetime, batch: int, report: SweepReport) -> int:
             targets.extend(Target(order_id, sid, carrier, s) for s in verdict.signals)
             if has_open_case and verdict.cleared:
                 cleared[sid] = set(verdict.cleared)
-        _set_next_checks(next_checks)
         report.checked += len(rows)
         if cleared:
             report.take(clear_conditions(cleared, at=moment, note="clock"))
+        opened: set[int] = set()
         if targets:
-            report.take(open_or_update(targets, source=CaseSource.SWEEP, at=moment))
+            outcome = open_or_update(
+                targets, source=CaseSource.SWEEP, at=moment, mark_parcels=False
+            )
+            report.take(outcome)
+            opened = outcome.open_parcels
+        _set_next_checks(next_checks, opened)
         return len(rows)
 
 
-def _set_next_checks(rows: list[tuple[datetime | None, int]]) -> None:
-    """Raise each parcel's next check (or clear it): one statement for the batch. Raw:
-    the ORM would send one UPDATE per parcel, and a batch is thousands."""
+def _set_next_checks(rows: list[tuple[datetime | None, int]], opened: set[int]) -> None:
+    """Raise each parcel's next check (or clear it), and set the open-case flag of those
+    in `opened`: one statement for the batch, and one new version of each row (on
+    PostgreSQL a second update of a row whose indexed column changed writes every index
+    of the table again). Raw: the ORM would send one UPDATE per parcel."""
     if not rows:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The arrays sent as their text (array_literal): psycopg adapts a list of
+            # datetimes element by element, a tenth of the sweep's time on PostgreSQL.
+            times = ",".join("NULL" if at is None else at.isoformat() for at, _ in rows)
+            flags = ",".join("t" if sid in opened else "f" for _, sid in rows)
             cursor.execute(
-                "UPDATE tracking_shipment AS s SET next_check_at = u.at "
-                "FROM unnest(%s::timestamptz[], %s::bigint[]) AS u(at, id) WHERE s.id = u.id",
-                [[at for at, _ in rows], [sid for _, sid in rows]],
+                "UPDATE tracking_shipment AS s SET next_check_at = u.at, "
+                "has_open_case = s.has_open_case OR u.open "
+                "FROM unnest(%s::timestamptz[], %s::bigint[], %s::boolean[]) AS u(at, id, open) "
+                "WHERE s.id = u.id",
+                ["{" + times + "}", array_literal([sid for _, sid in rows]), "{" + flags + "}"],
             )
         else:
             adapt = connection.ops.adapt_datetimefield_value
             cursor.executemany(
-                "UPDATE tracking_shipment SET next_check_at = %s WHERE id = %s",
-                [(adapt(at), sid) for at, sid in rows],
+                "UPDATE tracking_shipment SET next_check_at = %s, "
+                "has_open_case = has_open_case OR %s WHERE id = %s",
+                [(adapt(at), sid in opened, sid) for at, sid in rows],
             )
 
 
@@ -233,12 +249,13 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
         if not ids:
             return 0
         cases = list(
-            Case.objects.filter(pk__in=ids).select_related("order").defer(*ORDER_CUSTOMER_DATA)
+            Case.objects.filter(pk__in=ids).select_related("order").defer(*ORDER_FIELDS_UNREAD)
         )
         owners = Owners(moment)
         events: list[CaseEvent] = []
+        raised: list[alerts.CaseAlert | None] = []
         for case in cases:
-            _tick(case, moment, owners, events, report)
+            _tick(case, moment, owners, events, raised, report)
         Case.objects.bulk_update(
             cases,
             [
@@ -246,7 +263,8 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
                 "escalation_level", "owner_tier", "owner", "due_at", "sla_check_at",
             ],
         )  # fmt: skip
-        CaseEvent.objects.bulk_create(events)
+        insert_objects(events)
+        alerts.send_case_alerts(raised)
         touched = report.warned + report.breached + report.escalated
         if touched:
             record_audit(
@@ -263,9 +281,15 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
 
 
 def _tick(
-    case: Case, moment: datetime, owners: Owners, events: list[CaseEvent], report: SweepReport
+    case: Case,
+    moment: datetime,
+    owners: Owners,
+    events: list[CaseEvent],
+    raised: list[alerts.CaseAlert | None],
+    report: SweepReport,
 ) -> None:
-    """One case's clock at `moment`: the warnings due, then the breach and escalation."""
+    """One case's clock at `moment`: the warnings due, then the breach and escalation
+    (their timeline entries and alerts are added to `events` and `raised`)."""
     start = case.escalated_at or case.opened_at
     warnings = sla.warning_moments(start, case.due_at)
     while case.warnings_given < len(warnings) and warnings[case.warnings_given] <= moment:
@@ -284,7 +308,7 @@ def _tick(
                     due_at=case.due_at.isoformat(),
                 )
             )
-            alerts.case_alert(case, "case.warned", case.owner_id, moment)
+            raised.append(alerts.alert_of(case, "case.warned", case.owner_id, case.order.number))
         case.warnings_given += 1
     if moment >= case.due_at:
         if case.breached_at is None:  # breached stays breached, from the first deadline
@@ -296,7 +320,7 @@ def _tick(
                     case, CaseEventKind.BREACHED, None, moment, due_at=case.due_at.isoformat()
                 )
             )
-            alerts.case_alert(case, "case.breached", case.owner_id, moment)
+            raised.append(alerts.alert_of(case, "case.breached", case.owner_id, case.order.number))
         above = tier_above(case.owner_tier)
         if above is None:
             case.sla_check_at = None  # leadership holds it; nothing more by the clock
@@ -321,7 +345,7 @@ def _tick(
                 due_at=case.due_at.isoformat(),
             )
         )
-        alerts.case_alert(case, "case.escalated", case.owner_id, moment)
+        raised.append(alerts.alert_of(case, "case.escalated", case.owner_id, case.order.number))
         warnings = sla.warning_moments(moment, case.due_at)
     else:
         warnings = sla.warning_moments(start, case.due_at)

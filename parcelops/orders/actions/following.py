@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
-from parcelops.core.sqlsets import in_set, insert_rows
+from parcelops.core.sqlsets import in_set, insert_rows, values_in
 from parcelops.orders.models import Order
 from parcelops.orders.states import (
     OrderEventType,
@@ -82,10 +82,11 @@ def mark_open_exceptions(open_ids: set[int], closed_ids: set[int]) -> None:
     lists and badges read (Order.has_open_exception). The exception desk calls this
     whenever it opens or closes cases; only changed rows are written."""
     if open_ids:
-        Order.all_objects.filter(pk__in=open_ids, has_open_exception=False).update(
-            has_open_exception=True
-        )
+        # The ids bound as one parameter: a sweep opens thousands of cases at once.
+        Order.all_objects.filter(
+            pk__in=values_in(open_ids, "bigint"), has_open_exception=False
+        ).update(has_open_exception=True)
     if closed_ids:
-        Order.all_objects.filter(pk__in=closed_ids, has_open_exception=True).update(
-            has_open_exception=False
-        )
+        Order.all_objects.filter(
+            pk__in=values_in(closed_ids, "bigint"), has_open_exception=True
+        ).update(has_open_exception=False)

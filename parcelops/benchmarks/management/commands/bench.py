@@ -1,5 +1,6 @@
-"""`parcelops bench ingest|push|track|memory`: the tracking benchmarks (bench/ingest.py,
-bench/http_tracking.py), printed as JSON.
+"""`parcelops bench ingest|push|track|memory|sweep`: the tracking benchmarks
+(bench/ingest.py, bench/http_tracking.py) and the exception desk's sweep (bench/sweep.py),
+printed as JSON.
 
 - ingest --events N: the batch ingestion path, in --workers processes (one per CPU)
   at once, each taking whole request bodies as a web worker would. Run it on an empty
@@ -10,6 +11,8 @@ bench/http_tracking.py), printed as JSON.
   memory --events N: peak resident memory of `parcelops import-events` on an N-event file.
   These three start their own server or importer on their own temporary data directory
   (always SQLite), so they leave this one alone.
+- sweep --shipments N (1,000,000): one run of the desk's clock over N parcels of which 1 %
+  are due. Like ingest, on an empty migrated database (SQLite, or DATABASE_URL).
 """
 
 import json
@@ -33,11 +36,12 @@ def unapplied_migrations() -> int:
 class Command(BaseCommand):
     help = (
         "Benchmarks: 'ingest' pushes generated tracking events through the batch path; "
-        "'push' and 'track' load a real server over HTTP; 'memory' imports a large file."
+        "'push' and 'track' load a real server over HTTP; 'memory' imports a large file; "
+        "'sweep' times the exception desk's clock over many parcels."
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("benchmark", choices=["ingest", "push", "track", "memory"])
+        parser.add_argument("benchmark", choices=["ingest", "push", "track", "memory", "sweep"])
         parser.add_argument(
             "--events", type=int, default=None, help="ingest: 1,000,000; memory: 10,000,000"
         )
@@ -57,7 +61,9 @@ class Command(BaseCommand):
             "--clients", type=int, default=None, help="push: concurrent clients (8)"
         )
         parser.add_argument("--rate", type=float, default=None, help="track: requests/s (500)")
-        parser.add_argument("--shipments", type=int, default=None, help="push, track: parcels")
+        parser.add_argument(
+            "--shipments", type=int, default=None, help="push, track: parcels; sweep: 1,000,000"
+        )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         benchmark = options["benchmark"]
@@ -72,7 +78,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name} must be positive")
         sys.path.insert(0, str(settings.BASE_DIR))  # bench/ lives beside the package
         report: dict[str, Any]
-        if benchmark == "ingest":
+        if benchmark in ("ingest", "sweep"):
             # A new data directory has no tables yet: say what to do, not a traceback.
             if unapplied_migrations():
                 raise CommandError(
@@ -82,6 +88,11 @@ class Command(BaseCommand):
                 raise CommandError(
                     "run the benchmark on an empty database (set PARCELOPS_DATA_DIR or DATABASE_URL)"
                 )
+        if benchmark == "sweep":
+            from bench import sweep
+
+            report = sweep.main(shipments=options["shipments"] or 1_000_000)
+        elif benchmark == "ingest":
             from bench import ingest
 
             report = ingest.main(

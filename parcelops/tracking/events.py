@@ -92,7 +92,11 @@ class ProviderSummary(NamedTuple):
 def as_utc_text(moment: datetime) -> str:
     """An aware time as naive UTC ISO text, "2026-11-25 02:00:00" (".123000" when it has
     microseconds): how Django keeps times on SQLite. Texts of this form sort as the times do."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # A UTC time's text ends in "+00:00": cut, not replace(tzinfo=None), which costs half
+    # again as much (ingestion formats every parcel's next check, decision 0028).
+    return moment.isoformat(" ")[:-6]
 
 
 class PayloadError(ValueError):

@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
+from parcelops.core.datafiles import create_private_file
 from parcelops.core.filelock import FileLock
 
 COUNTER = "counter"
@@ -242,6 +243,8 @@ class _FileTotals:
         self.path = path
 
     def _locked(self, change: Callable[[dict[str, int]], bool]) -> dict[str, int]:
+        # The product's user only, as every file of the data directory (decision 0025).
+        create_private_file(self.path.with_suffix(".lock"))
         lock = FileLock(self.path.with_suffix(".lock"))
         lock.acquire()
         try:
@@ -251,6 +254,7 @@ class _FileTotals:
                 totals = {}
             if change(totals):
                 temporary = self.path.with_suffix(".tmp")
+                create_private_file(temporary)
                 temporary.write_text(json.dumps(totals, ensure_ascii=False))
                 temporary.replace(self.path)
             return dict(totals)

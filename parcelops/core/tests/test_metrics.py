@@ -293,3 +293,19 @@ def test_each_sweep_is_timed(db, frozen_now):
     tasks.sweep.call_local()
     _, samples = parse(scrape().content.decode())
     assert samples[("parcelops_sweep_duration_seconds_count", frozenset())] == 1
+
+
+def test_the_totals_file_is_the_products_user_only(settings):
+    import stat
+    from pathlib import Path
+
+    from parcelops.core.metrics import FILE_NAME
+
+    metrics.count("parcelops_tracking_events_total", 1, outcome="stored")
+    metrics.flush()
+    folder = Path(settings.DATA_DIR)
+    modes = {
+        name: stat.S_IMODE((folder / name).stat().st_mode)
+        for name in (FILE_NAME, Path(FILE_NAME).with_suffix(".lock").name)
+    }
+    assert modes == {"metrics.json": 0o600, "metrics.lock": 0o600}

@@ -70,21 +70,31 @@ def _open(case: Case) -> Case:
     return case
 
 
-def _text(field: str, value: str, *, required: bool = True) -> str:
+def _text(field: str, value: str, errors: list[FieldError], *, required: bool = True) -> str:
+    """The text stripped; what is wrong with it goes into `errors` (the action refuses
+    every bad field in one answer)."""
     value = (value or "").strip()
     if required and not value:
-        raise InputError([FieldError(field, _("This field is required."))])
-    if len(value) > TEXT_LIMIT:
-        raise InputError([FieldError(field, _("At most %(n)d characters.") % {"n": TEXT_LIMIT})])
+        errors.append(FieldError(field, _("This field is required.")))
+    elif len(value) > TEXT_LIMIT:
+        errors.append(FieldError(field, _("At most %(n)d characters.") % {"n": TEXT_LIMIT}))
     return value
 
 
-def _amount(field: str, cents: Any) -> int:
+def _amount(field: str, cents: Any, errors: list[FieldError]) -> int:
+    """A positive amount in cents, at most 10^11; what is wrong goes into `errors`."""
     if isinstance(cents, bool) or not isinstance(cents, int) or cents <= 0:
-        raise InputError([FieldError(field, _("Give a positive amount in cents."))])
+        errors.append(FieldError(field, _("Give a positive amount in cents.")))
+        return 0
     if cents > 10**11:
-        raise InputError([FieldError(field, _("This amount is too large."))])
+        errors.append(FieldError(field, _("This amount is too large.")))
     return cents
+
+
+def _refuse(errors: list[FieldError]) -> None:
+    """Refuse the action whole, nothing written, when any field was bad."""
+    if errors:
+        raise InputError(errors)
 
 
 def _saved(case: Case, actor: Actor, action: str, before: dict[str, Any], **detail: Any) -> Case:
@@ -107,7 +117,7 @@ def report_case(
     customer's report. An open case of the same order, parcel and type gets the report as
     evidence instead, and is the one returned."""
     require_permission(actor, roles.REPORT_CASE)
-    errors = []
+    errors: list[FieldError] = []
     if case_type not in CaseType.values:
         errors.append(FieldError("type", _("Unknown exception type.")))
     if severity not in (None, "") and severity not in Severity.values:
@@ -116,12 +126,8 @@ def report_case(
         errors.append(FieldError("source", _("A case is reported by staff or a customer.")))
     if shipment is not None and shipment.order_id != order.pk:
         errors.append(FieldError("tracking_number", _("This parcel belongs to another order.")))
-    try:
-        text = _text("description", description)
-    except InputError as error:
-        errors.extend(error.errors)
-    if errors:
-        raise InputError(errors)
+    text = _text("description", description, errors)
+    _refuse(errors)
     moment = now()
     target = Target(
         order.pk,
@@ -147,7 +153,9 @@ def report_case(
 @transaction.atomic
 def add_note(case: Case, actor: Actor, text: str) -> Case:
     require_permission(actor, roles.HANDLE_CASE)
-    text = _text("text", text)
+    errors: list[FieldError] = []
+    text = _text("text", text, errors)
+    _refuse(errors)
     case = _open(case)
     case_event(case, CaseEventKind.NOTE, actor, now(), text).save()
     return _saved(case, actor, "case.note", _snapshot(case))
@@ -158,15 +166,11 @@ def change_severity(case: Case, actor: Actor, severity: str, reason: str) -> Cas
     """A person's judgement of the case's weight; the deadline is worked out again from
     the original discovery, and the case moves to that severity's tier. A breach stays."""
     require_permission(actor, roles.HANDLE_CASE)
-    errors = []
+    errors: list[FieldError] = []
     if severity not in Severity.values:
         errors.append(FieldError("severity", _("Choose minor, moderate or major.")))
-    try:
-        reason = _text("reason", reason)
-    except InputError as error:
-        errors.extend(error.errors)
-    if errors:
-        raise InputError(errors)
+    reason = _text("reason", reason, errors)
+    _refuse(errors)
     case = _open(case)
     if severity == case.severity:
         raise InputError([FieldError("severity", _("The case already has this severity."))])
@@ -226,18 +230,14 @@ def contact_carrier(
     case: Case, actor: Actor, *, channel: str, summary: str, reference: str = ""
 ) -> Case:
     require_permission(actor, roles.HANDLE_CASE)
-    errors = []
+    errors: list[FieldError] = []
     if channel not in CONTACT_CHANNELS:
         errors.append(FieldError("channel", _("Choose phone, email, portal, api or other.")))
-    try:
-        summary = _text("summary", summary)
-    except InputError as error:
-        errors.extend(error.errors)
+    summary = _text("summary", summary, errors)
     reference = (reference or "").strip()
     if len(reference) > 100:
         errors.append(FieldError("reference", _("At most %(n)d characters.") % {"n": 100}))
-    if errors:
-        raise InputError(errors)
+    _refuse(errors)
     case = _open(case)
     before = _snapshot(case)
     if reference:
@@ -280,7 +280,9 @@ def notify_customer(
     language = language or "zh-hans"
     if language not in ("zh-hans", "en"):
         raise InputError([FieldError("language", _("Choose zh-hans or en."))])
-    extra = _text("extra", extra, required=False)
+    errors: list[FieldError] = []
+    extra = _text("extra", extra, errors, required=False)
+    _refuse(errors)
     case = _open(case)
     address = recipient_of(case.order).email or ""
     if not address:
@@ -333,19 +335,12 @@ def refund(
     case: Case, actor: Actor, *, amount_cents: int, kind: str = "refund", note: str = ""
 ) -> Case:
     require_permission(actor, roles.SETTLE_CASE)
-    errors = []
-    try:
-        amount_cents = _amount("amount_cents", amount_cents)
-    except InputError as error:
-        errors.extend(error.errors)
+    errors: list[FieldError] = []
+    amount_cents = _amount("amount_cents", amount_cents, errors)
     if kind not in ("refund", "compensation"):
         errors.append(FieldError("kind", _("Choose refund or compensation.")))
-    try:
-        note = _text("note", note, required=False)
-    except InputError as error:
-        errors.extend(error.errors)
-    if errors:
-        raise InputError(errors)
+    note = _text("note", note, errors, required=False)
+    _refuse(errors)
     case = _open(case)
     before = _snapshot(case)
     case.refund_cents += amount_cents
@@ -363,23 +358,16 @@ def file_claim(
     """A claim on the carrier for a lost or damaged parcel: the amount, the evidence,
     and the deadline of the claim window."""
     require_permission(actor, roles.SETTLE_CASE)
-    errors = []
-    try:
-        amount_cents = _amount("amount_cents", amount_cents)
-    except InputError as error:
-        errors.extend(error.errors)
-    try:
-        evidence = _text("evidence", evidence)
-    except InputError as error:
-        errors.extend(error.errors)
+    errors: list[FieldError] = []
+    amount_cents = _amount("amount_cents", amount_cents, errors)
+    evidence = _text("evidence", evidence, errors)
     if (
         isinstance(window_days, bool)
         or not isinstance(window_days, int)
         or not 1 <= window_days <= 365
     ):
         errors.append(FieldError("window_days", _("Give a claim window of 1 to 365 days.")))
-    if errors:
-        raise InputError(errors)
+    _refuse(errors)
     case = _open(case)
     if case.shipment is None:
         raise ActionError(_("A carrier claim needs a parcel."))
@@ -400,17 +388,13 @@ def close_case(
 ) -> Case:
     """Close with a resolution and the summary later cases search (R5.2.4)."""
     require_permission(actor, roles.HANDLE_CASE)
-    errors = []
+    errors: list[FieldError] = []
     if resolution not in Resolution.values or resolution == Resolution.CLEARED:
         errors.append(FieldError("resolution", _("Choose how the case was resolved.")))
     texts = {}
     for field, value in (("cause", cause), ("action_taken", action_taken), ("lesson", lesson)):
-        try:
-            texts[field] = _text(field, value)
-        except InputError as error:
-            errors.extend(error.errors)
-    if errors:
-        raise InputError(errors)
+        texts[field] = _text(field, value, errors)
+    _refuse(errors)
     case = _open(case)
     before = _snapshot(case)
     moment = now()

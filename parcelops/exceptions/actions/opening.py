@@ -6,8 +6,7 @@ cleared condition is recorded, and closes the types it settles."""
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from django.db.models import Q
 
@@ -73,7 +72,7 @@ def _evidence_rows(case: Case, target: Target, at: datetime) -> list[CaseEvidenc
     rows = [
         CaseEvidence(
             case_id=case.pk,
-            at=_aware(event.occurred_at) or at,
+            at=detection.as_moment(event.occurred_at) or at,
             kind="event",
             event_key=event.key,
             status=event.status,
@@ -88,13 +87,6 @@ def _evidence_rows(case: Case, target: Target, at: datetime) -> list[CaseEvidenc
     elif not rows:
         rows.append(CaseEvidence(case_id=case.pk, at=at, kind="clock", text=target.signal.note))
     return rows
-
-
-def _aware(text: Any) -> datetime | None:
-    """An event's time as ingestion hands it up (naive UTC text) as an aware time."""
-    if text is None or isinstance(text, datetime):
-        return text
-    return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
 
 
 # The order's columns the desk never reads when it loads cases in bulk (the sweep,

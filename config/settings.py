@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "parcelops.carriers",
     "parcelops.tracking",
     "parcelops.exceptions",
+    "parcelops.warehouse",
     # The top floor: built on every app above, imported by none.
     "parcelops.demo",
     "parcelops.benchmarks",

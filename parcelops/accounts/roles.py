@@ -60,6 +60,15 @@ REPORT_CASE = "exceptions.report_case"  # open a case by hand (staff, or from a 
 SETTLE_CASE = "exceptions.settle_case"  # reship, refund or compensate, claim
 MANAGE_DESK = "exceptions.manage_desk"  # thresholds, SLA targets, the calendar
 DESK = {VIEW_CASE, HANDLE_CASE, REPORT_CASE, SETTLE_CASE}
+# The warehouse (chapter 3).
+MANAGE_STOCK = "warehouse.manage_stock"  # receive, move, adjust, return to stock
+PICK_ORDERS = "warehouse.pick_orders"
+PACK_ORDERS = "warehouse.pack_orders"  # pack, weigh, waybill number and label
+HAND_OVER_PARCELS = "warehouse.hand_over_parcels"  # manifests
+INSPECT_WAREHOUSE = "warehouse.inspect_warehouse"
+MANAGE_WAREHOUSE = "warehouse.manage_warehouse"  # warehouses, number ranges, prices, bills
+VIEW_WAREHOUSE_REPORTS = "warehouse.view_warehouse_reports"  # stock, rates, freight
+FLOOR = {MANAGE_STOCK, PICK_ORDERS, PACK_ORDERS, HAND_OVER_PARCELS, INSPECT_WAREHOUSE}
 # The outbox's failed and waiting messages, and sending a failed one again.
 VIEW_OUTBOX = "outbox.view_outboxmessage"
 
@@ -79,8 +88,16 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         EXPORT_ORDERS,
         VIEW_CUSTOMER_DATA,
     },
-    WAREHOUSE: {VIEW_ORDER, FULFIL_ORDER, SHIP_ORDER, VIEW_CUSTOMER_DATA},
-    LOGISTICS_STAFF: {VIEW_ORDER, SHIP_ORDER, VIEW_CUSTOMER_DATA, RESOLVE_TRACKING_INBOX, *DESK},
+    WAREHOUSE: {VIEW_ORDER, FULFIL_ORDER, SHIP_ORDER, VIEW_CUSTOMER_DATA, *FLOOR},
+    LOGISTICS_STAFF: {
+        VIEW_ORDER,
+        SHIP_ORDER,
+        VIEW_CUSTOMER_DATA,
+        RESOLVE_TRACKING_INBOX,
+        *DESK,
+        HAND_OVER_PARCELS,
+        VIEW_WAREHOUSE_REPORTS,
+    },
     LOGISTICS_HEAD: {
         VIEW_ORDER,
         SHIP_ORDER,
@@ -91,12 +108,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         *DESK,
         MANAGE_DESK,
         VIEW_OUTBOX,
+        HAND_OVER_PARCELS,
+        MANAGE_WAREHOUSE,
+        VIEW_WAREHOUSE_REPORTS,
     },
     # Leadership owns the major cases (R5.2.3): it works them, without customer data.
-    LEADERSHIP: {VIEW_ORDER, EXPORT_ORDERS, VIEW_AUDIT, *DESK},
+    LEADERSHIP: {VIEW_ORDER, EXPORT_ORDERS, VIEW_AUDIT, *DESK, VIEW_WAREHOUSE_REPORTS},
     # Customer service opens cases from customers' reports and follows them.
     CS_AGENT: {VIEW_ORDER, CANCEL_ORDER, VIEW_CUSTOMER_DATA, VIEW_CASE, REPORT_CASE},
-    ANALYST: {VIEW_ORDER, EXPORT_ORDERS, VIEW_CASE},
+    ANALYST: {VIEW_ORDER, EXPORT_ORDERS, VIEW_CASE, VIEW_WAREHOUSE_REPORTS},
     ADMIN: {
         VIEW_ORDER,
         ADD_ORDER,
@@ -115,6 +135,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         *DESK,
         MANAGE_DESK,
         VIEW_OUTBOX,
+        *FLOOR,
+        MANAGE_WAREHOUSE,
+        VIEW_WAREHOUSE_REPORTS,
     },
 }
 

@@ -55,6 +55,37 @@ class Carrier(models.Model):
             "or dashes) matches, such as “^XY\\d{10}$”. Used to suggest the carrier."
         ),
     )
+    # Carrier choice (R4.1): where it delivers, what it offers, how fast by default.
+    coverage = models.JSONField(
+        _("coverage"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The provinces (in Chinese, as addresses write them) or countries it delivers to: "
+            '["广东省", "上海市", "HK"]; ["*"] for everywhere, [] for nowhere yet.'
+        ),
+    )
+    services = models.JSONField(
+        _("services"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'What it offers: any of "insurance", "cod", "door_delivery", "cold_chain", "bulky".'
+        ),
+    )
+    default_transit_hours_p50 = models.PositiveIntegerField(
+        _("usual transit time (hours)"),
+        default=48,
+        help_text=_("Used for lanes with too little tracking history of its own."),
+    )
+    default_transit_hours_p90 = models.PositiveIntegerField(
+        _("slow transit time (hours)"), default=96
+    )
+    volumetric_divisor = models.PositiveIntegerField(
+        _("volumetric divisor"),
+        default=6000,
+        help_text=_("Volumetric weight in kg = length x width x height in cm / this."),
+    )
     is_active = models.BooleanField(
         _("in use"),
         default=True,
@@ -156,3 +187,46 @@ def name_clashes(info: CarrierInfo, others: Any) -> dict[str, str]:
                     "owner": owner,
                 }
     return errors
+
+
+class CarrierService(models.TextChoices):
+    INSURANCE = "insurance", _("Insurance")
+    COD = "cod", _("Cash on delivery")
+    DOOR_DELIVERY = "door_delivery", _("Door delivery")
+    COLD_CHAIN = "cold_chain", _("Cold chain")
+    BULKY = "bulky", _("Bulky goods")
+
+
+class PriceRule(models.Model):
+    """A carrier's price for one zone in the Chinese form (首重 + 续重): the first weight
+    step costs `first_cents`, each further step (or part of one) `additional_cents`.
+
+    The zone is origin province -> destination province; "*" on either side matches any,
+    and the most specific rule wins (both named, then destination only, then origin only,
+    then "*" -> "*")."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="price_rules")
+    service = models.CharField(_("service"), max_length=60, blank=True)  # "" for the standard
+    origin_province = models.CharField(_("from province"), max_length=40, default="*")
+    destination_province = models.CharField(_("to province"), max_length=40, default="*")
+    first_weight_grams = models.PositiveIntegerField(_("first weight (g)"), default=1000)
+    first_cents = models.BigIntegerField(_("first weight price (cents)"))
+    additional_weight_grams = models.PositiveIntegerField(
+        _("additional weight step (g)"), default=1000
+    )
+    additional_cents = models.BigIntegerField(_("price per additional step (cents)"))
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+
+    class Meta:
+        ordering = ("carrier", "service", "origin_province", "destination_province")
+        verbose_name = _("price rule")
+        verbose_name_plural = _("price rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "service", "origin_province", "destination_province"],
+                name="price_rule_unique_zone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier_id} {self.origin_province}->{self.destination_province}"

@@ -139,6 +139,9 @@ class Order(models.Model):
         related_name="processed_orders",
     )
     has_open_exception = models.BooleanField(default=False)  # indexed where true, below
+    # Approved but not all its lines could be reserved (R2.2.3): the warehouse lists it and
+    # allocates it, oldest first, when stock arrives. A flag, not a state.
+    is_backordered = models.BooleanField(default=False, db_default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     after_sales_until = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)
@@ -164,6 +167,11 @@ class Order(models.Model):
                 fields=["has_open_exception"],
                 condition=models.Q(has_open_exception=True),
                 name="order_open_exception",
+            ),
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(is_backordered=True),
+                name="order_backordered",
             ),
         ]
         permissions = [

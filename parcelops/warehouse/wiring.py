@@ -1,0 +1,5 @@
+"""What the warehouse registers with the floors below it when Django starts."""
+
+
+def connect() -> None:
+    """Register the warehouse's hooks and panels (filled in by the stock and packing work)."""

@@ -18,6 +18,7 @@ urlpatterns = [
     path("alerts/", include("parcelops.outbox.urls")),
     path("exceptions/settings/thresholds/", include("parcelops.exceptions.threshold_urls")),
     path("exceptions/", include("parcelops.exceptions.urls")),
+    path("warehouse/", include("parcelops.warehouse.urls")),
     path("track/parcel/", include("parcelops.tracking.public_urls")),
     path("track/", include("parcelops.orders.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,5 @@
+"""The warehouse's choice pages (mounted by parcelops.warehouse.urls)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

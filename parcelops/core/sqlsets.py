@@ -186,3 +186,13 @@ def _utc_text(value: Any, field: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return str(value.astimezone(UTC).replace(tzinfo=None))
     return field.get_db_prep_save(value, connection)
+
+
+def commit_without_waiting() -> None:
+    """This transaction's commit returns before its log record reaches the disk
+    (PostgreSQL's `synchronous_commit = off`, for this transaction only); a no-op on
+    SQLite. For work a later run repeats when a crash loses it: the sweep (decision 0035).
+    Call it inside the transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")

@@ -5,6 +5,7 @@ errors, on SQLite and PostgreSQL."""
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from parcelops.core import sqlsets
 from parcelops.core.sqlsets import array_literal, in_set, insert_rows
 from parcelops.orders.models import Channel
 
@@ -86,3 +87,19 @@ def test_postgresqls_array_text_quotes_every_string_and_escapes_quotes_and_backs
     assert array_literal(['a "b"', "c\\d", "NULL"]) == '{"a \\"b\\"","c\\\\d","NULL"}'
     assert array_literal([3, 14]) == "{3,14}"
     assert array_literal([]) == "{}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commit_without_waiting_is_for_its_own_transaction_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's; on SQLite the call does nothing")
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        sqlsets.commit_without_waiting()
+        assert setting() == "off"
+    assert setting() == "on"

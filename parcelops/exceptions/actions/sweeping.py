@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef
 
 from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
-from parcelops.core.sqlsets import array_literal, insert_objects
+from parcelops.core.sqlsets import array_literal, commit_without_waiting, insert_objects
 from parcelops.exceptions import alerts, detection, sla, thresholds
 from parcelops.exceptions.actions._common import Owners, case_event
 from parcelops.exceptions.actions.detecting import is_settled
@@ -116,6 +116,7 @@ def _sweep_parcels(moment: datetime, batch: int, report: SweepReport) -> int:
         )
         if not rows:
             return 0
+        commit_without_waiting()
         targets: list[Target] = []
         cleared: dict[int, set[str]] = {}
         next_checks: list[tuple[datetime | None, int]] = []
@@ -248,6 +249,7 @@ def _sweep_cases(moment: datetime, batch: int, report: SweepReport) -> int:
         ]
         if not ids:
             return 0
+        commit_without_waiting()
         cases = list(
             Case.objects.filter(pk__in=ids).select_related("order").defer(*ORDER_FIELDS_UNREAD)
         )

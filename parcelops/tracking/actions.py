@@ -168,11 +168,21 @@ def _set_first_check(shipment: Shipment) -> None:
     since = ingest_time_text(shipment.label_created_at or shipment.created_at)
     moment = next_check(
         transitions.Transition(
-            shipment.pk, shipment.order_id, OrderState.SHIPPED, shipment.carrier, "", "",
-            shipment.status, shipment.substatus, since, None,
-            shipment.estimated_delivery_date, None, (), False,
+            shipment_id=shipment.pk,
+            order_id=shipment.order_id,
+            order_state=OrderState.SHIPPED,
+            carrier=shipment.carrier,
+            old_status="",
+            old_substatus="",
+            status=shipment.status,
+            substatus=shipment.substatus,
+            status_since=since,
+            last_event_at=None,
+            estimated_delivery_date=shipment.estimated_delivery_date,
+            old_estimated_delivery_date=None,
+            notable=(),
         )
-    )  # fmt: skip
+    )
     if moment is not None:
         Shipment.objects.filter(pk=shipment.pk).update(next_check_at=moment)
         shipment.next_check_at = moment
@@ -482,20 +492,20 @@ def revise_estimated_delivery(carrier: str, tracking_number: str, estimated: dat
         tell_listeners(
             [
                 transitions.Transition(
-                    s.pk,
-                    s.order_id,
-                    s.order.state,
-                    s.carrier,
-                    s.status,
-                    s.substatus,
-                    s.status,
-                    s.substatus,
-                    None,
-                    None,
-                    estimated,
-                    s.estimated_delivery_date,
-                    (),
-                    s.has_open_case,
+                    shipment_id=s.pk,
+                    order_id=s.order_id,
+                    order_state=s.order.state,
+                    carrier=s.carrier,
+                    old_status=s.status,
+                    old_substatus=s.substatus,
+                    status=s.status,
+                    substatus=s.substatus,
+                    status_since=None,
+                    last_event_at=None,
+                    estimated_delivery_date=estimated,
+                    old_estimated_delivery_date=s.estimated_delivery_date,
+                    notable=(),
+                    has_open_case=s.has_open_case,
                 )
                 for s in shipments
                 if s.estimated_delivery_date != estimated
@@ -725,12 +735,23 @@ def _refolded(
     moved = state.status != shipment.status and state.last_event_at is not None
     since = ingest_time_text(state.last_event_at) if moved else None  # type: ignore[arg-type]
     return transitions.Transition(
-        shipment.pk, shipment.order_id, shipment.order.state, shipment.carrier, shipment.status,
-        shipment.substatus, state.status, state.substatus, since,
-        None if state.last_event_at is None else ingest_time_text(state.last_event_at),
-        shipment.estimated_delivery_date, shipment.estimated_delivery_date, notable,
-        shipment.has_open_case,
-    )  # fmt: skip
+        shipment_id=shipment.pk,
+        order_id=shipment.order_id,
+        order_state=shipment.order.state,
+        carrier=shipment.carrier,
+        old_status=shipment.status,
+        old_substatus=shipment.substatus,
+        status=state.status,
+        substatus=state.substatus,
+        status_since=since,
+        last_event_at=(
+            None if state.last_event_at is None else ingest_time_text(state.last_event_at)
+        ),
+        estimated_delivery_date=shipment.estimated_delivery_date,
+        old_estimated_delivery_date=shipment.estimated_delivery_date,
+        notable=notable,
+        has_open_case=shipment.has_open_case,
+    )
 
 
 def map_provider_code(

@@ -565,6 +565,7 @@ def _plan_shipment(
     since = state.last_event_at if moved else None
     next_check = None
     if plan.watched:
+        # Positional, in the field order of Transition: once per parcel of every chunk.
         transition = transitions.Transition(
             row[_ID], row[_ORDER], row[_ORDER_STATE], row[_CARRIER], before.status,
             before.substatus, state.status, state.substatus, since, state.last_event_at,

@@ -69,7 +69,9 @@ def _orders_by_warehouse() -> dict[int | None, dict[str, int]]:
     )
     counts: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        key = "backordered" if row["state"] == OrderState.APPROVED and row["short"] else row["state"]
+        key = (
+            "backordered" if row["state"] == OrderState.APPROVED and row["short"] else row["state"]
+        )
         counts[row["warehouse_id"]][key] += row["count"]
     return counts
 

@@ -34,6 +34,8 @@ def expand_bin_range(first: str, last: str) -> list[str]:
         raise PatternError("too many")
     texts = first_parts[0::2]
     return [
-        "".join(part for pair in itertools.zip_longest(texts, numbers, fillvalue="") for part in pair)
+        "".join(
+            part for pair in itertools.zip_longest(texts, numbers, fillvalue="") for part in pair
+        )
         for numbers in itertools.product(*ranges)
     ]

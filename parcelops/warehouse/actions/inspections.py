@@ -255,11 +255,14 @@ def complete_follow_up(follow_up_id: int, actor: Actor) -> FollowUp:
         if follow_up is None:
             raise ActionError(_("This follow-up was removed."))
         is_owner = actor is not None and actor.is_authenticated and actor.pk == follow_up.owner_id
-        if not is_owner and actor is not None:
-            if not (
+        if (
+            not is_owner
+            and actor is not None
+            and not (
                 actor.has_perm(roles.INSPECT_WAREHOUSE) or actor.has_perm(roles.MANAGE_WAREHOUSE)
-            ):
-                raise NotPermittedError(_("Your role does not allow this action."))
+            )
+        ):
+            raise NotPermittedError(_("Your role does not allow this action."))
         if follow_up.done_at is not None:
             raise ActionError(_("This follow-up is done already."))
         follow_up.done_at = now()

@@ -119,9 +119,7 @@ def save_zone(
     return row
 
 
-def save_bin(
-    bin_id: int, zone_id: int, walk_order: int, *, is_active: bool, actor: Actor
-) -> Bin:
+def save_bin(bin_id: int, zone_id: int, walk_order: int, *, is_active: bool, actor: Actor) -> Bin:
     """Change a bin's zone (in its warehouse), walk order, or whether it is in use."""
     require_permission(actor, roles.MANAGE_WAREHOUSE)
     names = ("zone_id", "walk_order", "is_active")

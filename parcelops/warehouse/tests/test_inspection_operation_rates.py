@@ -62,7 +62,7 @@ def test_it_groups_by_the_hour_of_day_in_the_shops_time_zone(week):
 
 
 def test_the_range_takes_whole_shop_days_at_both_ends(week):
-    ann, bob = week
+    _ann, bob = week
     op("pick", bob, at(19, 0, 0), 10)  # finishes 00:00:10 on the first day: inside
     op("pick", bob, at(18, 23, 59), 60)  # finishes 00:00:59 on the 19th: inside
     rates = rates_per_person(date(2026, 11, 19), date(2026, 11, 19))
@@ -74,7 +74,11 @@ def test_an_even_count_takes_the_mean_of_the_two_middle_durations(make_staff):
     for seconds in (40, 10, 20, 1000):
         op("hand_over", ann, at(24, 16), seconds)
     (rate,) = rates_per_person(date(2026, 11, 24), date(2026, 11, 24))
-    assert (rate.operations, rate.median_seconds, rate.working) == (4, 30.0, timedelta(seconds=1070))
+    assert (rate.operations, rate.median_seconds, rate.working) == (
+        4,
+        30.0,
+        timedelta(seconds=1070),
+    )
 
 
 def test_an_instant_operation_has_no_rate_but_a_median_of_zero(make_staff):

@@ -6,7 +6,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +19,8 @@ ANY_WAREHOUSE = (*sorted(roles.FLOOR), roles.MANAGE_WAREHOUSE, roles.VIEW_WAREHO
 SEE_INSPECTIONS = (roles.INSPECT_WAREHOUSE, roles.MANAGE_WAREHOUSE, roles.VIEW_WAREHOUSE_REPORTS)
 
 
-def has_any(user: AbstractBaseUser | AnonymousUser, permissions: Iterable[str]) -> bool:
+def has_any(user: Any, permissions: Iterable[str]) -> bool:
+    """Whether the user (a User, or the anonymous one) holds one of the permissions."""
     return any(user.has_perm(permission) for permission in permissions)
 
 

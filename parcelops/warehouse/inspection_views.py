@@ -264,7 +264,7 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     """An inspection photo, to the people who may see inspections (private, not cached by
     shared caches; the type from the stored name, which the action chose from the bytes)."""
     row = get_object_or_404(InspectionPhoto, pk=pk)
-    content_type = inspection_rules.PHOTO_TYPES.get(row.image.name.rsplit(".", 1)[-1])
+    content_type = inspection_rules.PHOTO_TYPES.get((row.image.name or "").rsplit(".", 1)[-1])
     if content_type is None:
         raise Http404
     try:

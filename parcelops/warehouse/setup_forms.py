@@ -1,13 +1,15 @@
 """The forms of the warehouse settings and setup pages (whether the values make sense is
 decided by parcelops.warehouse.actions.warehouse_settings and .setup)."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy
 
 from parcelops.warehouse.models import Warehouse, Zone
 
 
-def _number(label: str, help_text: str = "", **attrs: str) -> forms.IntegerField:
+def _number(label: Any, help_text: Any = "", **attrs: str) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         help_text=help_text,

@@ -35,7 +35,7 @@ from parcelops.warehouse.setup_forms import (
 MANAGE = roles.MANAGE_WAREHOUSE
 
 
-def _add_errors(form: forms.Form, error: InputError) -> None:
+def _add_errors(form: forms.BaseForm, error: InputError) -> None:
     for field_error in error.errors:
         form.add_error(
             field_error.field if field_error.field in form.fields else None, field_error.message
@@ -105,10 +105,12 @@ def _warehouse_page(
     request: HttpRequest, warehouse: Warehouse, status: int = 200, **forms_given: Any
 ) -> HttpResponse:
     zones = list(warehouse.zones.annotate(bin_count=Count("bins")).order_by("walk_order", "code"))
-    try:
-        zone_id = int(request.GET.get("zone", ""))
-    except ValueError:
-        zone_id = zones[0].pk if zones else 0
+    zone_id = forms_given.get("zone_id")
+    if zone_id is None:
+        try:
+            zone_id = int(request.GET.get("zone", ""))
+        except ValueError:
+            zone_id = zones[0].pk if zones else 0
     zone = next((row for row in zones if row.pk == zone_id), zones[0] if zones else None)
     bins = list(zone.bins.order_by("walk_order", "code")) if zone is not None else []
     return render(
@@ -177,7 +179,7 @@ def zone_save(request: HttpRequest, pk: int, zone_pk: int | None = None) -> Http
             return _back(warehouse, zone.pk)
     if zone_pk is not None:  # an inline zone row: its error as a message
         for errors in zone_form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
         return _back(warehouse, zone_pk)
     return _warehouse_page(request, warehouse, status=422, zone_form=zone_form)
 
@@ -206,9 +208,9 @@ def bins_add(request: HttpRequest, zone_pk: int) -> HttpResponse:
                 % {"count": len(rows), "zone": zone.code},
             )
             return _back(zone.warehouse, zone.pk)
-    request.GET = request.GET.copy()
-    request.GET["zone"] = str(zone.pk)
-    return _warehouse_page(request, zone.warehouse, status=422, range_form=range_form)
+    return _warehouse_page(
+        request, zone.warehouse, status=422, range_form=range_form, zone_id=zone.pk
+    )
 
 
 @page_for_any(MANAGE)
@@ -234,5 +236,5 @@ def bin_save(request: HttpRequest, bin_pk: int) -> HttpResponse:
             messages.success(request, _("Bin %(code)s is saved.") % {"code": row.code})
     else:
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
     return _back(row.warehouse, row.zone_id)

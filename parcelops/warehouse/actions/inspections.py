@@ -7,11 +7,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
 from django.contrib.auth.models import User
 from django.core.files.base import File
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,16 +36,6 @@ MAX_QUESTIONS = 40
 QUESTION_LENGTH = 200
 ACTION_LENGTH = FollowUp._meta.get_field("action").max_length or 300
 FINDINGS_LENGTH = 5000
-
-
-class Upload(Protocol):
-    """What an uploaded photo offers (Django's UploadedFile, or a test's stand-in)."""
-
-    name: str | None
-    size: int | None
-
-    def read(self, size: int = ..., /) -> bytes: ...
-    def seek(self, offset: int, /) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -129,7 +119,7 @@ def _answer_errors(checklist: Sequence[str], answers: Mapping[str, str]) -> list
     return errors
 
 
-def _photo_errors(photos: Sequence[Upload]) -> tuple[list[FieldError], list[str]]:
+def _photo_errors(photos: Sequence[UploadedFile]) -> tuple[list[FieldError], list[str]]:
     """The refusals, and each accepted photo's extension (from its bytes)."""
     if len(photos) > rules.MAX_PHOTOS:
         message = _("Attach at most %(count)d photos.") % {"count": rules.MAX_PHOTOS}
@@ -177,7 +167,7 @@ def record_inspection(
     findings: str,
     actor: Actor,
     *,
-    photos: Sequence[Upload] = (),
+    photos: Sequence[UploadedFile] = (),
     follow_ups: Sequence[FollowUpInput] = (),
 ) -> Inspection:
     """Record an inspection done now: each checklist question answered "ok" or "problem"
@@ -214,14 +204,14 @@ def record_inspection(
             for photo, extension in zip(photos, extensions, strict=True):
                 row = InspectionPhoto(inspection=inspection, uploaded_at=done_at)
                 row.image.save(f"{uuid.uuid4().hex}.{extension}", File(photo), save=False)
-                stored.append(row.image.name)
+                stored.append(row.image.name or "")
                 row.save()
             created = FollowUp.objects.bulk_create(
                 FollowUp(
                     inspection=inspection,
                     action=item.action.strip(),
                     owner_id=item.owner_id,
-                    due_on=item.due_on,
+                    due_on=item.due_on,  # type: ignore[misc]  # checked above
                 )
                 for item in follow_ups
             )

@@ -52,7 +52,9 @@ def save_warehouse(warehouse_id: int | None, values: Mapping[str, Any], actor: A
         for name in REQUIRED_WAREHOUSE_FIELDS
         if not cleaned[name]
     ]
-    taken = Warehouse.objects.filter(code=cleaned["code"]).exclude(pk=warehouse_id)
+    taken = Warehouse.objects.filter(code=cleaned["code"])
+    if warehouse_id is not None:
+        taken = taken.exclude(pk=warehouse_id)
     if cleaned["code"] and taken.exists():
         errors.append(FieldError("code", _("Another warehouse has this code.")))
     if errors:
@@ -89,7 +91,9 @@ def save_zone(
     errors = _length_errors(Zone, {"code": code, "name": name}, ("code", "name"))
     if not code:
         errors.append(FieldError("code", _("This field is required.")))
-    elif Zone.objects.filter(warehouse_id=warehouse_id, code=code).exclude(pk=zone_id).exists():
+    elif (
+        Zone.objects.filter(warehouse_id=warehouse_id, code=code).exclude(pk=zone_id or 0).exists()
+    ):
         errors.append(FieldError("code", _("This warehouse has a zone with this code.")))
     if walk_order < 0:
         errors.append(FieldError("walk_order", _("Give 0 or more.")))

@@ -76,7 +76,8 @@ def test_every_kind_has_a_default_checklist_in_both_languages():
         english = rules.default_checklist(kind)
         with translation.override("zh-hans"):
             chinese = rules.default_checklist(kind)
-        assert len(english) >= 5 and len(chinese) == len(english)
+        assert len(english) >= 5
+        assert len(chinese) == len(english)
         assert chinese != english
 
 
@@ -128,8 +129,10 @@ def test_recording_moves_the_next_date_on_from_the_day_it_was_done(schedule, sta
     assert schedule.next_due == date(2027, 1, 2)
     assert inspection.answers == {"Exits clear": "ok", "Extinguishers sealed": "problem"}
     (photo,) = inspection.photos.all()
-    assert photo.image.name.startswith("inspections/2026/12/") and photo.image.name.endswith(".jpg")
-    assert default_storage.open(photo.image.name).read() == JPEG
+    name = photo.image.name or ""
+    assert name.startswith("inspections/2026/12/")
+    assert name.endswith(".jpg")
+    assert default_storage.open(name).read() == JPEG
     assert list(inspection.follow_ups.values_list("action", "due_on")) == [
         ("Replace extinguisher 3", date(2026, 12, 10))
     ]
@@ -161,7 +164,8 @@ def test_a_bad_upload_is_refused_and_nothing_is_stored(schedule, staff, upload, 
             schedule.pk, all_ok(schedule), "", staff["warehouse"], photos=[good, upload]
         )
     assert [(e.field, e.message) for e in refused.value.errors] == [("photos", message)]
-    assert not Inspection.objects.exists() and not InspectionPhoto.objects.exists()
+    assert not Inspection.objects.exists()
+    assert not InspectionPhoto.objects.exists()
     assert stored_files() == []
     assert InspectionSchedule.objects.get().next_due == date(2026, 11, 25)
 
@@ -186,7 +190,8 @@ def test_a_failure_after_storing_removes_the_files(schedule, staff, monkeypatch)
             schedule.pk, all_ok(schedule), "", staff["warehouse"],
             photos=[SimpleUploadedFile("a.png", PNG, "image/png")],
         )  # fmt: skip
-    assert stored_files() == [] and not Inspection.objects.exists()
+    assert stored_files() == []
+    assert not Inspection.objects.exists()
 
 
 def test_unanswered_questions_problems_without_findings_and_bad_follow_ups_are_refused(
@@ -203,7 +208,8 @@ def test_unanswered_questions_problems_without_findings_and_bad_follow_ups_are_r
     assert [e.field for e in refused.value.errors] == [
         "answers[1]", "findings", "follow_ups[0].action", "follow_ups[0].owner", "follow_ups[0].due_on",
     ]  # fmt: skip
-    assert not Inspection.objects.exists() and not FollowUp.objects.exists()
+    assert not Inspection.objects.exists()
+    assert not FollowUp.objects.exists()
 
 
 def test_recording_needs_the_inspectors_permission(schedule, staff):
@@ -275,14 +281,12 @@ def test_recording_through_the_page_with_a_photo_and_seeing_it(schedule, staff):
             },
         )  # fmt: skip
     inspection = Inspection.objects.get()
-    assert (
-        response.status_code == 302
-        and response["Location"] == f"/warehouse/inspections/{inspection.pk}/"
-    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/warehouse/inspections/{inspection.pk}/"
     photo = inspection.photos.get()
     shown = client.get(f"/warehouse/inspections/photos/{photo.pk}/")
     assert (shown.status_code, shown["Content-Type"]) == (200, "image/png")
-    assert b"".join(shown.streaming_content) == PNG
+    assert b"".join(shown.streaming_content) == PNG  # type: ignore[attr-defined]
     assert (
         page_for(staff["cs_agent"]).get(f"/warehouse/inspections/photos/{photo.pk}/").status_code
         == 403
@@ -304,7 +308,8 @@ def test_a_bad_photo_on_the_page_comes_back_422_with_the_reason(schedule, staff)
     )
     assert response.status_code == 422
     assert "evil.png is not a JPEG, PNG or WebP photo." in text(response)
-    assert stored_files() == [] and not Inspection.objects.exists()
+    assert stored_files() == []
+    assert not Inspection.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,7 @@ from parcelops.demo.mishaps import befall, plan_mishap
 from parcelops.demo.parcels import Milestones, ParcelPlan, journey_events, plan_parcel
 from parcelops.demo.plan import PlannedOrder, Planner
 from parcelops.demo.timeline import backdate, latest_time, plan_times
+from parcelops.demo.warehouse_activity import load_warehouse_activity
 from parcelops.exceptions.kinds import OwnerTier, Severity
 from parcelops.orders import actions
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, Product
@@ -561,6 +562,7 @@ def load_demo(
         owners = {tier: crew[username] for tier, username in DESK_OWNERS.items()}
         with transaction.atomic():
             run_desk(now(), completed, owners)
+    load_warehouse_activity(now())
     result = DemoResult(
         password=demo_password,
         password_file=password_file,

@@ -1,0 +1,2 @@
+"""Every state change of the warehouse, one module per part of the floor (import the module:
+nothing is re-exported here)."""

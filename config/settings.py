@@ -240,6 +240,10 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "parcelops" / "static"]
 WHITENOISE_USE_FINDERS = True  # serves straight from the apps when collectstatic was not run
 MEDIA_ROOT = DATA_DIR / "uploads"
+# Uploads (inspection photos) are served only through permission-checked views, and are
+# the product user's alone, as every file of the data directory.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and env_bool("HTTPS", False))

@@ -8,7 +8,8 @@ from parcelops.warehouse.models import NumberRange
 
 class NumberRangeForm(forms.Form):
     carrier = forms.CharField(label=_("Carrier"), max_length=40)
-    prefix = forms.CharField(label=_("Prefix"), max_length=10, required=False)
+    # The metaclass takes declared fields off the class, so Form.prefix stays as it was.
+    prefix = forms.CharField(label=_("Prefix"), max_length=10, required=False)  # type: ignore[assignment]
     first = forms.IntegerField(label=_("First serial"), min_value=0)
     last = forms.IntegerField(label=_("Last serial"), min_value=0)
     digits = forms.IntegerField(label=_("Serial digits"), min_value=1, max_value=18)

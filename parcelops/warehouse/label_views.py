@@ -377,13 +377,19 @@ def manifest_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     return _acting(change)
 
 
+def _both_names(code: str) -> str:
+    """Chinese and English, for a sheet a driver and an auditor both read."""
+    info = registry.find_carrier(code)
+    return f"{info.name_zh} {info.name_en}" if info is not None else code
+
+
 def manifest_facts(manifest: Manifest) -> ManifestFacts:
     zone = ZoneInfo(settings.TIME_ZONE)
     entries = ManifestParcel.objects.select_related("parcel__order").filter(manifest=manifest)
     warehouse = manifest.warehouse
     return ManifestFacts(
         number=manifest.number,
-        carrier_name=_carrier_name(manifest.carrier),
+        carrier_name=_both_names(manifest.carrier),
         warehouse=f"{warehouse.name}, {warehouse_address(warehouse)}",
         opened_at=manifest.created_at.astimezone(zone),
         handed_over_at=manifest.handed_over_at.astimezone(zone)

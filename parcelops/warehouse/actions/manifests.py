@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -41,8 +42,8 @@ MAX_DRIVER_NAME = 60
 MAX_CODE_LENGTH = 64
 
 
-def _user(actor: Actor) -> object | None:
-    return actor if actor is not None and actor.is_authenticated else None
+def _user(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
 
 
 def _carrier_name(code: str) -> str:
@@ -243,7 +244,7 @@ def hand_over_manifest(actor: Actor, manifest_id: int, *, driver_name: str) -> H
         if result.handed_over and manifest.state == ManifestState.OPEN:
             ManifestParcel.objects.filter(manifest=manifest, parcel_id__in=failed_ids).delete()
             manifest.state = ManifestState.HANDED_OVER
-            manifest.handed_over_by = _user(actor)  # type: ignore[assignment]
+            manifest.handed_over_by = _user(actor)
             manifest.handed_over_at = now()
             manifest.driver_name = driver_name
             manifest.save(

@@ -19,13 +19,13 @@ def main(orders: int = 1000) -> dict[str, Any]:
     from conftest import VALID_ORDER
     from parcelops.accounts import roles
     from parcelops.accounts.actions import set_staff_roles
+    from parcelops.core.clock import now
     from parcelops.orders import actions as order_actions
     from parcelops.orders.models import Channel, Order
     from parcelops.orders.states import OrderState
     from parcelops.warehouse import labels
     from parcelops.warehouse.actions import labels as label_actions
     from parcelops.warehouse.models import NumberRange, Parcel, Warehouse
-    from parcelops.core.clock import now
 
     Channel.objects.get_or_create(code="web", defaults={"name": "Web shop", "kind": "web"})
     packer, _created = User.objects.get_or_create(username="bench_packer")

@@ -89,7 +89,7 @@ def test_a_manifest_is_worked_from_its_page(people):
         "/warehouse/labels/manifests/", {"warehouse": warehouse.pk, "carrier": "zto"}
     )
     manifest = Manifest.objects.get()
-    assert opened.url == f"/warehouse/labels/manifests/{manifest.pk}/"
+    assert opened["Location"] == f"/warehouse/labels/manifests/{manifest.pk}/"
     assert (
         person.post(
             f"/warehouse/labels/manifests/{manifest.pk}/scan/", {"code": "7310000001"}

@@ -363,3 +363,19 @@ SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$", r"^metrics$"]
 # comma-separated) that reached the node directly, not through a proxy.
 PARCELOPS_METRICS_TOKEN = env_str("PARCELOPS_METRICS_TOKEN")
 PARCELOPS_METRICS_ALLOW = env_str("PARCELOPS_METRICS_ALLOW", "127.0.0.1,::1")
+
+# --- Warehouse: labels (docs/operations.md, "Warehouse: labels and hand-over") ---
+# The Kuaidi100 e-waybill order API (parcelops.warehouse.ewaybill): the enterprise key and
+# secret, and per carrier the account the carrier's outlet issued ("zto=partnerId:partnerKey,
+# yto=partnerId"). A carrier listed there gets its waybill numbers from Kuaidi100; every
+# other carrier from its number ranges.
+PARCELOPS_KUAIDI100_LABEL_URL = env_str(
+    "PARCELOPS_KUAIDI100_LABEL_URL", "https://api.kuaidi100.com/label/order"
+)
+PARCELOPS_KUAIDI100_KEY = env_str("PARCELOPS_KUAIDI100_KEY")
+PARCELOPS_KUAIDI100_SECRET = env_str("PARCELOPS_KUAIDI100_SECRET")
+PARCELOPS_KUAIDI100_PARTNERS = env_str("PARCELOPS_KUAIDI100_PARTNERS")
+PARCELOPS_EWAYBILL_TIMEOUT = env_int("PARCELOPS_EWAYBILL_TIMEOUT", 10)  # seconds
+# A TrueType font (.ttf, or .ttc with a TrueType face) to embed in labels and manifests;
+# empty: reportlab's built-in CID font STSong-Light, which PDF readers supply themselves.
+PARCELOPS_LABEL_FONT = env_str("PARCELOPS_LABEL_FONT")

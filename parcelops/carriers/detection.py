@@ -93,6 +93,16 @@ def dhl_express_check_digit(digits: str) -> int:
     return int(digits) % 7
 
 
+def luhn_check_digit(digits: str) -> int:
+    """Luhn (mod 10): from the right, every second digit next to the check digit doubled
+    (minus 9 above 9); the check digit brings the sum to a multiple of 10."""
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return (10 - total % 10) % 10
+
+
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 
 

@@ -54,6 +54,7 @@ from parcelops.demo.parcels import Milestones, ParcelPlan, journey_events, plan_
 from parcelops.demo.plan import PlannedOrder, Planner
 from parcelops.demo.timeline import backdate, latest_time, plan_times
 from parcelops.demo.warehouse_activity import load_warehouse_activity
+from parcelops.demo.waybills import ensure_number_ranges
 from parcelops.exceptions.kinds import OwnerTier, Severity
 from parcelops.orders import actions
 from parcelops.orders.models import Channel, Customer, Order, OrderEvent, Product
@@ -534,6 +535,7 @@ def load_demo(
     with transaction.atomic():
         crew, logins, users_created = _ensure_people(demo_password, password is not None)
         channels_created, products_created = _ensure_channels_and_products()
+        ensure_number_ranges()
     customers_before = Customer.objects.count()
     created_count = already_there = 0
     completed: list[int] = []  # orders this run completed: their cases are the desk's past

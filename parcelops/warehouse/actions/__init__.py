@@ -1,2 +1,1 @@
-"""Every state change of the warehouse, one module per part of the floor (import the module:
-nothing is re-exported here)."""
+"""Every state change of the warehouse, one module per part of the floor."""

@@ -41,7 +41,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("benchmark", choices=["ingest", "push", "track", "memory", "sweep"])
+        parser.add_argument(
+            "benchmark", choices=["ingest", "push", "track", "memory", "sweep", "labels"]
+        )
+        parser.add_argument(
+            "--orders", type=int, default=None, help="labels: the wave's orders (1,000)"
+        )
         parser.add_argument(
             "--events", type=int, default=None, help="ingest: 1,000,000; memory: 10,000,000"
         )
@@ -73,7 +78,7 @@ class Command(BaseCommand):
         chunk_size = options["chunk_size"] if options["chunk_size"] is not None else chunk_size
         if benchmark in defaults and (events < 10 or chunk_size < 1):
             raise CommandError("--events must be at least 10 and --chunk-size at least 1")
-        for name in ("seconds", "workers", "clients", "rate", "shipments"):
+        for name in ("seconds", "workers", "clients", "rate", "shipments", "orders"):
             if options[name] is not None and options[name] <= 0:
                 raise CommandError(f"--{name} must be positive")
         sys.path.insert(0, str(settings.BASE_DIR))  # bench/ lives beside the package
@@ -88,7 +93,15 @@ class Command(BaseCommand):
                 raise CommandError(
                     "run the benchmark on an empty database (set PARCELOPS_DATA_DIR or DATABASE_URL)"
                 )
-        if benchmark == "sweep":
+        if benchmark == "labels":
+            if unapplied_migrations():
+                raise CommandError(
+                    "the database is not migrated: run `parcelops migrate` first, then the benchmark"
+                )
+            from bench import labels
+
+            report = labels.main(orders=options["orders"] or 1000)
+        elif benchmark == "sweep":
             from bench import sweep
 
             report = sweep.main(shipments=options["shipments"] or 1_000_000)

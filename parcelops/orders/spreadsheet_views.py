@@ -30,6 +30,7 @@ from parcelops.orders.spreadsheet_export import (
     export_orders_xlsx,
     record_export,
 )
+from parcelops.orders.spreadsheet_files import MAPPING_MAX_BYTES, upload_problem
 from parcelops.orders.spreadsheets import (
     DEFAULT_PRESET,
     ImportStatus,
@@ -43,9 +44,6 @@ from parcelops.orders.spreadsheets import (
 )
 from parcelops.orders.views import refuse_customer_filters_page
 
-UPLOAD_MAX_BYTES = 50 * 1024 * 1024
-MAPPING_MAX_BYTES = 64 * 1024
-UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
 # An upload waits this long for its one-click import; it holds customer data, so not longer.
 UPLOAD_KEEP_SECONDS = 24 * 3600
 # The page lists every rejected order up to the first limit, and the others up to the second.
@@ -88,13 +86,9 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
-            raise forms.ValidationError(_("Upload an .xlsx or .csv file."))
-        if upload.size > UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB; import it from the command line.")
-                % {"mb": UPLOAD_MAX_BYTES // (1024 * 1024)}
-            )
+        problem = upload_problem(upload.name, upload.size)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return upload
 
     def clean_mapping_file(self) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ printed as JSON.
   memory --events N: peak resident memory of `parcelops import-events` on an N-event file.
   These three start their own server or importer on their own temporary data directory
   (always SQLite), so they leave this one alone.
+- freight --lines N (100,000): importing an N-line carrier bill (bench/freight.py).
 - sweep --shipments N (1,000,000): one run of the desk's clock over N parcels of which 1 %
   are due. Like ingest, on an empty migrated database (SQLite, or DATABASE_URL).
 """
@@ -41,7 +42,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("benchmark", choices=["ingest", "push", "track", "memory", "sweep"])
+        parser.add_argument(
+            "benchmark", choices=["ingest", "push", "track", "memory", "sweep", "freight"]
+        )
         parser.add_argument(
             "--events", type=int, default=None, help="ingest: 1,000,000; memory: 10,000,000"
         )
@@ -64,6 +67,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--shipments", type=int, default=None, help="push, track: parcels; sweep: 1,000,000"
         )
+        parser.add_argument("--lines", type=int, default=None, help="freight: 100,000")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         benchmark = options["benchmark"]
@@ -73,12 +77,12 @@ class Command(BaseCommand):
         chunk_size = options["chunk_size"] if options["chunk_size"] is not None else chunk_size
         if benchmark in defaults and (events < 10 or chunk_size < 1):
             raise CommandError("--events must be at least 10 and --chunk-size at least 1")
-        for name in ("seconds", "workers", "clients", "rate", "shipments"):
+        for name in ("seconds", "workers", "clients", "rate", "shipments", "lines"):
             if options[name] is not None and options[name] <= 0:
                 raise CommandError(f"--{name} must be positive")
         sys.path.insert(0, str(settings.BASE_DIR))  # bench/ lives beside the package
         report: dict[str, Any]
-        if benchmark in ("ingest", "sweep"):
+        if benchmark in ("ingest", "sweep", "freight"):
             # A new data directory has no tables yet: say what to do, not a traceback.
             if unapplied_migrations():
                 raise CommandError(
@@ -88,7 +92,11 @@ class Command(BaseCommand):
                 raise CommandError(
                     "run the benchmark on an empty database (set PARCELOPS_DATA_DIR or DATABASE_URL)"
                 )
-        if benchmark == "sweep":
+        if benchmark == "freight":
+            from bench import freight
+
+            report = freight.main(lines=options["lines"] or 100_000)
+        elif benchmark == "sweep":
             from bench import sweep
 
             report = sweep.main(shipments=options["shipments"] or 1_000_000)

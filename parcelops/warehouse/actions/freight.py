@@ -109,7 +109,7 @@ def _file_errors(read: BillFile) -> list[FieldError]:
     return errors
 
 
-def _carrier_prices(carrier: str) -> CarrierPrices:
+def carrier_prices(carrier: str) -> CarrierPrices:
     """The carrier's price rules, read once for the whole bill."""
     divisor = (
         Carrier.objects.filter(code=carrier).values_list("volumetric_divisor", flat=True).first()
@@ -148,7 +148,7 @@ def _price_lines(
     carrier: str, lines: list[BillRow], settings_row: WarehouseSettings
 ) -> list[_Priced]:
     """Each line matched to its shipment and judged against the quote (no duplicates yet)."""
-    prices = _carrier_prices(carrier)
+    prices = carrier_prices(carrier)
     numbers = list({line.waybill_number for line in lines})
     shipments: dict[str, tuple[int, int, str, str, str]] = {}
     parcels: dict[int, Measured] = {}

@@ -124,14 +124,25 @@ def bills(request: HttpRequest) -> HttpResponse:
         {
             "bills": [(row, counts_in_order(row.verdict_counts)) for row in rows],
             "can_import": _can_manage(request),
-            "verdicts": _verdicts(),
         },
     )
 
 
-def counts_in_order(counts: dict[str, Any]) -> list[int]:
-    """A bill's verdict counts in the order of the verdicts' columns."""
-    return [int(counts.get(value, 0)) for value in BillLineVerdict.values]
+@dataclass(frozen=True)
+class VerdictCount:
+    value: str
+    label: str
+    tone: str
+    count: int
+
+
+def counts_in_order(counts: dict[str, Any]) -> list[VerdictCount]:
+    """A bill's verdicts that some lines got, in the verdicts' order, as badges."""
+    return [
+        VerdictCount(value, label, tone, int(counts.get(value, 0)))
+        for value, label, tone in _verdicts()
+        if counts.get(value)
+    ]
 
 
 def _verdicts() -> list[tuple[str, str, str]]:
@@ -217,6 +228,7 @@ class _LineRow:
     difference: int
     tone: str
     label: str
+    billed_again: str  # the later rows of this bill that billed the line's waybill again
 
     @property
     def weight_kg(self) -> str:
@@ -245,12 +257,20 @@ def bill(request: HttpRequest, pk: int) -> HttpResponse:
         lines = lines.filter(verdict=verdict)
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(BillLineVerdict.choices)
+    # Both lines of a waybill billed twice are flagged: the first billing says where again.
+    again: dict[int, list[str]] = {}
+    repeats = FreightBillLine.objects.filter(
+        bill=bill, duplicate_of_id__in=[line.pk for line in page.object_list]
+    ).values_list("duplicate_of_id", "row")
+    for first_id, later_row in repeats.order_by("row"):
+        again.setdefault(first_id, []).append(str(later_row))
     rows = [
         _LineRow(
             line,
             disputed_difference(line.verdict, line.billed_cents, line.quoted_cents),
             VERDICT_TONES.get(line.verdict, "grey"),
             str(labels.get(line.verdict, line.verdict)),
+            ", ".join(again.get(line.pk, [])),
         )
         for line in page.object_list
     ]
@@ -286,7 +306,7 @@ def totals(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "warehouse/freight_totals.html",
-        {"months": list(months.values()), "verdicts": _verdicts()},
+        {"months": list(months.values())},
     )
 
 

@@ -47,6 +47,7 @@ def test_a_bill_imported_through_the_form_opens_on_its_page(head_client, tmp_pat
     text = page.content.decode()
     assert "ZTO Express bill of 2026-11" in text
     assert "4 lines of the 2026-11 bill of ZTO Express imported." in text
+    assert "billed again in row 5" in text  # the first billing is flagged too
     over = head_client.get(response["Location"] + "?verdict=over").content.decode()
     assert "ZT0000000002" in over
     assert "ZT9999999999" not in over

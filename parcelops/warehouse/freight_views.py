@@ -27,11 +27,8 @@ from parcelops.carriers.names import carrier_label
 from parcelops.core.clock import now
 from parcelops.core.errors import InputError, NotPermittedError
 from parcelops.orders.spreadsheet_export import XLSX_CONTENT_TYPE
-from parcelops.orders.spreadsheet_files import (
-    MAPPING_MAX_BYTES,
-    SpreadsheetError,
-    upload_problem,
-)
+from parcelops.orders.spreadsheet_files import SpreadsheetError
+from parcelops.orders.spreadsheet_views import SpreadsheetUploadForm
 from parcelops.warehouse.actions import freight as actions
 from parcelops.warehouse.freight import DISPUTED, disputed_difference
 from parcelops.warehouse.freight_export import dispute_file_name, export_disputes_xlsx
@@ -59,7 +56,7 @@ view_reports = permission_required(roles.VIEW_WAREHOUSE_REPORTS, raise_exception
 manage_warehouse = permission_required(roles.MANAGE_WAREHOUSE, raise_exception=True)
 
 
-class BillImportForm(forms.Form):
+class BillImportForm(SpreadsheetUploadForm):
     file = forms.FileField(label=gettext_lazy("The carrier's bill (.xlsx or .csv)"))
     carrier = forms.ChoiceField(label=gettext_lazy("Carrier"))
     month = forms.CharField(
@@ -88,23 +85,12 @@ class BillImportForm(forms.Form):
         preset.choices = [(name, preset_label(name)) for name in preset_names()]
         preset.initial = DEFAULT_PRESET
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        problem = upload_problem(upload.name, upload.size)
-        if problem is not None:
-            raise forms.ValidationError(problem)
-        return upload
-
     def clean_mapping_file(self) -> Any:
-        upload = self.cleaned_data.get("mapping_file")
-        if not upload:
+        text, name = self.mapping_text()
+        if text is None:
             return None
-        if upload.size > MAPPING_MAX_BYTES:
-            raise forms.ValidationError(_("A mapping file is at most 64 KB."))
         try:
-            return parse_bill_mapping_text(upload.read().decode("utf-8-sig"), upload.name)
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("The mapping file must be UTF-8 JSON.")) from None
+            return parse_bill_mapping_text(text, name)
         except SpreadsheetError as error:
             raise forms.ValidationError(str(error)) from None
 

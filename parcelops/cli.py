@@ -26,6 +26,7 @@ USAGE = """usage: parcelops COMMAND [options]
   import-orders FILE             import orders from xlsx/csv (--dry-run, --preset, --mapping)
   export-orders -o FILE.xlsx     export orders to Excel
   import-events FILE             import carrier tracking events (csv, xlsx, jsonl; --mapping)
+  import-bill FILE --carrier C --month 2026-11   a carrier's monthly bill (--mapping M, --replace)
   providers set-secret P SECRET  the signing secret of a push provider (kuaidi100, aftership, 17track)
   sweep --once [--now ISO]       one run of the exception desk's clock (the worker runs it each minute)
   bench ingest --events N        the tracking ingestion benchmark (empty database; --workers W)
@@ -33,6 +34,7 @@ USAGE = """usage: parcelops COMMAND [options]
   bench memory --events N        peak memory of import-events on a generated file
   bench sweep --shipments N      the exception desk's sweep over N parcels, 1 % due
   bench labels --orders N        one PDF of a wave's N labels (numbers, decrypt, render, audit)
+  bench freight --lines N        importing an N-line carrier bill (100,000)
   any other Django command       migrate, createsuperuser, changepassword, shell, ...
 """
 
@@ -240,6 +242,7 @@ ALIASES = {
     "import-orders": "import_orders",
     "export-orders": "export_orders",
     "import-events": "import_events",
+    "import-bill": "import_bill",
 }
 
 

@@ -49,6 +49,7 @@ from parcelops.demo.data import (
     UNPAID_CANCEL_REASON,
 )
 from parcelops.demo.desk import DeskCounts, desk_counts, run_desk
+from parcelops.demo.freight import load_demo_bills
 from parcelops.demo.mishaps import befall, plan_mishap
 from parcelops.demo.parcels import Milestones, ParcelPlan, journey_events, plan_parcel
 from parcelops.demo.plan import PlannedOrder, Planner
@@ -565,6 +566,8 @@ def load_demo(
         with transaction.atomic():
             run_desk(now(), completed, owners)
     load_warehouse_activity(now())
+    # The carriers' bills of their latest month, when their price rules are loaded.
+    load_demo_bills()
     result = DemoResult(
         password=demo_password,
         password_file=password_file,

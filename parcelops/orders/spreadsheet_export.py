@@ -59,7 +59,7 @@ def export_columns() -> list[tuple[str, int]]:
     ]
 
 
-class _Cells:
+class SheetCells:
     """Makes the cells of one sheet: styled where Excel needs a format, safe where text
     from customers could pass for a formula."""
 
@@ -108,7 +108,7 @@ _TYPE_LABELS = dict(OrderType.choices)
 _REVIEW_LABELS = dict(ReviewState.choices)
 
 
-def _order_row(cells: _Cells, order: Order, *, full: bool) -> list[Any]:
+def _order_row(cells: SheetCells, order: Order, *, full: bool) -> list[Any]:
     customer = customer_view(order, full=full)
     address = customer["shipping_address"]
     lines: list[OrderLine] = list(order.lines.all())
@@ -153,7 +153,7 @@ def export_orders_xlsx(
     for index, (_label, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    cells = _Cells(sheet)
+    cells = SheetCells(sheet)
     sheet.append([cells.header(label) for label, _width in columns])
     rows = orders.select_related("channel", "assignee", "recipient").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id"))

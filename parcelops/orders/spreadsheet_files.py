@@ -18,6 +18,11 @@ class SpreadsheetError(Exception):
     """The file or the mapping cannot be used at all; nothing was imported. Says why."""
 
 
+# What the pages take from a browser (larger files go through the command line).
+UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
+MAPPING_MAX_BYTES = 64 * 1024
+
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 _CHUNK = 1 << 20
@@ -118,3 +123,15 @@ def _csv_rows(reader: Any, name: str) -> Iterator[list[Any]]:
                 % {"name": name, "row": reader.line_num, "reason": str(error)}
             ) from None
         yield row
+
+
+def upload_problem(name: str, size: int) -> str | None:
+    """Why a spreadsheet uploaded on a page cannot be imported there, or None: every
+    upload form of a spreadsheet import asks this."""
+    if not name.lower().endswith(UPLOAD_SUFFIXES):
+        return _("Upload an .xlsx or .csv file.")
+    if size > UPLOAD_MAX_BYTES:
+        return _("The file is larger than %(mb)d MB; import it from the command line.") % {
+            "mb": UPLOAD_MAX_BYTES // (1024 * 1024)
+        }
+    return None

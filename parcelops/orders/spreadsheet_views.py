@@ -30,6 +30,7 @@ from parcelops.orders.spreadsheet_export import (
     export_orders_xlsx,
     record_export,
 )
+from parcelops.orders.spreadsheet_files import MAPPING_MAX_BYTES, upload_problem
 from parcelops.orders.spreadsheets import (
     DEFAULT_PRESET,
     ImportStatus,
@@ -43,9 +44,6 @@ from parcelops.orders.spreadsheets import (
 )
 from parcelops.orders.views import refuse_customer_filters_page
 
-UPLOAD_MAX_BYTES = 50 * 1024 * 1024
-MAPPING_MAX_BYTES = 64 * 1024
-UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
 # An upload waits this long for its one-click import; it holds customer data, so not longer.
 UPLOAD_KEEP_SECONDS = 24 * 3600
 # The page lists every rejected order up to the first limit, and the others up to the second.
@@ -54,7 +52,31 @@ SHOWN_OTHERS = 200
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
-class ImportForm(forms.Form):
+class SpreadsheetUploadForm(forms.Form):
+    """What every spreadsheet import's form checks of its uploads: the spreadsheet's kind
+    and size, and an optional mapping file's size and encoding (its own import parses it)."""
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        problem = upload_problem(upload.name, upload.size)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return upload
+
+    def mapping_text(self) -> tuple[str | None, str]:
+        """The uploaded mapping file's text and name; None when there is none."""
+        upload = self.cleaned_data.get("mapping_file")
+        if not upload:
+            return None, ""
+        if upload.size > MAPPING_MAX_BYTES:
+            raise forms.ValidationError(_("A mapping file is at most 64 KB."))
+        try:
+            return upload.read().decode("utf-8-sig"), upload.name
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The mapping file must be UTF-8 JSON.")) from None
+
+
+class ImportForm(SpreadsheetUploadForm):
     file = forms.FileField(label=gettext_lazy("Spreadsheet (.xlsx or .csv)"))
     preset = forms.ChoiceField(label=gettext_lazy("Column layout"), required=False)
     mapping_file = forms.FileField(
@@ -86,29 +108,12 @@ class ImportForm(forms.Form):
             ],
         ]
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
-            raise forms.ValidationError(_("Upload an .xlsx or .csv file."))
-        if upload.size > UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB; import it from the command line.")
-                % {"mb": UPLOAD_MAX_BYTES // (1024 * 1024)}
-            )
-        return upload
-
     def clean_mapping_file(self) -> dict[str, Any] | None:
-        upload = self.cleaned_data.get("mapping_file")
-        if not upload:
+        text, name = self.mapping_text()
+        if text is None:
             return None
-        if upload.size > MAPPING_MAX_BYTES:
-            raise forms.ValidationError(_("A mapping file is at most 64 KB."))
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("The mapping file must be UTF-8 JSON.")) from None
-        try:
-            return parse_mapping_text(text, upload.name)
+            return parse_mapping_text(text, name)
         except SpreadsheetError as error:
             raise forms.ValidationError(str(error)) from None
 

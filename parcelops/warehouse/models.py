@@ -491,9 +491,20 @@ class FreightBill(models.Model):
     billed_cents = models.BigIntegerField(default=0)
     quoted_cents = models.BigIntegerField(default=0)
     tolerance_cents = models.BigIntegerField(default=0)
+    # The tolerance in force when it was matched (the settings may change later), what the
+    # over-billed lines cost beyond their quotes, and how many lines got each verdict: the
+    # lists and totals read these instead of counting 100,000 lines.
+    tolerance_percent = models.PositiveSmallIntegerField(default=0)
+    over_billed_cents = models.BigIntegerField(default=0)
+    disputed_cents = models.BigIntegerField(default=0)  # the excess + unknown + duplicates
+    verdict_counts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ("-month", "carrier", "-id")
+        constraints = [
+            # One bill per carrier and month: importing it again replaces it, explicitly.
+            models.UniqueConstraint(fields=["carrier", "month"], name="freight_bill_unique_month"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.month:%Y-%m}"
@@ -520,12 +531,21 @@ class FreightBillLine(models.Model):
     )
     quoted_cents = models.BigIntegerField(null=True, blank=True)
     verdict = models.CharField(max_length=10, choices=BillLineVerdict.choices)
+    ship_date = models.DateField(null=True, blank=True)
+    # A duplicate's first billing: the line of this bill or an earlier one of the same
+    # carrier that billed the waybill before (both are disputed together).
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
 
     class Meta:
         ordering = ("bill", "row")
         indexes = [
             models.Index(fields=["bill", "verdict"]),
             models.Index(fields=["waybill_number"]),
+            # The bill page pages through a bill in file order, all lines or one verdict's.
+            models.Index(fields=["bill", "row"], name="freight_line_bill_row"),
+            models.Index(fields=["bill", "verdict", "row"], name="freight_line_verdict_row"),
         ]
 
     def __str__(self) -> str:

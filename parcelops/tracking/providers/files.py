@@ -9,7 +9,7 @@ import codecs
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -63,23 +63,18 @@ def _header_key(header: str) -> str:
     return header.strip().lstrip("\ufeff").strip().casefold()
 
 
-def _mapping_from_json(data: Any, name: str) -> ColumnMapping:
-    def bad(message: str) -> PayloadError:
-        return PayloadError(_("Mapping %(name)s: %(message)s") % {"name": name, "message": message})
-
-    if not isinstance(data, dict):
-        raise bad(_("must be a JSON object with columns, defaults and time_zone."))
-    unknown_keys = sorted(set(data) - {"description", "columns", "defaults", "time_zone"})
-    if unknown_keys:
-        raise bad(_("unknown key %(key)s.") % {"key": ", ".join(unknown_keys)})
-    known = ", ".join(FIELDS)
-
-    raw_columns = data.get("columns")
+def parse_columns(
+    raw_columns: Any, fields: Sequence[str], bad: Callable[[str], Exception]
+) -> dict[str, tuple[str, ...]]:
+    """A mapping file's "columns": each of our fields -> the headers its column may have
+    (one header or a list, the first the file has wins). `bad` makes the error to raise.
+    Shared by every file import that reads a mapping (tracking events, freight bills)."""
     if not isinstance(raw_columns, dict) or not raw_columns:
         raise bad(_("columns must be an object of field: column header."))
+    known = ", ".join(fields)
     columns: dict[str, tuple[str, ...]] = {}
     for field_name, headers in raw_columns.items():
-        if field_name not in FIELDS:
+        if field_name not in fields:
             raise bad(
                 _("unknown field %(field)s in columns; the fields are %(known)s.")
                 % {"field": repr(field_name), "known": known}
@@ -95,6 +90,37 @@ def _mapping_from_json(data: Any, name: str) -> ColumnMapping:
                 % {"field": field_name}
             )
         columns[field_name] = tuple(h.strip() for h in options)
+    return columns
+
+
+def find_columns(headers: list[str], columns: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """The position of each mapped field's column in a header row (its first header the
+    row has; headers compared without case and surrounding spaces). Fields without one
+    are left out: the caller says which it needs."""
+    index: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        index.setdefault(_header_key(header), position)
+    found: dict[str, int] = {}
+    for field_name, options in columns.items():
+        for option in options:
+            if _header_key(option) in index:
+                found[field_name] = index[_header_key(option)]
+                break
+    return found
+
+
+def _mapping_from_json(data: Any, name: str) -> ColumnMapping:
+    def bad(message: str) -> PayloadError:
+        return PayloadError(_("Mapping %(name)s: %(message)s") % {"name": name, "message": message})
+
+    if not isinstance(data, dict):
+        raise bad(_("must be a JSON object with columns, defaults and time_zone."))
+    unknown_keys = sorted(set(data) - {"description", "columns", "defaults", "time_zone"})
+    if unknown_keys:
+        raise bad(_("unknown key %(key)s.") % {"key": ", ".join(unknown_keys)})
+    known = ", ".join(FIELDS)
+
+    columns = parse_columns(data.get("columns"), FIELDS, bad)
 
     raw_defaults = data.get("defaults", {})
     if not isinstance(raw_defaults, dict):
@@ -133,25 +159,33 @@ def _mapping_from_json(data: Any, name: str) -> ColumnMapping:
     return ColumnMapping(name=name, columns=columns, defaults=defaults, time_zone=zone)
 
 
-def load_mapping(path_or_preset: str | Path) -> ColumnMapping:
-    """A built-in preset by name, or a mapping file the user wrote."""
-    name = str(path_or_preset)
-    if name in PRESETS:
-        path = MAPPINGS_DIR / f"{name}.json"
+def read_mapping_json(
+    name: str, presets: Sequence[str], directory: Path, bad: Callable[[str], Exception]
+) -> Any:
+    """The JSON of a built-in preset (`directory`/NAME.json) or of a mapping file the user
+    wrote; `bad` makes the error when there is neither or it is not JSON. Shared by
+    every file import that reads a mapping (tracking events, freight bills)."""
+    if name in presets:
+        path = directory / f"{name}.json"
     else:
         path = Path(name)
         if not path.is_file():
-            raise PayloadError(
+            raise bad(
                 _("No mapping preset or file named %(name)s; the presets are %(presets)s.")
-                % {"name": repr(name), "presets": ", ".join(PRESETS)}
+                % {"name": repr(name), "presets": ", ".join(presets)}
             )
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise PayloadError(
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise bad(
             _("Mapping %(name)s is not valid JSON: %(reason)s") % {"name": name, "reason": error}
         ) from None
-    return _mapping_from_json(data, name)
+
+
+def load_mapping(path_or_preset: str | Path) -> ColumnMapping:
+    """A built-in preset by name, or a mapping file the user wrote."""
+    name = str(path_or_preset)
+    return _mapping_from_json(read_mapping_json(name, PRESETS, MAPPINGS_DIR, PayloadError), name)
 
 
 def _file_kind(path: Path) -> str:
@@ -194,15 +228,7 @@ def _detect_encoding(path: Path) -> str:
 
 def _resolve_columns(headers: list[str], mapping: ColumnMapping) -> dict[str, int]:
     """The column index of each mapped field; PayloadError when a required one is missing."""
-    index: dict[str, int] = {}
-    for position, header in enumerate(headers):
-        index.setdefault(_header_key(header), position)
-    found: dict[str, int] = {}
-    for field_name, options in mapping.columns.items():
-        for option in options:
-            if _header_key(option) in index:
-                found[field_name] = index[_header_key(option)]
-                break
+    found = find_columns(headers, mapping.columns)
     required = ["tracking_number", "occurred_at"]
     if "carrier" not in mapping.defaults:
         required.insert(0, "carrier")

@@ -11,6 +11,7 @@ printed as JSON.
   memory --events N: peak resident memory of `parcelops import-events` on an N-event file.
   These three start their own server or importer on their own temporary data directory
   (always SQLite), so they leave this one alone.
+- freight --lines N (100,000): importing an N-line carrier bill (bench/freight.py).
 - sweep --shipments N (1,000,000): one run of the desk's clock over N parcels of which 1 %
   are due. Like ingest, on an empty migrated database (SQLite, or DATABASE_URL).
 """
@@ -42,7 +43,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument(
-            "benchmark", choices=["ingest", "push", "track", "memory", "sweep", "labels"]
+            "benchmark",
+            choices=["ingest", "push", "track", "memory", "sweep", "labels", "freight"],
         )
         parser.add_argument(
             "--orders", type=int, default=None, help="labels: the wave's orders (1,000)"
@@ -69,6 +71,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--shipments", type=int, default=None, help="push, track: parcels; sweep: 1,000,000"
         )
+        parser.add_argument("--lines", type=int, default=None, help="freight: 100,000")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         benchmark = options["benchmark"]
@@ -78,12 +81,12 @@ class Command(BaseCommand):
         chunk_size = options["chunk_size"] if options["chunk_size"] is not None else chunk_size
         if benchmark in defaults and (events < 10 or chunk_size < 1):
             raise CommandError("--events must be at least 10 and --chunk-size at least 1")
-        for name in ("seconds", "workers", "clients", "rate", "shipments", "orders"):
+        for name in ("seconds", "workers", "clients", "rate", "shipments", "orders", "lines"):
             if options[name] is not None and options[name] <= 0:
                 raise CommandError(f"--{name} must be positive")
         sys.path.insert(0, str(settings.BASE_DIR))  # bench/ lives beside the package
         report: dict[str, Any]
-        if benchmark in ("ingest", "sweep"):
+        if benchmark in ("ingest", "sweep", "freight"):
             # A new data directory has no tables yet: say what to do, not a traceback.
             if unapplied_migrations():
                 raise CommandError(
@@ -101,6 +104,10 @@ class Command(BaseCommand):
             from bench import labels
 
             report = labels.main(orders=options["orders"] or 1000)
+        elif benchmark == "freight":
+            from bench import freight
+
+            report = freight.main(lines=options["lines"] or 100_000)
         elif benchmark == "sweep":
             from bench import sweep
 

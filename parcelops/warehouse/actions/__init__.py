@@ -1,0 +1,1 @@
+"""Every change the warehouse makes, one module per part of the floor (import the module)."""

@@ -32,6 +32,7 @@ USAGE = """usage: parcelops COMMAND [options]
   bench push | track             HTTP pushes and customer lookups against a real server
   bench memory --events N        peak memory of import-events on a generated file
   bench sweep --shipments N      the exception desk's sweep over N parcels, 1 % due
+  bench picklist --orders N      a wave's pick list for N allocated orders (1,000: < 1 s)
   any other Django command       migrate, createsuperuser, changepassword, shell, ...
 """
 

@@ -13,6 +13,8 @@ printed as JSON.
   (always SQLite), so they leave this one alone.
 - sweep --shipments N (1,000,000): one run of the desk's clock over N parcels of which 1 %
   are due. Like ingest, on an empty migrated database (SQLite, or DATABASE_URL).
+- picklist --orders N (1,000): one wave's pick list over N allocated orders of two lines
+  (bench/picklist.py). Like ingest, on an empty migrated database.
 """
 
 import json
@@ -41,7 +43,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("benchmark", choices=["ingest", "push", "track", "memory", "sweep"])
+        parser.add_argument(
+            "benchmark", choices=["ingest", "push", "track", "memory", "sweep", "picklist"]
+        )
         parser.add_argument(
             "--events", type=int, default=None, help="ingest: 1,000,000; memory: 10,000,000"
         )
@@ -61,6 +65,7 @@ class Command(BaseCommand):
             "--clients", type=int, default=None, help="push: concurrent clients (8)"
         )
         parser.add_argument("--rate", type=float, default=None, help="track: requests/s (500)")
+        parser.add_argument("--orders", type=int, default=None, help="picklist: 1,000")
         parser.add_argument(
             "--shipments", type=int, default=None, help="push, track: parcels; sweep: 1,000,000"
         )
@@ -73,12 +78,12 @@ class Command(BaseCommand):
         chunk_size = options["chunk_size"] if options["chunk_size"] is not None else chunk_size
         if benchmark in defaults and (events < 10 or chunk_size < 1):
             raise CommandError("--events must be at least 10 and --chunk-size at least 1")
-        for name in ("seconds", "workers", "clients", "rate", "shipments"):
+        for name in ("seconds", "workers", "clients", "rate", "shipments", "orders"):
             if options[name] is not None and options[name] <= 0:
                 raise CommandError(f"--{name} must be positive")
         sys.path.insert(0, str(settings.BASE_DIR))  # bench/ lives beside the package
         report: dict[str, Any]
-        if benchmark in ("ingest", "sweep"):
+        if benchmark in ("ingest", "sweep", "picklist"):
             # A new data directory has no tables yet: say what to do, not a traceback.
             if unapplied_migrations():
                 raise CommandError(
@@ -88,7 +93,11 @@ class Command(BaseCommand):
                 raise CommandError(
                     "run the benchmark on an empty database (set PARCELOPS_DATA_DIR or DATABASE_URL)"
                 )
-        if benchmark == "sweep":
+        if benchmark == "picklist":
+            from bench import picklist
+
+            report = picklist.main(orders=options["orders"] or 1000)
+        elif benchmark == "sweep":
             from bench import sweep
 
             report = sweep.main(shipments=options["shipments"] or 1_000_000)

@@ -71,7 +71,7 @@ def create_floor(orders: int) -> tuple[Any, Any]:
                 order_type=OrderType.NORMAL,
                 state=OrderState.ALLOCATED,
                 review_state=ReviewState.NOT_REQUIRED,
-            )  # fmt: skip
+            )
             for i in range(orders)
         )
         lines = OrderLine.objects.bulk_create(
@@ -83,7 +83,7 @@ def create_floor(orders: int) -> tuple[Any, Any]:
                 product_type="standard",
                 quantity=1 + k,
                 unit_price_cents=1000,
-            )  # fmt: skip
+            )
             for i, order in enumerate(placed)
             for k in range(2)
         )
@@ -101,7 +101,7 @@ def create_floor(orders: int) -> tuple[Any, Any]:
                 bin=home[line.product.pk],
                 quantity=line.quantity,
                 created_at=moment,
-            )  # fmt: skip
+            )
             for line in lines
             if line.product is not None
         )

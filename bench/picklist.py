@@ -63,7 +63,7 @@ def create_floor(orders: int) -> tuple[Any, Any]:
                 external_id=f"P{i}",
                 customer=customer,
                 customer_tier=CustomerTier.REGULAR,
-                shipping_address=address,
+                shipping_address=address,  # type: ignore[misc]  # an encrypted JSON field
                 placed_at=moment - timedelta(hours=2),
                 received_at=moment - timedelta(seconds=orders - i),
                 subtotal_cents=2000,

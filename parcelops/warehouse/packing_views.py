@@ -19,6 +19,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from parcelops.accounts import roles
@@ -31,6 +32,7 @@ from parcelops.warehouse import packing_rules
 from parcelops.warehouse.actions import packing, picking
 from parcelops.warehouse.models import (
     PackingMaterial,
+    PackingMaterialKind,
     Parcel,
     PickLine,
     PickList,
@@ -58,7 +60,7 @@ def _whole_number(value: str | None, field: str) -> int:
     try:
         return int((value or "").strip())
     except ValueError:
-        raise InputError([FieldError(field, _("A whole number."))]) from None
+        raise InputError([FieldError(field, pgettext("packing", "A whole number."))]) from None
 
 
 # --- pick lists --------------------------------------------------------------------------------
@@ -78,7 +80,9 @@ def pick_lists(request: HttpRequest) -> HttpResponse:
                 (w for w in warehouses if str(w.pk) == request.POST.get("warehouse")), None
             )
             if house is None:
-                raise InputError([FieldError("warehouse", _("Choose a warehouse."))])
+                raise InputError(
+                    [FieldError("warehouse", pgettext("packing", "Choose a warehouse."))]
+                )
             numbers = request.POST.get("orders", "").split()
             oldest = None if numbers else _whole_number(request.POST.get("oldest"), "oldest")
             wave = picking.make_pick_list(
@@ -289,13 +293,13 @@ def _perform(parcel: Parcel, request: HttpRequest) -> str:
         return _("Weight recorded: %(weight)d g.") % {"weight": weight}
     if step == "checklist":
         packing.pass_checklist(parcel, request.user, ticked=set(data.getlist("checklist")))
-        return _("Checklist passed.")
+        return pgettext("packing", "Checklist passed.")
     if step == "packed":
         packing.finish_packing(
             parcel, request.user, carrier=data.get("carrier", ""), service=data.get("service", "")
         )
         return _("Order %(number)s is packed.") % {"number": parcel.order.number}
-    raise InputError([FieldError("step", _("Unknown step."))])
+    raise InputError([FieldError("step", pgettext("packing", "Unknown step."))])
 
 
 @_floor_page(roles.PACK_ORDERS)
@@ -338,7 +342,12 @@ def _packing_context(parcel: Parcel, errors: dict[str, str], posted_step: str) -
     rows = [{"line": line, "counted": parcel.verified.get(str(line.pk), 0)} for line in lines]
     expected = packing.expected_weight_grams(parcel)
     used = {entry["code"]: entry["quantity"] for entry in parcel.materials}
-    catalogue = list(PackingMaterial.objects.filter(is_active=True))
+    # Boxes and bags first: every parcel needs one; then fillers and tape.
+    rank = {PackingMaterialKind.BOX: 0, PackingMaterialKind.BAG: 1, PackingMaterialKind.FILLER: 2}
+    catalogue = sorted(
+        PackingMaterial.objects.filter(is_active=True),
+        key=lambda m: (rank.get(PackingMaterialKind(m.kind), 3), m.weight_grams, m.code),
+    )
     carriers = registry.active_carriers()
     chosen = parcel.carrier or parcel.order.requested_carrier
     if chosen not in {info.code for info in carriers}:
@@ -379,12 +388,12 @@ def _packing_context(parcel: Parcel, errors: dict[str, str], posted_step: str) -
 
 def _step_labels() -> dict[str, str]:
     return {
-        "started": _("Started"),
-        "verified": _("Item counted"),
-        "material": _("Material used"),
-        "weighed": _("Weighed"),
-        "checklist": _("Checklist passed"),
-        "packed": _("Packed"),
+        "started": pgettext("packing", "Started"),
+        "verified": pgettext("packing", "Item counted"),
+        "material": pgettext("packing", "Material used"),
+        "weighed": pgettext("packing", "Weighed"),
+        "checklist": pgettext("packing", "Checklist passed"),
+        "packed": pgettext("packing", "Packed"),
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from parcelops.accounts import roles
@@ -330,7 +330,10 @@ def pass_checklist(parcel: Parcel, actor: Actor, *, ticked: set[str]) -> Parcel:
 
 
 def service_choices() -> list[tuple[str, str]]:
-    return [("", _("Standard")), *((str(v), str(label)) for v, label in CarrierService.choices)]
+    return [
+        ("", _("Standard service")),
+        *((str(v), str(label)) for v, label in CarrierService.choices),
+    ]
 
 
 def what_is_missing(parcel: Parcel) -> list[FieldError]:
@@ -340,9 +343,9 @@ def what_is_missing(parcel: Parcel) -> list[FieldError]:
         missing.append(FieldError("lines", _("Scan every item of the order.")))
     used = {entry["code"] for entry in parcel.materials}
     if not PackingMaterial.objects.filter(code__in=used, kind__in=OUTER_KINDS).exists():
-        missing.append(FieldError("material", _("Choose a box or a bag.")))
+        missing.append(FieldError("material", pgettext("packing", "Choose a box or a bag.")))
     if parcel.weight_grams is None:
-        missing.append(FieldError("weight_grams", _("Weigh the parcel.")))
+        missing.append(FieldError("weight_grams", pgettext("packing", "Weigh the parcel.")))
     if packing_rules.missing_checklist_items({k for k, v in parcel.checklist.items() if v}):
         missing.append(FieldError("checklist", _("Pass the integrity checklist.")))
     return missing

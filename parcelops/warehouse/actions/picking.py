@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import Actor, require_permission
@@ -92,7 +93,7 @@ def _wave_input(order_numbers: list[str] | None, oldest: int | None) -> list[str
         return None
     numbers = list(dict.fromkeys(n.strip() for n in order_numbers if n.strip()))
     if not numbers:
-        raise InputError([FieldError("orders", _("Choose at least one order."))])
+        raise InputError([FieldError("orders", pgettext("packing", "Choose at least one order."))])
     if len(numbers) > MAX_WAVE:
         message = _("At most %(max)d orders on one list.") % {"max": MAX_WAVE}
         raise InputError([FieldError("orders", message)])

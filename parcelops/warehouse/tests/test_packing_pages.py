@@ -1,6 +1,8 @@
 """The picking and packing pages: a wave made, a list picked by scanning, an order packed
 from the station, refusals said next to the field, and the roles that see them."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -119,14 +121,15 @@ def test_an_order_packed_from_the_station(floor, packer):
     assert refused.status_code == 422
     assert "The scale says 1300 g but 1050 g ± 157 g is expected" in refused.content.decode()
     assert 'name="override_reason"' in refused.content.decode()
-    for data in (
+    steps: list[dict[str, Any]] = [
         {"step": "weight", "weight_grams": "1300", "override_reason": "Gift box"},
         {
             "step": "checklist",
             "checklist": ["goods_match", "no_damage", "sealed", "fragile_marked"],
         },
         {"step": "packed", "carrier": "zto", "service": ""},
-    ):
+    ]
+    for data in steps:
         assert packer.post(url, data).status_code == 302
 
     parcel = Parcel.objects.get(order=order)

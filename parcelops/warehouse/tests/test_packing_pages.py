@@ -154,3 +154,16 @@ def test_the_pages_need_the_floor_roles(floor, staff, name):
     client = Client()
     client.force_login(staff[roles.ORDER_PROCESSOR])
     assert client.get(reverse(f"warehouse:{name}")).status_code == 403
+
+
+def test_the_order_page_shows_a_short_pick_as_a_problem(floor, packer):
+    order = packing_floor.allocated_order(floor, "W-1")
+    pick_list = make_wave(packer, floor)
+    stop = PickLine.objects.get(sequence=1)
+    url = reverse("warehouse:pick_list", args=[pick_list.number])
+    packer.post(url, {"line": stop.pk, "action": "short", "reason": "Bin empty"})
+
+    html = packer.get(reverse("orders:detail", args=[order.number])).content.decode()
+
+    assert "Short pick: this order cannot be packed until the missing items are found." in html
+    assert 'CUP-002 @ <span class="mono">B-01</span>: Bin empty' in html

@@ -113,7 +113,7 @@ def pick_lists(request: HttpRequest) -> HttpResponse:
             short=Count("lines", filter=Q(lines__short_at__isnull=False)),
             orders=Count("lines__order", distinct=True),
         )
-        .order_by("state", "-created_at", "-id")[:30]
+        .order_by("-state", "-created_at", "-id")[:30]  # "open" before "done"
     )
     return render(
         request,
@@ -365,6 +365,9 @@ def _packing_context(parcel: Parcel, errors: dict[str, str], posted_step: str) -
         "materials": [
             {"material": m, "name": packing.material_name(m), "used": used.get(m.code, 0)}
             for m in catalogue
+        ],
+        "materials_used": [
+            f"{packing.material_name(m)} × {used[m.code]}" for m in catalogue if m.code in used
         ],
         "expected": expected,
         "tolerance": packing.tolerance_for(expected),

@@ -131,6 +131,10 @@ def make_pick_list(
     PickList.objects.filter(pk=pick_list.pk).update(number=pick_list.number)
     # The claim: orders another wave took meanwhile are not moved, and get no lines.
     moved = order_actions.start_picking_orders(candidates, actor, pick_list=pick_list.number)
+    if not moved:  # another wave took them all meanwhile: no empty list (rolled back)
+        raise InputError(
+            [FieldError("orders", _("No allocated order of this warehouse is free to pick."))]
+        )
     if numbers is not None:
         taken = set(moved)
         skipped += [n for n, pk in _numbers_of(candidates).items() if pk not in taken]

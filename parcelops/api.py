@@ -272,6 +272,9 @@ def _mount_routers() -> None:
     from parcelops.warehouse.api_label import router as label_router
 
     api.add_router("/orders", label_router)
+    from parcelops.warehouse.api_packing import router as pick_lists_router
+
+    api.add_router("/pick-lists", pick_lists_router)
 
 
 _mount_routers()

@@ -35,6 +35,7 @@ USAGE = """usage: parcelops COMMAND [options]
   bench sweep --shipments N      the exception desk's sweep over N parcels, 1 % due
   bench labels --orders N        one PDF of a wave's N labels (numbers, decrypt, render, audit)
   bench freight --lines N        importing an N-line carrier bill (100,000)
+  bench picklist --orders N      a wave's pick list for N allocated orders (1,000: < 1 s)
   any other Django command       migrate, createsuperuser, changepassword, shell, ...
 """
 

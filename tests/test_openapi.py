@@ -62,6 +62,9 @@ EXPECTED_STATUSES = {
             "close",
         )
     },
+    # The warehouse's pick lists (issue 16, picking and packing).
+    ("post", "/api/v1/pick-lists"): {"201", "400", "403", "422"} | SIGNED_IN,
+    ("get", "/api/v1/pick-lists/{number}"): {"200", "403", "404", "422"} | SIGNED_IN,
 }
 
 

@@ -51,6 +51,7 @@ from parcelops.demo.data import (
 from parcelops.demo.desk import DeskCounts, desk_counts, run_desk
 from parcelops.demo.freight import load_demo_bills
 from parcelops.demo.mishaps import befall, plan_mishap
+from parcelops.demo.packing import ensure_packing_materials
 from parcelops.demo.parcels import Milestones, ParcelPlan, journey_events, plan_parcel
 from parcelops.demo.plan import PlannedOrder, Planner
 from parcelops.demo.timeline import backdate, latest_time, plan_times
@@ -537,6 +538,7 @@ def load_demo(
         crew, logins, users_created = _ensure_people(demo_password, password is not None)
         channels_created, products_created = _ensure_channels_and_products()
         ensure_number_ranges()
+        ensure_packing_materials()  # the packing station's catalogue (parcelops.demo.packing)
     customers_before = Customer.objects.count()
     created_count = already_there = 0
     completed: list[int] = []  # orders this run completed: their cases are the desk's past

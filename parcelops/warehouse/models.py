@@ -219,6 +219,9 @@ class PickLine(models.Model):
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     picked_at = models.DateTimeField(null=True, blank=True)
+    # A stop the picker could not take (short pick): why, and when. The order stays unpacked.
+    short_reason = models.CharField(max_length=300, blank=True)
+    short_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("pick_list", "sequence", "id")
@@ -293,6 +296,9 @@ class Parcel(models.Model):
     height_mm = models.PositiveIntegerField(default=0)
     materials = models.JSONField(default=list, blank=True)  # [{"code", "quantity"}]
     checklist = models.JSONField(default=dict, blank=True)  # {item: true}
+    verified = models.JSONField(default=dict, blank=True)  # {order line id: units counted}
+    # Each packing step as taken: [{"step", "by" (user id), "at" (ISO 8601), ...}].
+    steps = models.JSONField(default=list, blank=True)
     carrier = models.CharField(max_length=40, blank=True)
     service = models.CharField(max_length=60, blank=True)
     waybill_number = models.CharField(max_length=64, blank=True)

@@ -3,3 +3,6 @@
 
 def connect() -> None:
     """Register the warehouse's hooks and panels (filled in by the stock and packing work)."""
+    from parcelops.warehouse import packing_panels
+
+    packing_panels.register_panels()

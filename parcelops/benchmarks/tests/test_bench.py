@@ -41,3 +41,10 @@ def test_ingest_refuses_too_few_events_before_touching_the_database(tmp_path):
     assert finished.stderr == (
         "CommandError: --events must be at least 10 and --chunk-size at least 1\n"
     )
+
+
+def test_picklist_refuses_no_orders_before_touching_the_database(tmp_path):
+    finished = parcelops(tmp_path, "bench", "picklist", "--orders", "0")
+
+    assert finished.returncode == 1
+    assert finished.stderr == "CommandError: --orders must be positive\n"

@@ -44,6 +44,7 @@ from parcelops.orders.actions.review import (
     reject_order,
     submit_for_review,
 )
+from parcelops.orders.actions.waves import start_picking_orders
 from parcelops.orders.guards import FULFILMENT_PERMISSIONS, PARCEL_STEPS
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "reject_order",
     "reship_order",
     "ship_order",
+    "start_picking_orders",
     "submit_for_review",
     "unknown_channel_message",
 ]

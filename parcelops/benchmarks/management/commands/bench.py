@@ -14,6 +14,8 @@ printed as JSON.
 - freight --lines N (100,000): importing an N-line carrier bill (bench/freight.py).
 - sweep --shipments N (1,000,000): one run of the desk's clock over N parcels of which 1 %
   are due. Like ingest, on an empty migrated database (SQLite, or DATABASE_URL).
+- picklist --orders N (1,000): one wave's pick list over N allocated orders of two lines
+  (bench/picklist.py). Like ingest, on an empty migrated database.
 """
 
 import json
@@ -44,10 +46,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument(
             "benchmark",
-            choices=["ingest", "push", "track", "memory", "sweep", "labels", "freight"],
+            choices=["ingest", "push", "track", "memory", "sweep", "labels", "freight", "picklist"],
         )
         parser.add_argument(
-            "--orders", type=int, default=None, help="labels: the wave's orders (1,000)"
+            "--orders", type=int, default=None, help="labels, picklist: the wave's orders (1,000)"
         )
         parser.add_argument(
             "--events", type=int, default=None, help="ingest: 1,000,000; memory: 10,000,000"
@@ -86,7 +88,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name} must be positive")
         sys.path.insert(0, str(settings.BASE_DIR))  # bench/ lives beside the package
         report: dict[str, Any]
-        if benchmark in ("ingest", "sweep", "freight"):
+        if benchmark in ("ingest", "sweep", "freight", "picklist"):
             # A new data directory has no tables yet: say what to do, not a traceback.
             if unapplied_migrations():
                 raise CommandError(
@@ -108,6 +110,10 @@ class Command(BaseCommand):
             from bench import freight
 
             report = freight.main(lines=options["lines"] or 100_000)
+        elif benchmark == "picklist":
+            from bench import picklist
+
+            report = picklist.main(orders=options["orders"] or 1000)
         elif benchmark == "sweep":
             from bench import sweep
 

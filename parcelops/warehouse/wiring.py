@@ -2,4 +2,9 @@
 
 
 def connect() -> None:
-    """Register the warehouse's hooks and panels (filled in by the stock and packing work)."""
+    """Register the warehouse's hooks and panels: the stock keeper that reserves an order's
+    stock when it is allocated (parcelops.orders.stock_hooks)."""
+    from parcelops.orders import stock_hooks
+    from parcelops.warehouse.actions import stock_reservations
+
+    stock_hooks.set_stock_keeper(stock_reservations.Keeper())

@@ -5,56 +5,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('carriers', '0002_seed_built_in_carriers'),
+        ("carriers", "0002_seed_built_in_carriers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='carrier',
-            name='coverage',
-            field=models.JSONField(blank=True, default=list, help_text='The provinces (in Chinese, as addresses write them) or countries it delivers to: ["广东省", "上海市", "HK"]; ["*"] for everywhere, [] for nowhere yet.', verbose_name='coverage'),
+            model_name="carrier",
+            name="coverage",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='The provinces (in Chinese, as addresses write them) or countries it delivers to: ["广东省", "上海市", "HK"]; ["*"] for everywhere, [] for nowhere yet.',
+                verbose_name="coverage",
+            ),
         ),
         migrations.AddField(
-            model_name='carrier',
-            name='default_transit_hours_p50',
-            field=models.PositiveIntegerField(default=48, help_text='Used for lanes with too little tracking history of its own.', verbose_name='usual transit time (hours)'),
+            model_name="carrier",
+            name="default_transit_hours_p50",
+            field=models.PositiveIntegerField(
+                default=48,
+                help_text="Used for lanes with too little tracking history of its own.",
+                verbose_name="usual transit time (hours)",
+            ),
         ),
         migrations.AddField(
-            model_name='carrier',
-            name='default_transit_hours_p90',
-            field=models.PositiveIntegerField(default=96, verbose_name='slow transit time (hours)'),
+            model_name="carrier",
+            name="default_transit_hours_p90",
+            field=models.PositiveIntegerField(default=96, verbose_name="slow transit time (hours)"),
         ),
         migrations.AddField(
-            model_name='carrier',
-            name='services',
-            field=models.JSONField(blank=True, default=list, help_text='What it offers: any of "insurance", "cod", "door_delivery", "cold_chain", "bulky".', verbose_name='services'),
+            model_name="carrier",
+            name="services",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='What it offers: any of "insurance", "cod", "door_delivery", "cold_chain", "bulky".',
+                verbose_name="services",
+            ),
         ),
         migrations.AddField(
-            model_name='carrier',
-            name='volumetric_divisor',
-            field=models.PositiveIntegerField(default=6000, help_text='Volumetric weight in kg = length x width x height in cm / this.', verbose_name='volumetric divisor'),
+            model_name="carrier",
+            name="volumetric_divisor",
+            field=models.PositiveIntegerField(
+                default=6000,
+                help_text="Volumetric weight in kg = length x width x height in cm / this.",
+                verbose_name="volumetric divisor",
+            ),
         ),
         migrations.CreateModel(
-            name='PriceRule',
+            name="PriceRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service', models.CharField(blank=True, max_length=60, verbose_name='service')),
-                ('origin_province', models.CharField(default='*', max_length=40, verbose_name='from province')),
-                ('destination_province', models.CharField(default='*', max_length=40, verbose_name='to province')),
-                ('first_weight_grams', models.PositiveIntegerField(default=1000, verbose_name='first weight (g)')),
-                ('first_cents', models.BigIntegerField(verbose_name='first weight price (cents)')),
-                ('additional_weight_grams', models.PositiveIntegerField(default=1000, verbose_name='additional weight step (g)')),
-                ('additional_cents', models.BigIntegerField(verbose_name='price per additional step (cents)')),
-                ('currency', models.CharField(default='CNY', max_length=3, verbose_name='currency')),
-                ('carrier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='price_rules', to='carriers.carrier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("service", models.CharField(blank=True, max_length=60, verbose_name="service")),
+                (
+                    "origin_province",
+                    models.CharField(default="*", max_length=40, verbose_name="from province"),
+                ),
+                (
+                    "destination_province",
+                    models.CharField(default="*", max_length=40, verbose_name="to province"),
+                ),
+                (
+                    "first_weight_grams",
+                    models.PositiveIntegerField(default=1000, verbose_name="first weight (g)"),
+                ),
+                ("first_cents", models.BigIntegerField(verbose_name="first weight price (cents)")),
+                (
+                    "additional_weight_grams",
+                    models.PositiveIntegerField(
+                        default=1000, verbose_name="additional weight step (g)"
+                    ),
+                ),
+                (
+                    "additional_cents",
+                    models.BigIntegerField(verbose_name="price per additional step (cents)"),
+                ),
+                (
+                    "currency",
+                    models.CharField(default="CNY", max_length=3, verbose_name="currency"),
+                ),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="price_rules",
+                        to="carriers.carrier",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'price rule',
-                'verbose_name_plural': 'price rules',
-                'ordering': ('carrier', 'service', 'origin_province', 'destination_province'),
-                'constraints': [models.UniqueConstraint(fields=('carrier', 'service', 'origin_province', 'destination_province'), name='price_rule_unique_zone')],
+                "verbose_name": "price rule",
+                "verbose_name_plural": "price rules",
+                "ordering": ("carrier", "service", "origin_province", "destination_province"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("carrier", "service", "origin_province", "destination_province"),
+                        name="price_rule_unique_zone",
+                    )
+                ],
             },
         ),
     ]

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0008_orderevent_reshipped'),
+        ("orders", "0008_orderevent_reshipped"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='is_backordered',
+            model_name="order",
+            name="is_backordered",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(condition=models.Q(('is_backordered', True)), fields=['received_at'], name='order_backordered'),
+            model_name="order",
+            index=models.Index(
+                condition=models.Q(("is_backordered", True)),
+                fields=["received_at"],
+                name="order_backordered",
+            ),
         ),
     ]

@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
@@ -26,9 +25,8 @@ from parcelops.core.clock import now
 from parcelops.core.errors import FieldError, InputError
 from parcelops.orders.models import Order, OrderLine, Product
 from parcelops.orders.states import OrderState
-from parcelops.outbox import actions as outbox
-from parcelops.warehouse.actions import stock_reservations
-from parcelops.warehouse.models import Bin, SkuProfile, StockLevel, StockMove, StockMoveKind
+from parcelops.warehouse.actions import stock_alerts, stock_reservations
+from parcelops.warehouse.models import Bin, StockLevel, StockMove, StockMoveKind
 
 # A scan or a typo of 1e9 units is no receipt; the bound keeps sums within integers.
 MAX_QUANTITY = 1_000_000
@@ -134,12 +132,6 @@ def locked_level(product: Product, bin: Bin) -> StockLevel:
     return level
 
 
-def on_hand_of(product_id: int) -> int:
-    """The SKU's units on hand over every bin."""
-    total = StockLevel.objects.filter(product_id=product_id).aggregate(total=Sum("on_hand"))
-    return int(total["total"] or 0)
-
-
 def write_move(
     level: StockLevel,
     kind: StockMoveKind,
@@ -152,7 +144,7 @@ def write_move(
 ) -> StockMove:
     """One move and its level's new on-hand, in the caller's transaction, the level locked
     by the caller (locked_level). The picking work writes its picks through this too."""
-    total_before = on_hand_of(level.product_id)
+    free_before = stock_alerts.available_of(level.product_id) if quantity < 0 else 0
     move = StockMove.objects.create(
         product_id=level.product_id,
         bin_id=level.bin_id,
@@ -167,50 +159,10 @@ def write_move(
     StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity)
     level.on_hand += quantity
     if quantity < 0:
-        alert_if_below_minimum(level.product_id, total_before, total_before + quantity, move)
+        stock_alerts.alert_if_below_minimum(
+            level.product_id, free_before, free_before + quantity, f"m{move.pk}"
+        )
     return move
-
-
-def alert_if_below_minimum(product_id: int, before: int, after: int, move: StockMove) -> None:
-    """Alert the people who manage the warehouse when a SKU's on-hand falls below its
-    minimum: once per crossing (the move that crossed is the alert's key), never while it
-    stays below."""
-    profile = SkuProfile.objects.filter(product_id=product_id).first()
-    if profile is None or profile.min_stock == 0 or not (after < profile.min_stock <= before):
-        return
-    sku = Product.objects.values_list("sku", flat=True).get(pk=product_id)
-    text = _("Stock of %(sku)s fell to %(after)s, below its minimum of %(min)s.") % {
-        "sku": sku,
-        "after": after,
-        "min": profile.min_stock,
-    }
-    outbox.alert_many(
-        [
-            outbox.AlertRequest(
-                user,
-                f"stock.low:{product_id}:{move.pk}:{user.pk}",
-                "stock.low",
-                text,
-                f"/warehouse/stock/sku/{sku}/",
-            )
-            for user in managers()
-        ]
-    )
-
-
-def managers() -> list[Any]:
-    """The active people whose role may manage the warehouse."""
-    app_label, codename = roles.MANAGE_WAREHOUSE.split(".")
-    perm = Q(
-        groups__permissions__codename=codename,
-        groups__permissions__content_type__app_label=app_label,
-    )
-    return list(
-        get_user_model()
-        .objects.filter(perm | Q(is_superuser=True), is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
 
 
 def _audit(actor: Actor, action: str, moves: list[StockMove], **detail: Any) -> None:

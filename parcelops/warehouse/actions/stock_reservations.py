@@ -26,6 +26,7 @@ from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order, OrderLine
 from parcelops.orders.states import OrderState
 from parcelops.orders.stock_hooks import StockShortageError
+from parcelops.warehouse.actions import stock_alerts
 from parcelops.warehouse.models import Reservation, ReservationState, StockLevel
 
 HELD = (ReservationState.ACTIVE, ReservationState.PICKED)
@@ -141,6 +142,8 @@ def _hold(
 ) -> list[Reservation]:
     moment = now()
     reservations = []
+    products = sorted({level.product_id for _need, level, _quantity in plan})
+    free_before = {product_id: stock_alerts.available_of(product_id) for product_id in products}
     for need, level, quantity in plan:
         StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + quantity)
         level.reserved += quantity
@@ -154,6 +157,11 @@ def _hold(
                 created_at=moment,
             )
         )
+    for product_id in products:
+        taken = sum(r.quantity for r in reservations if r.product_id == product_id)
+        first = next(r for r in reservations if r.product_id == product_id)
+        before = free_before[product_id]
+        stock_alerts.alert_if_below_minimum(product_id, before, before - taken, f"r{first.pk}")
     record_audit(
         actor,
         "stock.reserved",

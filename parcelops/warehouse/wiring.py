@@ -3,8 +3,11 @@
 
 def connect() -> None:
     """Register the warehouse's hooks and panels: the stock keeper that reserves an order's
-    stock when it is allocated (parcelops.orders.stock_hooks)."""
+    stock when it is allocated (parcelops.orders.stock_hooks), and the order page's stock
+    panel."""
     from parcelops.orders import stock_hooks
+    from parcelops.warehouse import stock_panels
     from parcelops.warehouse.actions import stock_reservations
 
     stock_hooks.set_stock_keeper(stock_reservations.Keeper())
+    stock_panels.register_panels()

@@ -173,3 +173,25 @@ def test_turnover_is_units_picked_over_the_average_on_hand(people, frozen_now):
     assert [(t.key, t.picked, t.turns) for t in per_category] == [("茶叶", 6, 0.75)]
     html = text(page_for(people[roles.ANALYST]).get("/warehouse/stock/turnover/?days=7"))
     assert "0.75" in html
+
+
+@pytest.mark.django_db
+def test_the_order_page_shows_its_reservation_or_that_it_waits_for_stock(
+    people, channel, order_payload
+):
+    from parcelops.core.errors import ActionError
+    from parcelops.orders import actions as order_actions
+
+    order = place(order_payload, "W-5", [("TEA-001", 2)])
+    with pytest.raises(ActionError):
+        order_actions.advance_order(order, OrderState.ALLOCATED, people[roles.WAREHOUSE])
+    client = page_for(people[roles.WAREHOUSE])
+
+    assert "Backordered: its stock could not be reserved." in text(
+        client.get(f"/orders/{order.number}/")
+    )
+    stock.receive_stock(None, sku="TEA-001", bin_code="A-02", quantity=2)  # allocates it
+    html = text(client.get(f"/orders/{order.number}/"))
+    assert "Backordered" not in html
+    assert "SH1/A-02" in html
+    assert "SH1/A-02" not in text(page_for(people[roles.CS_AGENT]).get(f"/orders/{order.number}/"))

@@ -83,7 +83,7 @@ class StockFilterForm(forms.Form):
 
     q = forms.CharField(
         label=_("SKU, name or bin"), required=False, max_length=80,
-        widget=forms.TextInput(attrs={"type": "search", "data-scan": "", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"data-scan": "", "autocomplete": "off"}),
     )  # fmt: skip
     warehouse = forms.ChoiceField(label=_("Warehouse"), required=False)
     zone = forms.ChoiceField(label=_("Zone"), required=False)

@@ -20,7 +20,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import ViewFunction
@@ -29,8 +29,23 @@ from parcelops.core.errors import FieldError, InputError, NotPermittedError
 from parcelops.orders.models import Product
 from parcelops.warehouse import stock_forms, stock_queries
 from parcelops.warehouse.actions import stock
-from parcelops.warehouse.models import Reservation, ReservationState, StockLevel, StockMove
+from parcelops.warehouse.models import (
+    Reservation,
+    ReservationState,
+    StockLevel,
+    StockMove,
+    StockMoveKind,
+)
 
+# The moves' kinds as the SKU page names them ("Received" alone means a time elsewhere).
+KIND_LABELS: dict[str, Any] = {
+    StockMoveKind.RECEIVE: pgettext_lazy("stock move", "Received"),
+    StockMoveKind.MOVE_OUT: pgettext_lazy("stock move", "Moved out"),
+    StockMoveKind.MOVE_IN: pgettext_lazy("stock move", "Moved in"),
+    StockMoveKind.PICK: pgettext_lazy("stock move", "Picked"),
+    StockMoveKind.ADJUST: pgettext_lazy("stock move", "Adjusted"),
+    StockMoveKind.RETURN: pgettext_lazy("stock move", "Returned to stock"),
+}
 PAGE_SIZE = 50
 MOVES_SHOWN = 100
 # Who reads the stock pages: the floor that moves stock, and those who read its reports.
@@ -86,6 +101,8 @@ def sku_page(request: HttpRequest, sku: str) -> HttpResponse:
         .select_related("bin__warehouse", "actor", "order")
         .order_by("-at", "-id")[:MOVES_SHOWN]
     )
+    for move in moves:
+        move.kind_label = KIND_LABELS.get(move.kind, move.kind)  # type: ignore[attr-defined]
     reservations = list(
         Reservation.objects.filter(product=product, state=ReservationState.ACTIVE)
         .select_related("order", "bin")

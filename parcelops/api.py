@@ -269,6 +269,9 @@ def _mount_routers() -> None:
     from parcelops.exceptions.api import router as cases_router
 
     api.add_router("/cases", cases_router)
+    from parcelops.warehouse.api_stock import router as stock_router
+
+    api.add_router("/stock", stock_router)
 
 
 _mount_routers()

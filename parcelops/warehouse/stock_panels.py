@@ -5,18 +5,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from parcelops.accounts import roles
 from parcelops.core import panels
 from parcelops.orders.models import Order
 from parcelops.orders.slots import ORDER_PAGE
+from parcelops.warehouse import stock_queries
 from parcelops.warehouse.models import Reservation, ReservationState
-
-READERS = (roles.MANAGE_STOCK, roles.VIEW_WAREHOUSE_REPORTS, roles.MANAGE_WAREHOUSE)
 
 
 def order_stock_panel(request: HttpRequest, order: Order) -> dict[str, Any] | None:
     """For those who read stock, when the order is backordered or holds a reservation."""
-    if not any(request.user.has_perm(p) for p in READERS):
+    if not stock_queries.can_read_stock(request.user):
         return None
     held = list(
         Reservation.objects.filter(order=order)

@@ -4,10 +4,12 @@ the sum of the moves, SKUs outside their minimum and maximum, backorders and tur
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from parcelops.accounts import roles
 from parcelops.orders.models import Order, Product
 from parcelops.orders.states import OrderState
 from parcelops.warehouse.models import (
@@ -19,6 +21,13 @@ from parcelops.warehouse.models import (
     StockMove,
     StockMoveKind,
 )
+
+# Who reads stock: the floor that moves it, and those who read the warehouse's reports.
+READERS = (roles.MANAGE_STOCK, roles.VIEW_WAREHOUSE_REPORTS, roles.MANAGE_WAREHOUSE)
+
+
+def can_read_stock(user: Any) -> bool:
+    return any(user.has_perm(permission) for permission in READERS)
 
 
 @dataclass(frozen=True)

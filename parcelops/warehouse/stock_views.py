@@ -48,15 +48,13 @@ KIND_LABELS: dict[str, Any] = {
 }
 PAGE_SIZE = 50
 MOVES_SHOWN = 100
-# Who reads the stock pages: the floor that moves stock, and those who read its reports.
-READERS = (roles.MANAGE_STOCK, roles.VIEW_WAREHOUSE_REPORTS, roles.MANAGE_WAREHOUSE)
 
 
 def stock_page(view: ViewFunction) -> ViewFunction:
     """Signed in (else the login page), and a role that reads stock (else 403)."""
 
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not any(request.user.has_perm(p) for p in READERS):
+        if not stock_queries.can_read_stock(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -195,3 +195,31 @@ def test_the_order_page_shows_its_reservation_or_that_it_waits_for_stock(
     assert "Backordered" not in html
     assert "SH1/A-02" in html
     assert "SH1/A-02" not in text(page_for(people[roles.CS_AGENT]).get(f"/orders/{order.number}/"))
+
+
+@pytest.mark.django_db
+def test_the_api_lists_stock_to_those_who_read_it(people, api):
+    stock.receive_stock(None, sku="TEA-001", bin_code="A-01", quantity=2)
+    stock.receive_stock(None, sku="CUP-002", bin_code="B-01", quantity=3)
+
+    answer = api(people[roles.ANALYST]).get("/api/v1/stock?zone=B")
+
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "count": 1,
+        "results": [
+            {
+                "sku": "CUP-002",
+                "name": "玻璃茶杯",
+                "category": "茶具",
+                "warehouse": "SH1",
+                "zone": "B",
+                "bin": "B-01",
+                "on_hand": 3,
+                "reserved": 0,
+                "available": 3,
+            }
+        ],
+    }
+    assert api(people[roles.CS_AGENT]).get("/api/v1/stock").status_code == 403
+    assert api(None).get("/api/v1/stock").status_code == 401

@@ -230,3 +230,27 @@ def test_an_order_is_served_by_one_warehouse(channel, order_payload, people):
     assert set(
         Reservation.objects.filter(order=order).values_list("bin__warehouse__code", flat=True)
     ) == {"SH1"}
+
+
+@pytest.mark.django_db
+def test_the_api_answers_a_short_allocation_with_a_conflict_and_the_reason(
+    warehouse, channel, order_payload, people, api
+):
+    import json
+
+    receive("TEA-001", "A-01", 1)
+    order = place(order_payload, "W-1", [("TEA-001", 2)])
+
+    answer = api(people[roles.WAREHOUSE]).post(
+        f"/api/v1/orders/{order.number}/transition",
+        json.dumps({"to_state": "allocated"}),
+        content_type="application/json",
+    )
+
+    assert answer.status_code == 409
+    assert answer.json() == {
+        "errors": [
+            {"field": "", "message": "Not enough stock for SKU TEA-001: 2 wanted, 1 available."}
+        ]
+    }
+    assert Order.objects.get(pk=order.pk).is_backordered

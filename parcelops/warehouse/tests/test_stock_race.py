@@ -74,7 +74,7 @@ def _someone_waits_on_a_lock() -> bool:
     reason="two connections need a database server: the suite's PostgreSQL pass runs this",
 )
 @pytest.mark.django_db(transaction=True)
-def test_two_orders_racing_for_the_last_unit_on_postgresql(channel, order_payload):
+def test_two_orders_racing_for_the_last_unit_on_postgresql(channel, order_payload, english):
     first, second = two_orders_for_one_unit(order_payload)
     keeper = HoldingKeeper()
     stock_hooks.set_stock_keeper(keeper)
@@ -114,7 +114,7 @@ def test_two_orders_racing_for_the_last_unit_on_postgresql(channel, order_payloa
 
 
 @pytest.mark.django_db
-def test_two_orders_for_the_last_unit_take_turns_on_sqlite(channel, order_payload):
+def test_two_orders_for_the_last_unit_take_turns_on_sqlite(channel, order_payload, english):
     first, second = two_orders_for_one_unit(order_payload)
 
     order_actions.advance_order(first, OrderState.ALLOCATED, None)

@@ -178,3 +178,24 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _stocked_shelves(request):
+    """Orders of other apps' tests walk through allocation without being about stock: the
+    keeper tops their stock up first (parcelops.warehouse.testing), then reserves for real.
+    The warehouse's and the demo's own tests, and any test marked `real_stock`, keep the
+    shelves as they made them."""
+    path = str(request.node.path)
+    if request.node.get_closest_marker("real_stock") or any(
+        part in path for part in ("/parcelops/warehouse/", "/parcelops/demo/")
+    ):
+        yield
+        return
+    from parcelops.orders import stock_hooks
+    from parcelops.warehouse.actions.stock_reservations import Keeper
+    from parcelops.warehouse.testing import StockedShelvesKeeper
+
+    stock_hooks.set_stock_keeper(StockedShelvesKeeper())
+    yield
+    stock_hooks.set_stock_keeper(Keeper())

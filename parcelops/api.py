@@ -275,6 +275,9 @@ def _mount_routers() -> None:
     from parcelops.warehouse.api_packing import router as pick_lists_router
 
     api.add_router("/pick-lists", pick_lists_router)
+    from parcelops.warehouse.api_stock import router as stock_router
+
+    api.add_router("/stock", stock_router)
 
 
 _mount_routers()

@@ -28,6 +28,7 @@ USAGE = """usage: parcelops COMMAND [options]
   import-events FILE             import carrier tracking events (csv, xlsx, jsonl; --mapping)
   import-bill FILE --carrier C --month 2026-11   a carrier's monthly bill (--mapping M, --replace)
   providers set-secret P SECRET  the signing secret of a push provider (kuaidi100, aftership, 17track)
+  stock check                    on-hand = the sum of the moves? else name the SKU and bin
   sweep --once [--now ISO]       one run of the exception desk's clock (the worker runs it each minute)
   bench ingest --events N        the tracking ingestion benchmark (empty database; --workers W)
   bench push | track             HTTP pushes and customer lookups against a real server

@@ -38,6 +38,7 @@ from parcelops.accounts.actions import set_staff_roles, sync_role_groups
 from parcelops.accounts.models import StaffProfile
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
+from parcelops.demo import warehouse as demo_warehouse
 from parcelops.demo.data import (
     APPROVAL_COMMENTS,
     CATALOGUE,
@@ -539,6 +540,8 @@ def load_demo(
         channels_created, products_created = _ensure_channels_and_products()
         ensure_number_ranges()
         ensure_packing_materials()  # the packing station's catalogue (parcelops.demo.packing)
+        # The shelves first: the stories' orders reserve their stock when allocated.
+        demo_warehouse.set_up_warehouse(plan, crew["warehouse"], started)
     customers_before = Customer.objects.count()
     created_count = already_there = 0
     completed: list[int] = []  # orders this run completed: their cases are the desk's past
@@ -563,6 +566,8 @@ def load_demo(
                 % {"done": min(start + len(batch), len(plan)), "total": len(plan)}
                 + "\n"
             )
+    with transaction.atomic():
+        demo_warehouse.backorder_some(crew["warehouse"])
     if with_exceptions:
         owners = {tier: crew[username] for tier, username in DESK_OWNERS.items()}
         with transaction.atomic():

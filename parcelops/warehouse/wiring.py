@@ -2,7 +2,13 @@
 
 
 def connect() -> None:
-    """Register the warehouse's hooks and panels (filled in by the stock and packing work)."""
-    from parcelops.warehouse import packing_panels
+    """Register the warehouse's hooks and panels: the stock keeper that reserves an order's
+    stock when it is allocated (parcelops.orders.stock_hooks), and the order page's stock
+    and packing panels."""
+    from parcelops.orders import stock_hooks
+    from parcelops.warehouse import packing_panels, stock_panels
+    from parcelops.warehouse.actions import stock_reservations
 
+    stock_hooks.set_stock_keeper(stock_reservations.Keeper())
+    stock_panels.register_panels()
     packing_panels.register_panels()

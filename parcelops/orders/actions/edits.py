@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from parcelops.accounts.permissions import Actor
 from parcelops.core.clock import now
 from parcelops.core.errors import FieldError, InputError
-from parcelops.orders import guards, rules
+from parcelops.orders import guards, rules, stock_hooks
 from parcelops.orders.actions._common import locked, log_event, move, order_snapshot, save
 from parcelops.orders.guards import enforce
 from parcelops.orders.models import Order
@@ -139,6 +139,9 @@ def cancel_order(order: Order, actor: Actor, reason: str) -> Order:
     if not reason.strip():
         raise InputError([FieldError("reason", _("Say why the order is cancelled."))])
     before = order_snapshot(order)
+    if order.state in (OrderState.ALLOCATED, OrderState.PICKING):
+        stock_hooks.release(order, actor)
+    order.is_backordered = False
     move(order, OrderState.CANCELLED, actor, OrderEventType.CANCELLED, comment=reason.strip())
     save(order, actor, "order.cancelled", before, reason=reason.strip())
     return order

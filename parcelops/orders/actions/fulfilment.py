@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from parcelops.accounts.permissions import Actor
+from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, FieldError, InputError, NotPermittedError
-from parcelops.orders import guards, rules
+from parcelops.orders import guards, rules, stock_hooks
 from parcelops.orders.actions._common import locked, log_event, move, order_snapshot, save
 from parcelops.orders.guards import enforce
 from parcelops.orders.models import Order, OrderEvent
@@ -24,9 +25,35 @@ from parcelops.orders.states import (
 MANUAL_CORRECTION = "manual_correction"
 
 
-@transaction.atomic
 def advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str = "") -> Order:
-    """Move an approved order along the warehouse steps, or confirm its delivery by hand."""
+    """Move an approved order along the warehouse steps, or confirm its delivery by hand.
+
+    Allocating reserves every line's stock through the warehouse's keeper
+    (parcelops.orders.stock_hooks); when it cannot, the order stays approved, is flagged
+    backordered (kept, though the step is refused) and the refusal names the short SKU.
+    Going back to approved gives the reservation back."""
+    try:
+        return _advance_order(order, to_state, actor, comment)
+    except stock_hooks.StockShortageError:
+        mark_backordered(order, actor)
+        raise
+
+
+@transaction.atomic
+def mark_backordered(order: Order, actor: Actor) -> None:
+    """Flag an approved order whose stock could not be reserved (listed as a backorder,
+    allocated by itself when stock arrives)."""
+    order = locked(order)
+    if order.state != OrderState.APPROVED or order.is_backordered:
+        return
+    before = order_snapshot(order)
+    order.is_backordered = True
+    order.save(update_fields=["is_backordered"])
+    record_audit(actor, "order.backordered", order, before=before, after=order_snapshot(order))
+
+
+@transaction.atomic
+def _advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str) -> Order:
     order = locked(order)
     refusal = guards.advance_refusal(order, to_state, actor)
     # The role first, then the missing comment, then the order's state (the API's promise).
@@ -45,6 +72,11 @@ def advance_order(order: Order, to_state: OrderState, actor: Actor, comment: str
     if to_state == OrderState.DELIVERED:
         return _confirm_delivery_by_hand(order, actor, comment.strip())
     before = order_snapshot(order)
+    if to_state == OrderState.ALLOCATED and order.state == OrderState.APPROVED:
+        stock_hooks.reserve(order, actor)
+        order.is_backordered = False
+    elif to_state == OrderState.APPROVED:
+        stock_hooks.release(order, actor)
     move(order, to_state, actor, OrderEventType.STATE_CHANGED, comment=comment)
     save(order, actor, f"order.{to_state}", before)
     return order

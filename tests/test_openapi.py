@@ -65,6 +65,8 @@ EXPECTED_STATUSES = {
     # The warehouse's pick lists (issue 16, picking and packing).
     ("post", "/api/v1/pick-lists"): {"201", "400", "403", "422"} | SIGNED_IN,
     ("get", "/api/v1/pick-lists/{number}"): {"200", "403", "404", "422"} | SIGNED_IN,
+    # Stock by SKU and bin (issue 16, stock).
+    ("get", "/api/v1/stock"): {"200", "403", "422"} | SIGNED_IN,
 }
 
 

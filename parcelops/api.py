@@ -278,6 +278,9 @@ def _mount_routers() -> None:
     from parcelops.warehouse.api_stock import router as stock_router
 
     api.add_router("/stock", stock_router)
+    from parcelops.warehouse.api_choice import router as carrier_choice_router
+
+    api.add_router("/orders", carrier_choice_router)
 
 
 _mount_routers()

@@ -37,6 +37,8 @@ USAGE = """usage: parcelops COMMAND [options]
   bench labels --orders N        one PDF of a wave's N labels (numbers, decrypt, render, audit)
   bench freight --lines N        importing an N-line carrier bill (100,000)
   bench picklist --orders N      a wave's pick list for N allocated orders (1,000: < 1 s)
+  bench carrier-options --shipments N  carrier choice over a year of N parcels' history
+  carriers refresh-scores        measure the carriers' lanes again (the worker does it nightly)
   any other Django command       migrate, createsuperuser, changepassword, shell, ...
 """
 

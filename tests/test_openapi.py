@@ -41,6 +41,7 @@ EXPECTED_STATUSES = {
     ("get", "/api/v1/orders/{number}/shipments"): {"200", "403", "404"} | SIGNED_IN,
     # A packed or shipped order's label (PDF); a bad format query is 422.
     ("get", "/api/v1/orders/{number}/label.pdf"): ORDER_STEP,
+    ("get", "/api/v1/orders/{number}/carrier-options"): {"200", "403", "404", "409"} | SIGNED_IN,
     ("get", "/api/v1/shipments"): {"200", "403", "422"} | SIGNED_IN,
     ("get", "/api/v1/public/orders/{number}"): {"200", "404", "429"},
     ("get", "/api/v1/carriers"): {"200", "403"} | SIGNED_IN,

@@ -11,7 +11,7 @@ from parcelops.accounts import roles
 from parcelops.accounts.permissions import Actor, require_permission
 from parcelops.audit.actions import record_audit
 from parcelops.carriers import registry
-from parcelops.carriers.models import Carrier, name_clashes
+from parcelops.carriers.models import Carrier, PriceRule, name_clashes
 from parcelops.core.errors import FieldError, InputError
 
 
@@ -96,3 +96,43 @@ def add_provider_code(
         record_audit(actor, "carrier.provider_code_added", row, before=before, after=_audited(row))
         _changed()
     return row
+
+
+def _price_fields(rule: PriceRule) -> dict[str, Any]:
+    return {
+        "carrier": rule.carrier.code,
+        "service": rule.service,
+        "origin_province": rule.origin_province,
+        "destination_province": rule.destination_province,
+        "first_weight_grams": rule.first_weight_grams,
+        "first_cents": rule.first_cents,
+        "additional_weight_grams": rule.additional_weight_grams,
+        "additional_cents": rule.additional_cents,
+        "currency": rule.currency,
+    }
+
+
+def save_price_rule(rule: PriceRule, actor: Actor) -> PriceRule:
+    """Add or change one zone of a carrier's price table (already validated by its form,
+    as the admin does). Audited: freight bills are checked against these prices."""
+    with transaction.atomic():
+        before = (
+            _price_fields(PriceRule.objects.select_related("carrier").get(pk=rule.pk))
+            if rule.pk is not None
+            else None
+        )
+        rule.save()
+        record_audit(
+            actor,
+            "carrier.price_changed" if before else "carrier.price_added",
+            rule,
+            before=before,
+            after=_price_fields(rule),
+        )
+    return rule
+
+
+def delete_price_rule(rule: PriceRule, actor: Actor) -> None:
+    with transaction.atomic():
+        record_audit(actor, "carrier.price_deleted", rule, before=_price_fields(rule))
+        rule.delete()

@@ -127,6 +127,41 @@ def _is_list_of_text(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value)
 
 
+def coverage_error(value: Any) -> Any:
+    """Why a coverage list cannot be right, or None: a list of province names (as
+    addresses write them) or two-letter country codes, or ["*"] alone for everywhere."""
+    if not isinstance(value, list):
+        return _('A list of provinces or countries, such as ["广东省", "上海市", "HK"].')
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            return _("Each place is a name in quotes; “%(item)s” is not.") % {"item": item}
+        if item != item.strip() or len(item) > 40:
+            return _("“%(item)s”: a place has no spaces around it and at most 40 characters.") % {
+                "item": item
+            }
+    if "*" in value and len(value) > 1:
+        return _('["*"] means everywhere: write it alone, without other places.')
+    if len({item for item in value if isinstance(item, str)}) != len(value):
+        return _("A place is listed twice.")
+    return None
+
+
+def services_error(value: Any) -> Any:
+    """Why a services list cannot be right, or None: each of CarrierService once."""
+    known = ", ".join(f"“{service}”" for service in CarrierService.values)
+    if not isinstance(value, list):
+        return _("A list of services, any of %(known)s.") % {"known": known}
+    for item in value:
+        if item not in CarrierService.values:
+            return _("“%(item)s” is not a service; use any of %(known)s.") % {
+                "item": item,
+                "known": known,
+            }
+    if len(set(value)) != len(value):
+        return _("A service is listed twice.")
+    return None
+
+
 def carrier_field_errors(row: Carrier) -> dict[str, str]:
     """Each field that cannot be right, with why (the shapes the registry relies on)."""
     errors: dict[str, Any] = {}
@@ -153,6 +188,18 @@ def carrier_field_errors(row: Carrier) -> dict[str, str]:
             errors["tracking_number_pattern"] = _("Not a regular expression: %(reason)s.") % {
                 "reason": error
             }
+    for field, problem in (
+        ("coverage", coverage_error(row.coverage)),
+        ("services", services_error(row.services)),
+    ):
+        if problem:
+            errors[field] = problem
+    if row.default_transit_hours_p90 < row.default_transit_hours_p50:
+        errors["default_transit_hours_p90"] = _(
+            "The slow transit time cannot be shorter than the usual one."
+        )
+    if row.volumetric_divisor <= 0:
+        errors["volumetric_divisor"] = _("Must be more than 0 (usually 6000 or 8000).")
     return errors
 
 
@@ -230,3 +277,19 @@ class PriceRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier_id} {self.origin_province}->{self.destination_province}"
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        for field in ("origin_province", "destination_province"):
+            if not (getattr(self, field) or "").strip():
+                errors[field] = _("A province as addresses write it, or “*” for any.")
+        for field in ("first_cents", "additional_cents"):
+            value = getattr(self, field)
+            if value is not None and value < 0:
+                errors[field] = _("A price cannot be negative.")
+        if self.first_weight_grams == 0:
+            errors["first_weight_grams"] = _("Must be more than 0 (usually 1000).")
+        if self.additional_weight_grams == 0:
+            errors["additional_weight_grams"] = _("Must be more than 0 (usually 1000).")
+        if errors:
+            raise ValidationError(errors)

@@ -39,6 +39,7 @@ from parcelops.accounts.models import StaffProfile
 from parcelops.core.clock import now
 from parcelops.core.errors import ActionError, InputError, NotPermittedError
 from parcelops.demo import warehouse as demo_warehouse
+from parcelops.demo.carrier_prices import load_carrier_prices
 from parcelops.demo.data import (
     APPROVAL_COMMENTS,
     CATALOGUE,
@@ -542,6 +543,7 @@ def load_demo(
         ensure_packing_materials()  # the packing station's catalogue (parcelops.demo.packing)
         # The shelves first: the stories' orders reserve their stock when allocated.
         demo_warehouse.set_up_warehouse(plan, crew["warehouse"], started)
+        load_carrier_prices()  # the carriers' coverage, services and price tables
     customers_before = Customer.objects.count()
     created_count = already_there = 0
     completed: list[int] = []  # orders this run completed: their cases are the desk's past

@@ -1,9 +1,11 @@
 """How the desk plugs into the floors below it, called from ExceptionsConfig.ready():
 ingestion's hooks (parcelops.tracking.transitions) and the pages' panels."""
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count
 
 from parcelops.tracking import transitions
 
@@ -14,6 +16,7 @@ def connect() -> None:
     panels.register_panels()
 
     transitions.set_open_cases_reader(open_cases_of)
+    transitions.set_case_counts_reader(case_counts_by_lane)
     if settings.PARCELOPS_DETECTION:
         transitions.set_next_check(detection.next_check)
         transitions.listen("exceptions.detect", actions.detect_from_tracking)
@@ -48,3 +51,20 @@ def open_cases_of(shipment_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
             }
         )
     return found
+
+
+def case_counts_by_lane(since: datetime, until: datetime) -> dict[tuple[str, str, str], int]:
+    """Per (carrier, origin, destination): the parcels handed over in [since, until) on
+    which a case was opened, of any type (carrier choice's reliability)."""
+    from parcelops.exceptions.models import Case
+
+    # From the cases (thousands), not the parcels (a year of them).
+    rows = (
+        Case.objects.filter(shipment__created_at__gte=since, shipment__created_at__lt=until)
+        .values_list(
+            "shipment__carrier", "shipment__origin_province", "shipment__destination_province"
+        )
+        .annotate(parcels=Count("shipment_id", distinct=True))
+        .order_by()
+    )
+    return {(carrier, origin, destination): n for carrier, origin, destination, n in rows}

@@ -119,7 +119,7 @@ def create_shipment(
                 created_at=shipped_at or moment,
                 label_created_at=label_created_at,
                 created_by=actor if actor is not None and actor.is_authenticated else None,
-                **_lane_of(order),
+                **lane_of(order),
             )
             _set_first_check(shipment)
             record_audit(
@@ -148,7 +148,7 @@ def create_shipment(
     return shipment
 
 
-def _lane_of(order: Order) -> dict[str, str]:
+def lane_of(order: Order) -> dict[str, str]:
     """The parcel's lane in clear, city level only (decision 0028): the shop's province
     and the recipient's province and city. The street stays encrypted on the order."""
     address: dict[str, Any] = order.shipping_address or {}  # type: ignore[assignment]

@@ -119,6 +119,27 @@ def open_cases_of(shipment_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return _open_cases[0](shipment_ids)
 
 
+# The desk's cases per lane, for carrier choice's reliability (the warehouse cannot read
+# the desk's tables either): (since, until) -> {(carrier, origin province, destination
+# province): parcels handed over in [since, until) on which the desk opened a case}.
+CaseCountsReader = Callable[[datetime, datetime], dict[tuple[str, str, str], int]]
+_case_counts: list[CaseCountsReader] = []
+
+
+def set_case_counts_reader(reader: CaseCountsReader | None) -> None:
+    _case_counts.clear()
+    if reader is not None:
+        _case_counts.append(reader)
+
+
+def case_counts(since: datetime, until: datetime) -> dict[tuple[str, str, str], int] | None:
+    """Parcels with a case per lane, by the hand-over time; None without the desk (no
+    case was ever counted, which is not the same as none found)."""
+    if not _case_counts:
+        return None
+    return _case_counts[0](since, until)
+
+
 def is_on() -> bool:
     """Whether anything wants transitions: the engine builds none otherwise."""
     return bool(_listeners) or bool(_next_check)

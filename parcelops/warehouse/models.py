@@ -584,3 +584,41 @@ class WarehouseSettings(models.Model):
     def current(cls) -> "WarehouseSettings":
         row, _created = cls.objects.get_or_create(pk=1)
         return row
+
+
+class CarrierScore(models.Model):
+    """What a year of the system's own tracking history measured of one carrier on one
+    lane (R4.1): transit times, on-time, damage, loss and case rates. Rebuilt by
+    `parcelops carriers refresh-scores` and each night, so carrier choice reads one small
+    row per carrier instead of a year of parcels (decision 0033).
+
+    Provinces are kept as compared (parcelops.carriers.coverage.province_key): "浙江省"
+    and "浙江" are one lane. An empty origin: parcels handed over before the shop's
+    province was known."""
+
+    carrier = models.CharField(max_length=40)  # a code of the carrier registry
+    origin_province = models.CharField(max_length=40)
+    destination_province = models.CharField(max_length=40)
+    shipments = models.PositiveIntegerField()  # handed over in the window
+    delivered = models.PositiveIntegerField()  # of those, delivered: the transit sample
+    transit_hours_p50 = models.FloatField(null=True)  # None: nothing delivered
+    transit_hours_p90 = models.FloatField(null=True)
+    promised = models.PositiveIntegerField()  # delivered ones with a promised date
+    on_time_rate = models.FloatField(null=True)  # of `promised`; None when 0
+    damage_rate = models.FloatField()  # of `shipments`
+    loss_rate = models.FloatField()
+    case_rate = models.FloatField(null=True)  # None: the exception desk is not installed
+    window_start = models.DateTimeField()
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("carrier", "origin_province", "destination_province")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin_province", "destination_province", "carrier"],
+                name="carrier_score_unique_lane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.origin_province}->{self.destination_province}"

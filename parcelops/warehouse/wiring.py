@@ -6,7 +6,14 @@ def connect() -> None:
     stock when it is allocated (parcelops.orders.stock_hooks), and the order page's stock
     and packing panels."""
     from parcelops.orders import stock_hooks
-    from parcelops.warehouse import packing_panels, stock_panels
+
+    # The nightly refresh of the carriers' scores: imported here because Huey discovers
+    # only an app's `tasks` module.
+    from parcelops.warehouse import (
+        choice_tasks,  # noqa: F401
+        packing_panels,
+        stock_panels,
+    )
     from parcelops.warehouse.actions import stock_reservations
 
     stock_hooks.set_stock_keeper(stock_reservations.Keeper())

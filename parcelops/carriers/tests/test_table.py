@@ -32,6 +32,14 @@ ACME = {
     "aliases": '["ACP"]',
     "tracking_number_pattern": r"^AC\d{10}$",
     "is_active": "on",
+    # Carrier choice's fields, as the form's defaults fill them in, and its price table.
+    "coverage": '["广东省", "HK"]',
+    "services": '["insurance"]',
+    "default_transit_hours_p50": "48",
+    "default_transit_hours_p90": "96",
+    "volumetric_divisor": "6000",
+    "price_rules-TOTAL_FORMS": "0",
+    "price_rules-INITIAL_FORMS": "0",
 }
 
 

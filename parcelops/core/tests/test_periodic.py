@@ -109,6 +109,7 @@ def test_every_periodic_task_of_the_product_claims_its_run_but_the_witness():
     from parcelops.orders import tasks as order_tasks
     from parcelops.outbox import tasks as outbox_tasks
     from parcelops.tracking import tasks as tracking_tasks
+    from parcelops.warehouse import choice_tasks
 
     once_per_cluster = [
         order_tasks.assign_waiting_orders,
@@ -117,6 +118,7 @@ def test_every_periodic_task_of_the_product_claims_its_run_but_the_witness():
         desk_tasks.learn_thresholds,
         outbox_tasks.send_due_outbox,
         tracking_tasks.prune_inbound_pushes,
+        choice_tasks.refresh_carrier_scores,
     ]
 
     # A new periodic task fails here until it is listed (and so thought about).

@@ -16,6 +16,9 @@ printed as JSON.
   are due. Like ingest, on an empty migrated database (SQLite, or DATABASE_URL).
 - picklist --orders N (1,000): one wave's pick list over N allocated orders of two lines
   (bench/picklist.py). Like ingest, on an empty migrated database.
+- carrier-options --shipments N (1,000,000): a year of N parcels' history, the carriers'
+  scores refreshed from it once, then 1,000 carrier-option requests in process and through
+  the API (bench/carrier_options.py). On an empty migrated database too.
 """
 
 import json
@@ -46,7 +49,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument(
             "benchmark",
-            choices=["ingest", "push", "track", "memory", "sweep", "labels", "freight", "picklist"],
+            choices=[
+                "ingest",
+                "push",
+                "track",
+                "memory",
+                "sweep",
+                "labels",
+                "freight",
+                "picklist",
+                "carrier-options",
+            ],
         )
         parser.add_argument(
             "--orders", type=int, default=None, help="labels, picklist: the wave's orders (1,000)"
@@ -71,7 +84,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--rate", type=float, default=None, help="track: requests/s (500)")
         parser.add_argument(
-            "--shipments", type=int, default=None, help="push, track: parcels; sweep: 1,000,000"
+            "--shipments",
+            type=int,
+            default=None,
+            help="push, track: parcels; sweep, carrier-options: 1,000,000",
         )
         parser.add_argument("--lines", type=int, default=None, help="freight: 100,000")
 
@@ -88,7 +104,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name} must be positive")
         sys.path.insert(0, str(settings.BASE_DIR))  # bench/ lives beside the package
         report: dict[str, Any]
-        if benchmark in ("ingest", "sweep", "freight", "picklist"):
+        if benchmark in ("ingest", "sweep", "freight", "picklist", "carrier-options"):
             # A new data directory has no tables yet: say what to do, not a traceback.
             if unapplied_migrations():
                 raise CommandError(
@@ -114,6 +130,10 @@ class Command(BaseCommand):
             from bench import picklist
 
             report = picklist.main(orders=options["orders"] or 1000)
+        elif benchmark == "carrier-options":
+            from bench import carrier_options
+
+            report = carrier_options.main(shipments=options["shipments"] or 1_000_000)
         elif benchmark == "sweep":
             from bench import sweep
 

@@ -15,8 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -30,6 +28,8 @@ from parcelops.core.errors import ActionError, FieldError, InputError, NotPermit
 from parcelops.orders.models import Order
 from parcelops.warehouse import packing_rules
 from parcelops.warehouse.actions import packing, picking
+from parcelops.warehouse.choice_presentation import present
+from parcelops.warehouse.choice_queries import carrier_options
 from parcelops.warehouse.models import (
     PackingMaterial,
     PackingMaterialKind,
@@ -38,8 +38,6 @@ from parcelops.warehouse.models import (
     PickList,
     Warehouse,
 )
-
-CARRIER_OPTIONS_TEMPLATE = "warehouse/_carrier_options.html"  # the carrier-choice panel
 
 
 def _floor_page(permission: str) -> Any:
@@ -249,13 +247,15 @@ def station(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _carrier_options_template() -> str:
-    """The carrier-choice panel's template when that part is installed, else ""."""
+def _ranking(parcel: Parcel) -> dict[str, Any] | None:
+    """Carrier choice's ranking for the parcel, explained, while it is being packed; None
+    once packed (its carrier is chosen) or when the order cannot be ranked."""
+    if parcel.packed_at:
+        return None
     try:
-        get_template(CARRIER_OPTIONS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return ""
-    return CARRIER_OPTIONS_TEMPLATE
+        return present(carrier_options(parcel.order))
+    except ActionError:
+        return None
 
 
 def _next_step(parcel: Parcel) -> str:
@@ -349,7 +349,10 @@ def _packing_context(parcel: Parcel, errors: dict[str, str], posted_step: str) -
         key=lambda m: (rank.get(PackingMaterialKind(m.kind), 3), m.weight_grams, m.code),
     )
     carriers = registry.active_carriers()
-    chosen = parcel.carrier or parcel.order.requested_carrier
+    ranking = _ranking(parcel)
+    # The carrier chosen at packing, else the ranking's pick (the customer's request wins
+    # there when it can take the parcel), else the first in use.
+    chosen = parcel.carrier or (ranking or {}).get("chosen") or parcel.order.requested_carrier
     if chosen not in {info.code for info in carriers}:
         chosen = carriers[0].code if carriers else ""
     # The step to scan or type next: the one refused, else the first not yet taken.
@@ -378,7 +381,7 @@ def _packing_context(parcel: Parcel, errors: dict[str, str], posted_step: str) -
         "carriers": [(info.code, info.name()) for info in carriers],
         "chosen_carrier": chosen,
         "services": packing.service_choices(),
-        "carrier_options_template": _carrier_options_template(),
+        "ranking": ranking,
         "carrier_name": registry.find_carrier(parcel.carrier).name()  # type: ignore[union-attr]
         if registry.find_carrier(parcel.carrier)
         else parcel.carrier,

@@ -167,3 +167,22 @@ def test_the_order_page_shows_a_short_pick_as_a_problem(floor, packer):
 
     assert "Short pick: this order cannot be packed until the missing items are found." in html
     assert 'CUP-002 @ <span class="mono">B-01</span>: Bin empty' in html
+
+
+def test_the_station_ranks_the_carriers_and_suggests_the_best(floor, packer):
+    from parcelops.carriers.models import Carrier, PriceRule
+
+    for code, first_cents in (("zto", 800), ("yto", 1200)):
+        carrier = Carrier.objects.get(code=code)
+        Carrier.objects.filter(pk=carrier.pk).update(coverage=["*"], services=["insurance"])
+        PriceRule.objects.create(carrier=carrier, first_cents=first_cents, additional_cents=500)
+    order = packing_floor.allocated_order(floor, "W-1")
+    pick_everything(packer, make_wave(packer, floor))
+    packer.post(reverse("warehouse:packing_station"), {"order": order.number})
+
+    page = packer.get(reverse("warehouse:packing_order", args=[order.number])).content.decode()
+
+    assert "Carrier options" in page
+    # ZTO is cheaper and neither has history: it is suggested and chosen in the form.
+    assert page.index("ZTO Express") < page.index("YTO Express")
+    assert '<option value="zto" selected>' in page

@@ -19,6 +19,9 @@ from functools import cache, lru_cache
 from string import ascii_lowercase, ascii_uppercase
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab import rl_config
 from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.code128 import Code128
@@ -142,6 +145,9 @@ def _tag(canvas: Canvas, x: float, y: float, size: float, text: str, font: str) 
     canvas.setStrokeColorRGB(1, 1, 1)
     font_size = size * 0.72
     width = pdfmetrics.stringWidth(text, font, font_size)
+    if width > size * 0.9:  # a word rather than a character: smaller, to fit the square
+        font_size *= size * 0.9 / width
+        width = size * 0.9
     _bold_text(canvas, x + (size - width) / 2, y + size * 0.2, text, font, font_size)
     canvas.restoreState()
 
@@ -253,7 +259,8 @@ def draw_label(canvas: Canvas, facts: LabelFacts) -> None:
     # Band 4 (30 mm): the recipient.
     band_bottom = y - 30 * mm
     tag = 9 * mm
-    _tag(canvas, margin, y - tag - 2 * mm, tag, "收", font)
+    # Translators: the recipient's tag on a shipping label, one character (收).
+    _tag(canvas, margin, y - tag - 2 * mm, tag, pgettext("label tag", "To"), font)
     text_x = margin + tag + 3 * mm
     text_width = width - margin - text_x
     _bold_text(
@@ -275,7 +282,8 @@ def draw_label(canvas: Canvas, facts: LabelFacts) -> None:
     # Band 5 (18 mm): the sender.
     band_bottom = y - 18 * mm
     tag = 7 * mm
-    _tag(canvas, margin, y - tag - 2 * mm, tag, "寄", font)
+    # Translators: the sender's tag on a shipping label, one character (寄).
+    _tag(canvas, margin, y - tag - 2 * mm, tag, pgettext("label tag", "From"), font)
     text_x = margin + tag + 3 * mm
     text_width = width - margin - text_x
     canvas.setFont(font, 9)
@@ -305,7 +313,7 @@ def draw_label(canvas: Canvas, facts: LabelFacts) -> None:
     left_width = width - 2 * margin - qr_size - 2 * mm
     canvas.setFont(font, 9)
     line_y = y - 5 * mm
-    canvas.drawString(margin + 1 * mm, line_y, "内容 Contents:")
+    canvas.drawString(margin + 1 * mm, line_y, _("Contents:"))
     line_y -= 4.2 * mm
     shown = facts.lines[:MAX_CONTENT_LINES]
     for name, quantity in shown:
@@ -315,14 +323,25 @@ def draw_label(canvas: Canvas, facts: LabelFacts) -> None:
         line_y -= 4.2 * mm
     units = sum(quantity for _name, quantity in facts.lines)
     if len(facts.lines) > len(shown):
-        canvas.drawString(margin + 1 * mm, line_y, f"… 共 {len(facts.lines)} 种 {units} 件")
+        canvas.drawString(
+            margin + 1 * mm,
+            line_y,
+            _("… %(kinds)d products, %(units)d items in all")
+            % {"kinds": len(facts.lines), "units": units},
+        )
         line_y -= 4.2 * mm
     canvas.setFont(font, 9)
     weight = f"{facts.weight_grams / 1000:.2f} kg" if facts.weight_grams else "-"
-    canvas.drawString(margin + 1 * mm, bottom + 9 * mm, f"订单 Order: {facts.order_number}")
-    canvas.drawString(margin + 1 * mm, bottom + 4.5 * mm, f"重量 {weight}   件数 {units}")
+    canvas.drawString(
+        margin + 1 * mm, bottom + 9 * mm, _("Order: %(number)s") % {"number": facts.order_number}
+    )
+    canvas.drawString(
+        margin + 1 * mm,
+        bottom + 4.5 * mm,
+        _("Weight %(weight)s   Items %(units)d") % {"weight": weight, "units": units},
+    )
     canvas.setFont(font, 7)
-    canvas.drawString(margin + 1 * mm, bottom + 1.2 * mm, "签收人/时间 Signed:")
+    canvas.drawString(margin + 1 * mm, bottom + 1.2 * mm, _("Received by / at:"))
 
 
 def _groups(number: str) -> list[str]:
@@ -334,6 +353,17 @@ def render_labels(labels: Sequence[LabelFacts], page_format: str = THERMAL) -> b
     """One PDF of the labels: a 100 x 150 mm page each (thermal), or four an A4 sheet."""
     if page_format not in FORMATS:
         raise ValueError(page_format)
+    with translation.override(print_language()):
+        return _render(labels, page_format)
+
+
+def print_language() -> str:
+    """The language labels and manifests print in, whoever prints them: the shop's
+    (LANGUAGE_CODE, Chinese unless the shop set another)."""
+    return str(settings.LANGUAGE_CODE)
+
+
+def _render(labels: Sequence[LabelFacts], page_format: str) -> bytes:
     buffer = io.BytesIO()
     if page_format == THERMAL:
         canvas = Canvas(buffer, pagesize=(LABEL_WIDTH, LABEL_HEIGHT), pageCompression=1)

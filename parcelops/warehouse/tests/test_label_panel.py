@@ -40,6 +40,7 @@ def test_a_packed_parcel_shows_what_is_known_and_the_print_links(people):
     assert "1.35 kg" in panel
     assert "Not printed" in panel
     assert "Not on a manifest" in panel
+    assert "Not handed over yet" in panel
     label = f"/warehouse/labels/{parcel.order.number}.pdf"
     assert f'href="{label}?format=thermal"' in panel
     assert f'href="{label}?format=a4"' in panel
@@ -57,10 +58,11 @@ def test_a_printed_and_handed_over_parcel_shows_its_number_prints_and_manifest(p
     manifest.refresh_from_db()
     moment = localtime(now()).strftime("%Y-%m-%d %H:%M")  # 10:00 in Shanghai
     panel = _panel(client_of(packer).get(f"/orders/{parcel.order.number}/"))
-    assert '<span class="mono">0000000001</span> · Carrier&#x27;s number range' in panel
+    assert '<dd><span class="mono">0000000001</span></dd>' in panel
+    assert "<dd>Carrier&#x27;s number range</dd>" in panel
     assert f"Printed 2 times, first {moment}" in panel
     assert f'href="/warehouse/labels/manifests/{manifest.pk}/">{manifest.number}</a>' in panel
-    assert f"handed over {moment} · driver 张师傅" in panel
+    assert f"{moment}</time> · driver 张师傅" in panel
     assert "?format=thermal" in panel  # a shipped order's label may be printed again
 
 

@@ -154,7 +154,7 @@ def _tag(canvas: Canvas, x: float, y: float, size: float, text: str, font: str) 
 
 # The QR code's mask pattern. The encoder's search for the best of the eight scores each
 # on the whole symbol, two thirds of a label's time; every reader reads any mask, and for
-# a short number the eight differ little (decision 0035).
+# a short number the eight differ little (decision 0036).
 QR_MASK = 2
 
 

@@ -207,7 +207,7 @@ def assign_waybill(parcel: Parcel, actor: Actor) -> Parcel:
 def assign_waybills(parcels: Sequence[Parcel], actor: Actor) -> list[Parcel]:
     """Waybill numbers for a wave's parcels, in the given order: each keeps the number it
     has; those of a carrier with an e-waybill provider ask it one by one; the others take
-    theirs from their carriers' ranges in one step (decision 0035). Refused, numbering
+    theirs from their carriers' ranges in one step (decision 0036). Refused, numbering
     nothing from a range, when any parcel may not have a number yet."""
     require_permission(actor, roles.PACK_ORDERS)
     ids = list(dict.fromkeys(parcel.pk for parcel in parcels))

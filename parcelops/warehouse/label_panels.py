@@ -60,5 +60,5 @@ def register_panels() -> None:
         "warehouse.parcel",
         template="warehouse/_order_parcel.html",
         context=parcel_panel,
-        order=5,
+        order=15,  # after the shipments (tracking, 10), before the cases (the desk, 20)
     )

@@ -74,6 +74,7 @@ def test_an_empty_slot_renders_nothing(slot):
 def test_tracking_and_the_desk_fill_the_order_pages_from_their_app_configs():
     assert [panel.name for panel in panels.panels_in(ORDER_PAGE)] == [
         "tracking.parcels",
+        "warehouse.parcel",
         "exceptions.cases",
     ]
     assert [panel.name for panel in panels.panels_in("orders.public_lookup")] == [

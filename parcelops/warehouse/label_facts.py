@@ -12,7 +12,7 @@ from parcelops.core.clock import now
 from parcelops.orders.models import OrderLine
 from parcelops.orders.presentation import recipient_of
 from parcelops.warehouse.ewaybill import ParcelFacts, Party
-from parcelops.warehouse.labels import LabelFacts, Person
+from parcelops.warehouse.labels import LabelFacts, Person, print_language
 from parcelops.warehouse.models import Parcel, Warehouse
 
 ADDRESS_PARTS = ("province", "city", "district", "street")
@@ -58,7 +58,7 @@ def parcels_for_printing(parcel_ids: Sequence[int]) -> list[Parcel]:
 
 def _carrier_name(code: str) -> str:
     info = registry.find_carrier(code)
-    return info.name_zh if info is not None else code
+    return info.name(print_language()) if info is not None else code
 
 
 def label_facts(parcel: Parcel) -> LabelFacts:

@@ -5,14 +5,18 @@ signature lines for the driver and the warehouse. Chinese text in the labels' fo
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from xml.sax.saxutils import escape
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from parcelops.warehouse.labels import cjk_font
+from parcelops.warehouse.labels import cjk_font, print_language
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ def _kg(grams: int | None) -> str:
 
 
 def render_manifest(facts: ManifestFacts) -> bytes:
+    """The manifest's PDF, in the shop's language (labels.print_language)."""
+    with translation.override(print_language()):
+        return _render(facts)
+
+
+def _render(facts: ManifestFacts) -> bytes:
     font = cjk_font()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -47,7 +57,7 @@ def render_manifest(facts: ManifestFacts) -> bytes:
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=f"Manifest {facts.number}",
+        title=_("Hand-over manifest %(number)s") % {"number": facts.number},
         creator="ParcelOps",
     )
     title = ParagraphStyle("title", fontName=font, fontSize=18, leading=24)
@@ -55,19 +65,27 @@ def render_manifest(facts: ManifestFacts) -> bytes:
     when = facts.handed_over_at or facts.opened_at
     total = sum(row.weight_grams or 0 for row in facts.rows)
     story: list = [
-        Paragraph(f"交接清单 Hand-over manifest {facts.number}", title),
+        Paragraph(escape(_("Hand-over manifest %(number)s") % {"number": facts.number}), title),
         Spacer(1, 3 * mm),
-        Paragraph(f"承运商 Carrier: {facts.carrier_name}", body),
-        Paragraph(f"仓库 Warehouse: {facts.warehouse}", body),
-        Paragraph(f"日期 Date: {when:%Y-%m-%d %H:%M}", body),
+        Paragraph(escape(_("Carrier: %(carrier)s") % {"carrier": facts.carrier_name}), body),
+        Paragraph(escape(_("Warehouse: %(warehouse)s") % {"warehouse": facts.warehouse}), body),
+        Paragraph(escape(_("Date: %(when)s") % {"when": f"{when:%Y-%m-%d %H:%M}"}), body),
         Spacer(1, 4 * mm),
     ]
-    header = ["#", "运单号 Waybill", "订单号 Order", "重量 kg"]
+    header = ["#", _("Waybill number"), _("Order number"), _("Weight (kg)")]
     data = [header] + [
         [str(index), row.waybill_number, row.order_number, _kg(row.weight_grams)]
         for index, row in enumerate(facts.rows, start=1)
     ]
-    data.append(["", f"合计 Total: {len(facts.rows)} 件 parcels", "", _kg(total)])
+    data.append(
+        [
+            "",
+            ngettext("Total: %(count)d parcel", "Total: %(count)d parcels", len(facts.rows))
+            % {"count": len(facts.rows)},
+            "",
+            _kg(total),
+        ]
+    )
     table = Table(data, colWidths=[12 * mm, 62 * mm, 72 * mm, 30 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -84,12 +102,12 @@ def render_manifest(facts: ManifestFacts) -> bytes:
     story += [table, Spacer(1, 14 * mm)]
     signatures = Table(
         [
-            [f"司机 Driver: {facts.driver_name or '______________'}", "仓库交接人 Warehouse:"],
-            ["签字 Signature: ______________________", "签字 Signature: ______________________"],
             [
-                "日期 Date: ____________ 时间 Time: ______",
-                "日期 Date: ____________ 时间 Time: ______",
+                _("Driver: %(name)s") % {"name": facts.driver_name or "______________"},
+                _("Handed over by (warehouse):"),
             ],
+            [_("Signature:") + " ______________________"] * 2,
+            [_("Date:") + " ____________ " + _("Time:") + " ______"] * 2,
         ],
         colWidths=[90 * mm, 90 * mm],
     )

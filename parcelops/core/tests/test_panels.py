@@ -76,6 +76,7 @@ def test_tracking_and_the_desk_fill_the_order_pages_from_their_app_configs():
         "tracking.parcels",
         "warehouse.packing",  # the order's pick-list stops and parcel (issue 16)
         "warehouse.stock",
+        "warehouse.parcel",
         "exceptions.cases",
     ]
     assert [panel.name for panel in panels.panels_in("orders.public_lookup")] == [

@@ -84,9 +84,8 @@ def print_labels(
             % {"numbers": _named(without)}
         )
     ordered = [parcels[orders[number].pk] for number in numbers]
-    for index, parcel in enumerate(ordered):
-        if not parcel.waybill_number:
-            ordered[index] = waybills.assign_waybill(parcel, actor)
+    if any(not parcel.waybill_number for parcel in ordered):
+        ordered = waybills.assign_waybills(ordered, actor)
     unnumbered = [parcel.order.number for parcel in ordered if not parcel.waybill_number]
     if unnumbered:  # a shipped order's parcel handed over without its number
         raise ActionError(

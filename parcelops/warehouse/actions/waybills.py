@@ -9,6 +9,7 @@ unique (carrier, waybill_number) is the last guard. A range that falls below its
 mark alerts the warehouse managers once; a used-up one says so and names the page to fix it.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -200,20 +201,40 @@ def _check_parcel(parcel: Parcel) -> None:
 def assign_waybill(parcel: Parcel, actor: Actor) -> Parcel:
     """The parcel's waybill number: kept when it has one, else from the carrier's
     e-waybill provider when one is set up for it, else from the carrier's number range."""
+    return assign_waybills([parcel], actor)[0]
+
+
+def assign_waybills(parcels: Sequence[Parcel], actor: Actor) -> list[Parcel]:
+    """Waybill numbers for a wave's parcels, in the given order: each keeps the number it
+    has; those of a carrier with an e-waybill provider ask it one by one; the others take
+    theirs from their carriers' ranges in one step (decision 0036). Refused, numbering
+    nothing from a range, when any parcel may not have a number yet."""
     require_permission(actor, roles.PACK_ORDERS)
-    parcel = Parcel.objects.select_related("order").get(pk=parcel.pk)
-    if parcel.waybill_number:
-        return parcel
-    _check_parcel(parcel)
-    provider = ewaybill.provider_for(parcel.carrier)
-    if provider is None:
-        return _assign_from_range(parcel.pk, actor)
-    # The provider is asked outside any transaction: a slow answer holds no lock.
-    try:
-        number = provider.order_waybill(ewaybill_facts(parcel))
-    except ewaybill.EwaybillError as error:
-        raise ActionError(error.message) from error
-    return _hold_number(parcel.pk, actor, number, WaybillSource.PROVIDER, provider.name)
+    ids = list(dict.fromkeys(parcel.pk for parcel in parcels))
+    found = {p.pk: p for p in Parcel.objects.select_related("order").filter(pk__in=ids)}
+    unnumbered = [found[pk] for pk in ids if pk in found and not found[pk].waybill_number]
+    for parcel in unnumbered:
+        _check_parcel(parcel)
+    providers = {
+        carrier: ewaybill.provider_for(carrier)
+        for carrier in {parcel.carrier for parcel in unnumbered}
+    }
+    from_range = [p.pk for p in unnumbered if providers[p.carrier] is None]
+    if from_range:
+        found.update(_assign_from_ranges(from_range, actor))
+    for parcel in unnumbered:
+        provider = providers[parcel.carrier]
+        if provider is None:
+            continue
+        # The provider is asked outside any transaction: a slow answer holds no lock.
+        try:
+            number = provider.order_waybill(ewaybill_facts(parcel))
+        except ewaybill.EwaybillError as error:
+            raise ActionError(error.message) from error
+        found[parcel.pk] = _hold_number(
+            parcel.pk, actor, number, WaybillSource.PROVIDER, provider.name
+        )
+    return [found[pk] for pk in ids if pk in found]
 
 
 def _locked_parcel(parcel_id: int) -> Parcel:
@@ -227,7 +248,11 @@ def _hold_number(parcel_id: int, actor: Actor, number: str, source: str, origin:
             if parcel.waybill_number:  # another packer's request won: keep the first
                 return parcel
             _check_parcel(parcel)
-            _write_number(parcel, actor, number, source, origin)
+            parcel.waybill_number = number
+            parcel.waybill_source = source
+            parcel.waybill_assigned_at = now()
+            parcel.save(update_fields=ASSIGNED_FIELDS)
+            _audit_numbers(actor, [parcel], source, [origin])
     except IntegrityError as error:
         raise ActionError(
             _("The waybill number %(number)s is already on another parcel of this carrier.")
@@ -236,54 +261,126 @@ def _hold_number(parcel_id: int, actor: Actor, number: str, source: str, origin:
     return parcel
 
 
-def _write_number(parcel: Parcel, actor: Actor, number: str, source: str, origin: str) -> None:
-    parcel.waybill_number = number
-    parcel.waybill_source = source
-    parcel.waybill_assigned_at = now()
-    parcel.save(update_fields=["waybill_number", "waybill_source", "waybill_assigned_at"])
-    record_audit(
-        actor,
-        "parcel.waybill_assigned",
-        parcel,
-        after={"order": parcel.order.number, "carrier": parcel.carrier, "number": number},
-        detail={"source": source, "origin": origin},
+ASSIGNED_FIELDS = ["waybill_number", "waybill_source", "waybill_assigned_at"]
+
+
+def _audit_numbers(actor: Actor, parcels: list[Parcel], source: str, origins: list[str]) -> None:
+    """One record for the numbers given in one step: the parcel's own for one parcel, the
+    batch's (first id +N, as a print's record) for a wave."""
+    numbered = [
+        {"order": p.order.number, "carrier": p.carrier, "number": p.waybill_number} for p in parcels
+    ]
+    if len(parcels) == 1:
+        target: Parcel | tuple[str, str] = parcels[0]
+        after: Any = numbered[0]
+    else:
+        target = ("warehouse.parcel", f"{parcels[0].pk}+{len(parcels) - 1}")
+        after = {"parcels": numbered}
+    detail: dict[str, Any] = {
+        "source": source,
+        "origin": origins[0] if len(origins) == 1 else origins,
+    }
+    if len(parcels) > 1:  # the digest of `after` is all the record keeps of it
+        detail["numbers"] = {p.order.number: p.waybill_number for p in parcels}
+    record_audit(actor, "parcel.waybill_assigned", target, after=after, detail=detail)
+
+
+def _assign_from_ranges(parcel_ids: list[int], actor: Actor) -> dict[int, Parcel]:
+    """Numbers from the carriers' ranges for these parcels, all in one transaction: the
+    parcels and each carrier's ranges locked once, the serials taken together, the numbers
+    already on a parcel skipped (one query a chunk), the parcels written in one bulk
+    update, one audit record, the low alert once a range."""
+    try:
+        with transaction.atomic():
+            locked = list(
+                Parcel.objects.select_for_update()
+                .select_related("order")
+                .filter(pk__in=parcel_ids)
+                .order_by("pk")
+            )
+            position = {pk: index for index, pk in enumerate(parcel_ids)}
+            todo = sorted(
+                (parcel for parcel in locked if not parcel.waybill_number),
+                key=lambda parcel: position[parcel.pk],
+            )  # locked in id order (no deadlock), numbered in the wave's
+            for parcel in todo:
+                _check_parcel(parcel)
+            by_carrier: dict[str, list[Parcel]] = {}
+            for parcel in todo:
+                by_carrier.setdefault(parcel.carrier, []).append(parcel)
+            moment = now()
+            origins: list[str] = []
+            for carrier in sorted(by_carrier):
+                group = by_carrier[carrier]
+                for parcel, (number, origin) in zip(
+                    group, _take_numbers(carrier, len(group)), strict=True
+                ):
+                    parcel.waybill_number = number
+                    parcel.waybill_source = WaybillSource.RANGE
+                    parcel.waybill_assigned_at = moment
+                    if origin not in origins:
+                        origins.append(origin)
+            if todo:
+                Parcel.objects.bulk_update(todo, ASSIGNED_FIELDS, batch_size=BULK_CHUNK)
+                _audit_numbers(actor, todo, WaybillSource.RANGE, origins)
+    except IntegrityError as error:  # a number typed by hand meanwhile: nothing was written
+        raise ActionError(
+            _("A waybill number was just taken by another parcel; print again.")
+        ) from error
+    return {parcel.pk: parcel for parcel in locked}
+
+
+BULK_CHUNK = 500  # serials checked (and parcels written) per statement
+
+
+def _take_numbers(carrier: str, count: int) -> list[tuple[str, str]]:
+    """`count` unused numbers of the carrier with the range each came from, from its
+    ranges in use, oldest first; their rows locked and their next serials moved on.
+    Refused when the ranges hold fewer."""
+    ranges = list(
+        NumberRange.objects.select_for_update()
+        .filter(carrier=carrier, is_active=True, next_serial__lte=F("last"))
+        .order_by("id")
     )
-
-
-def _assign_from_range(parcel_id: int, actor: Actor) -> Parcel:
-    with transaction.atomic():
-        parcel = _locked_parcel(parcel_id)
-        if parcel.waybill_number:
-            return parcel
-        _check_parcel(parcel)
-        number_range = (
-            NumberRange.objects.select_for_update()
-            .filter(carrier=parcel.carrier, is_active=True, next_serial__lte=F("last"))
-            .order_by("id")
-            .first()
-        )
-        if number_range is None:
-            raise ActionError(_exhausted_message(parcel.carrier))
+    taken: list[tuple[str, str]] = []
+    skipped = 0
+    for number_range in ranges:
         shape = shape_of(number_range)
-        for _skip in range(MAX_SKIPPED):
-            number = numbering.waybill_number(shape, number_range.next_serial)
-            number_range.next_serial += 1
-            taken = Parcel.objects.filter(carrier=parcel.carrier, waybill_number=number).exists()
-            if not taken or number_range.next_serial > number_range.last:
-                break
-        if taken:
-            raise ActionError(_exhausted_message(parcel.carrier))
-        left = range_remaining(number_range)
-        fields = ["next_serial"]
-        if number_range.low_alerted_at is None and numbering.crosses_low_mark(
-            left, number_range.low_alert_at
-        ):
-            number_range.low_alerted_at = now()
-            fields.append("low_alerted_at")
-            _alert_low_range(number_range, left)
-        number_range.save(update_fields=fields)
-        _write_number(parcel, actor, number, WaybillSource.RANGE, f"range:{number_range.pk}")
-    return parcel
+        origin = f"range:{number_range.pk}"
+        start = number_range.next_serial
+        while len(taken) < count and number_range.next_serial <= number_range.last:
+            first = number_range.next_serial
+            last = min(number_range.last, first + min(count - len(taken), BULK_CHUNK) - 1)
+            candidates = [numbering.waybill_number(shape, s) for s in range(first, last + 1)]
+            used = set(
+                Parcel.objects.filter(carrier=carrier, waybill_number__in=candidates).values_list(
+                    "waybill_number", flat=True
+                )
+            )
+            taken += [(number, origin) for number in candidates if number not in used]
+            skipped += len(used)
+            number_range.next_serial = last + 1
+            if skipped >= MAX_SKIPPED:
+                raise ActionError(_exhausted_message(carrier))
+        if number_range.next_serial == start:
+            break  # enough numbers already: this range and the later ones stay as they are
+        _save_taken(number_range)
+    if len(taken) < count:
+        raise ActionError(_exhausted_message(carrier))
+    return taken
+
+
+def _save_taken(number_range: NumberRange) -> None:
+    """The range's next serial, and its low alert the first time it falls below the mark."""
+    left = range_remaining(number_range)
+    fields = ["next_serial"]
+    if number_range.low_alerted_at is None and numbering.crosses_low_mark(
+        left, number_range.low_alert_at
+    ):
+        number_range.low_alerted_at = now()
+        fields.append("low_alerted_at")
+        _alert_low_range(number_range, left)
+    number_range.save(update_fields=fields)
 
 
 def _exhausted_message(carrier: str) -> str:

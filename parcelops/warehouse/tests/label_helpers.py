@@ -3,6 +3,8 @@ directly, as the packing station would), and the people who print and hand over.
 
 from datetime import UTC, datetime
 
+from django.test import Client
+
 from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
 from parcelops.orders.tests.factories import place_order
@@ -61,3 +63,9 @@ def a_range(carrier: str = "zto", **fields) -> NumberRange:
     }
     values.setdefault("next_serial", values["first"])
     return NumberRange.objects.create(carrier=carrier, created_at=PACKED_AT, **values)
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

@@ -2,20 +2,18 @@
 manifest worked from its page (open, scan, refuse a scan, hand over)."""
 
 import pytest
-from django.test import Client
 
 from parcelops.accounts import roles
 from parcelops.orders.states import OrderState
 from parcelops.warehouse.models import Manifest, NumberRange
-from parcelops.warehouse.tests.label_helpers import a_packed_parcel, a_range, a_warehouse
+from parcelops.warehouse.tests.label_helpers import (
+    a_packed_parcel,
+    a_range,
+    a_warehouse,
+    client_of,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

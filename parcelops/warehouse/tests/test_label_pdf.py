@@ -38,7 +38,10 @@ def page_text(pdf: bytes, index: int = 0) -> str:
     return document[index].get_textpage().get_text_range()
 
 
-def test_a_thermal_label_decodes_to_its_waybill_number_and_carries_the_chinese_text(packer):
+def test_a_thermal_label_decodes_to_its_waybill_number_and_carries_the_chinese_text(
+    packer, settings
+):
+    settings.LANGUAGE_CODE = "zh-hans"  # the shop's language, in which labels print
     parcel = a_packed_parcel(a_warehouse(), waybill_number="73100000000042")
     pdf = label_actions.print_labels(packer, [parcel.order.number])
     document = pypdfium2.PdfDocument(pdf)

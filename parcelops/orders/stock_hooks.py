@@ -24,6 +24,9 @@ class StockKeeper(Protocol):
     def release(self, order: Order, actor: Actor) -> None:
         """Give back the order's reservations that are not picked yet."""
 
+    def take_out(self, order: Order, actor: Actor) -> None:
+        """The order's parcel left: its units still reserved leave their bins as picks."""
+
 
 _keeper: StockKeeper | None = None
 
@@ -41,3 +44,8 @@ def reserve(order: Order, actor: Actor) -> None:
 def release(order: Order, actor: Actor) -> None:
     if _keeper is not None:
         _keeper.release(order, actor)
+
+
+def take_out(order: Order, actor: Actor) -> None:
+    if _keeper is not None:
+        _keeper.take_out(order, actor)

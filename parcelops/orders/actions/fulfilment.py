@@ -114,6 +114,8 @@ def ship_order(order: Order, actor: Actor, *, carrier: str, tracking_number: str
     if not order.shipments.filter(carrier=carrier, tracking_number=tracking_number).exists():
         raise ActionError(guards.parcel_step_message(OrderState.SHIPPED))
     before = order_snapshot(order)
+    # Units of an order moved along by hand are still reserved: they leave with it.
+    stock_hooks.take_out(order, actor)
     move(
         order,
         OrderState.SHIPPED,

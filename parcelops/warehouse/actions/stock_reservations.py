@@ -27,7 +27,13 @@ from parcelops.orders.models import Order, OrderLine
 from parcelops.orders.states import OrderState
 from parcelops.orders.stock_hooks import StockShortageError
 from parcelops.warehouse.actions import stock_alerts
-from parcelops.warehouse.models import Reservation, ReservationState, StockLevel
+from parcelops.warehouse.models import (
+    Reservation,
+    ReservationState,
+    StockLevel,
+    StockMove,
+    StockMoveKind,
+)
 
 HELD = (ReservationState.ACTIVE, ReservationState.PICKED)
 
@@ -224,8 +230,56 @@ def allocate_backorders(product_ids: Iterable[int], *, exclude: int | None = Non
     return allocated
 
 
+def take_out_order(order: Order, actor: Actor) -> int:
+    """The order's parcel left the warehouse (handed over) with units still reserved, not
+    picked on a pick list: an order moved along by hand. Those units leave their bins as
+    picks now (on hand and reserved lowered together, a pick move each, the reservation
+    picked), so stock stays the sum of its moves and no shipped order holds stock. The
+    units taken out; none for an order picked from a list."""
+    active = list(
+        Reservation.objects.select_for_update()
+        .filter(order=order, state=ReservationState.ACTIVE)
+        .order_by("product_id", "bin_id", "pk")
+    )
+    if not active:
+        return 0
+    at = now()
+    moves = []
+    for reservation in active:
+        units = reservation.quantity - reservation.picked_quantity
+        StockLevel.objects.filter(
+            product_id=reservation.product_id, bin_id=reservation.bin_id
+        ).update(on_hand=F("on_hand") - units, reserved=F("reserved") - units)
+        moves.append(
+            StockMove(
+                product_id=reservation.product_id,
+                bin_id=reservation.bin_id,
+                kind=StockMoveKind.PICK,
+                quantity=-units,
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                at=at,
+                reason=_("Handed over without a pick list"),
+                order=order,
+            )
+        )
+    StockMove.objects.bulk_create(moves)
+    Reservation.objects.filter(pk__in=[r.pk for r in active]).update(
+        state=ReservationState.PICKED, picked_quantity=F("quantity")
+    )
+    record_audit(
+        actor,
+        "stock.taken_out",
+        order,
+        after=[[move.product_id, move.bin_id, move.quantity] for move in moves],
+    )
+    return -sum(move.quantity for move in moves)
+
+
 class Keeper:
     """The warehouse's stock keeper, registered with parcelops.orders.stock_hooks."""
+
+    def take_out(self, order: Order, actor: Actor) -> None:
+        take_out_order(order, actor)
 
     def reserve(self, order: Order, actor: Actor) -> None:
         reserve_order(order, actor)

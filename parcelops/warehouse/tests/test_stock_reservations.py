@@ -254,3 +254,33 @@ def test_the_api_answers_a_short_allocation_with_a_conflict_and_the_reason(
         ]
     }
     assert Order.objects.get(pk=order.pk).is_backordered
+
+
+@pytest.mark.django_db
+def test_an_order_moved_along_by_hand_takes_its_units_out_when_handed_over(
+    warehouse, channel, order_payload, people
+):
+    """No pick list, no packing station: the order page's buttons, then a hand-over. The
+    reserved units leave their bins as picks, so stock still agrees with its moves."""
+    from parcelops.tracking.actions import create_shipment
+    from parcelops.warehouse.models import StockMove
+
+    receive("TEA-001", "A-01", 5)
+    receive("CUP-002", "B-01", 4)
+    order = allocate(place(order_payload, "W-1", [("TEA-001", 2), ("CUP-002", 1)]), people)
+    for step in (OrderState.PICKING, OrderState.PACKED):
+        order = order_actions.advance_order(order, step, people[roles.WAREHOUSE])
+
+    create_shipment(order, "zto", "731000000007", people[roles.WAREHOUSE])
+
+    assert (level("TEA-001", "A-01"), level("CUP-002", "B-01")) == ((3, 0), (3, 0))
+    assert reservations(order) == [
+        ("TEA-001", "A-01", 2, "picked"),
+        ("CUP-002", "B-01", 1, "picked"),
+    ]
+    assert sorted(
+        StockMove.objects.filter(order=order, kind=StockMoveKind.PICK).values_list(
+            "product__sku", "quantity"
+        )
+    ) == [("CUP-002", -1), ("TEA-001", -2)]
+    assert stock_queries.check_stock().is_ok

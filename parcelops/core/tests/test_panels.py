@@ -74,9 +74,10 @@ def test_an_empty_slot_renders_nothing(slot):
 def test_tracking_and_the_desk_fill_the_order_pages_from_their_app_configs():
     assert [panel.name for panel in panels.panels_in(ORDER_PAGE)] == [
         "tracking.parcels",
-        "warehouse.packing",  # the order's pick-list stops and parcel (issue 16)
-        "warehouse.stock",
+        # The warehouse's (issue 16): the pick-list stops, the parcel, the reserved stock.
+        "warehouse.packing",
         "warehouse.parcel",
+        "warehouse.stock",
         "exceptions.cases",
     ]
     assert [panel.name for panel in panels.panels_in("orders.public_lookup")] == [

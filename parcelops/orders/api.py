@@ -78,6 +78,9 @@ class OrderIn(Schema):
     requested_carrier: str | None = None
     promised_delivery_date: str | None = None
     is_paid: bool = True
+    cash_on_delivery: bool = Field(
+        default=False, description="Paid at the door: only carriers offering it can ship it"
+    )
 
 
 class LineEditIn(Schema):

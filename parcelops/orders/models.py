@@ -116,6 +116,9 @@ class Order(models.Model):
     shipping_fee_cents = models.BigIntegerField(default=0)
     total_cents = models.BigIntegerField()
     requested_carrier = models.CharField(max_length=40, blank=True)
+    # Paid at the door (货到付款): the carrier collects the total, so only a carrier that
+    # offers cash on delivery can take the parcel (carrier choice, R4.1).
+    cash_on_delivery = models.BooleanField(default=False, db_default=False)
     promised_delivery_date = models.DateField(null=True, blank=True)
     order_type = models.CharField(max_length=10, choices=OrderType.choices)  # a handful of values
     classification_reasons = models.JSONField(default=list, blank=True)

@@ -120,6 +120,7 @@ def order_view(order: Order, viewer: Any, *, with_events: bool = False) -> dict[
         "placed_at": order.placed_at.isoformat(),
         "received_at": order.received_at.isoformat(),
         "requested_carrier": order.requested_carrier,
+        "cash_on_delivery": order.cash_on_delivery,
         "promised_delivery_date": order.promised_delivery_date.isoformat()
         if order.promised_delivery_date
         else None,

@@ -47,6 +47,7 @@ class IntakeOrder:
     requested_carrier: str = ""
     promised_delivery_date: date | None = None
     is_paid: bool = True
+    cash_on_delivery: bool = False
 
     @property
     def subtotal_cents(self) -> int:
@@ -250,6 +251,9 @@ def validate_order_intake(
     is_paid = data.get("is_paid", True)
     if not isinstance(is_paid, bool):
         reader.error("is_paid", _("Must be true or false."))
+    cash_on_delivery = data.get("cash_on_delivery", False)
+    if not isinstance(cash_on_delivery, bool):
+        reader.error("cash_on_delivery", _("Must be true or false."))
 
     if lines is not None and total is not None and are_amounts_valid:
         expected = sum(ln.quantity * ln.unit_price_cents for ln in lines) - discount + shipping_fee
@@ -285,6 +289,7 @@ def validate_order_intake(
             requested_carrier=requested_carrier,
             promised_delivery_date=promised,
             is_paid=bool(is_paid),
+            cash_on_delivery=cash_on_delivery is True,
         ),
         [],
     )

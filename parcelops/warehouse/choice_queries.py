@@ -81,9 +81,8 @@ def carrier_options(order: Order) -> CarrierOptions:
     needed = []
     if order.total_cents >= warehouse_settings.insure_above_cents:
         needed.append(CarrierService.INSURANCE.value)
-    # Orders do not record how they are paid (no payment method field), so cash on
-    # delivery is never asked for; the explanation says so.
-    notes.append(_("Cash on delivery is not checked: orders do not record how they are paid."))
+    if order.cash_on_delivery:
+        needed.append(CarrierService.COD.value)
     requested = _requested(order, notes)
     ranking = rank_carriers(
         candidates(origin, destination, weight, size),

@@ -159,7 +159,9 @@ def _create_order(intake: rules.IntakeOrder, channel: Channel, actor: Actor) -> 
         large_order_cents=settings.PARCELOPS_LARGE_ORDER_CENTS,
         review_tiers=settings.PARCELOPS_REVIEW_TIERS,
     )
-    state = OrderState.PAID if intake.is_paid else OrderState.AWAITING_PAYMENT
+    # Cash on delivery is paid at the door: processed as a paid order, never waiting for it.
+    is_paid = intake.is_paid or intake.cash_on_delivery
+    state = OrderState.PAID if is_paid else OrderState.AWAITING_PAYMENT
     # Assigned in the same insert: one row write and one audit record per new order.
     assignee_id = rules.choose_assignee(classification.order_type, processor_candidates())
     order = Order.objects.create(
@@ -178,6 +180,7 @@ def _create_order(intake: rules.IntakeOrder, channel: Channel, actor: Actor) -> 
         shipping_fee_cents=intake.shipping_fee_cents,
         total_cents=intake.total_cents,
         requested_carrier=intake.requested_carrier,
+        cash_on_delivery=intake.cash_on_delivery,
         promised_delivery_date=intake.promised_delivery_date,
         order_type=classification.order_type,
         classification_reasons=list(classification.reasons),

@@ -246,6 +246,12 @@ def test_intake_needs_the_permission_to_add_orders(staff):
     assert counts() == before
 
 
+def test_a_cash_on_delivery_order_is_processed_as_paid_and_says_so(staff):
+    order = place_order(is_paid=False, cash_on_delivery=True)
+
+    assert (order.state, order.cash_on_delivery) == (S.PAID, True)
+
+
 def test_an_unpaid_order_awaits_payment_until_marked_paid(staff):
     order = place_order(is_paid=False)
     assert order.state == S.AWAITING_PAYMENT

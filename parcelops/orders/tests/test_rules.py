@@ -436,6 +436,8 @@ def test_an_unknown_customer_tier_is_refused(tier):
         ("customer.name", ["王小明"], "Must be text."),
         ("external_id", {"id": 1}, "Must be text."),
         ("is_paid", "yes", "Must be true or false."),
+        ("cash_on_delivery", "true", "Must be true or false."),
+        ("cash_on_delivery", 1, "Must be true or false."),
     ],
     ids=repr,
 )
@@ -471,6 +473,16 @@ def test_a_promised_delivery_date_in_another_format_is_refused(promised):
 
     assert intake is None
     assert errors == [FieldError("promised_delivery_date", "Must be a date such as 2026-12-01.")]
+
+
+def test_cash_on_delivery_is_read_and_off_unless_said():
+    paid_at_the_door, errors = validate(payload(cash_on_delivery=True))
+    prepaid, _errors = validate(payload())
+
+    assert errors == []
+    assert paid_at_the_door is not None
+    assert prepaid is not None
+    assert (paid_at_the_door.cash_on_delivery, prepaid.cash_on_delivery) == (True, False)
 
 
 def test_an_unpaid_order_is_read_as_unpaid():

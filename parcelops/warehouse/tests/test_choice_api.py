@@ -79,7 +79,6 @@ def test_it_ranks_the_demo_carriers_for_an_order_being_packed(order, django_asse
     assert [r["code"] for r in answer["excluded"][0]["reasons"]] == ["no_coverage", "no_price"]
     assert answer["notes"] == [
         "Not weighed yet: priced at the products' expected weight, without volume.",
-        "Cash on delivery is not checked: orders do not record how they are paid.",
     ]
 
 
@@ -112,6 +111,23 @@ def test_a_dear_order_needs_insurance_and_excludes_who_lacks_it(order):
             "message": "Does not offer Insurance, which this order needs.",
         }
     ]
+
+
+def test_a_cash_on_delivery_order_goes_only_to_carriers_that_collect(order):
+    Order.objects.filter(pk=order.pk).update(cash_on_delivery=True)
+
+    answer = present(carrier_options(Order.objects.get(pk=order.pk)))
+
+    assert answer["needed_services"] == ["cod"]
+    zto = next(e for e in answer["excluded"] if e["carrier"] == "zto")
+    assert zto["reasons"] == [
+        {
+            "code": "missing_service",
+            "message": "Does not offer Cash on delivery, which this order needs.",
+        }
+    ]
+    assert "zto" not in [o["carrier"] for o in answer["options"]]
+    assert answer["chosen"] in {"jtexpress", "sf-express", "jd", "ems", "china-post", "deppon"}
 
 
 def test_the_requested_carrier_named_any_way_comes_first(order):

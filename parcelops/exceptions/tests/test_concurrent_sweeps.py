@@ -23,6 +23,7 @@ from parcelops.tracking.tests.test_concurrent_ingestion import (
     POSTGRES_URL,
     postgres_environment,
     run,
+    scratch_databases,
 )
 from parcelops.tracking.tests.test_import_crash import ROOT
 
@@ -54,15 +55,8 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def database() -> Iterator[str]:
     """A new database on the suite's PostgreSQL server, dropped afterwards."""
-    server = POSTGRES_URL.rsplit("/", 1)[0]
-    name = f"parcelops_sweeps_{os.getpid()}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
-        try:
-            yield f"{server}/{name}"
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_databases(f"parcelops_sweeps_{os.getpid()}") as (url,):
+        yield url
 
 
 def test_two_sweeps_at_once_handle_each_due_parcel_once(tmp_path, database):

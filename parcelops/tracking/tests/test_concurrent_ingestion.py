@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -135,20 +136,29 @@ def test_two_processes_on_the_same_parcels_end_as_one_in_order(tmp_path, shares)
     assert_same_outcome(sqlite_query(alone), sqlite_query(together))
 
 
-@pytest.fixture
-def postgres_databases(tmp_path) -> Iterator[tuple[str, str]]:
-    """Two new databases on the suite's PostgreSQL server, dropped afterwards."""
+@contextmanager
+def scratch_databases(*names: str) -> Iterator[list[str]]:
+    """New databases of these names on the suite's PostgreSQL server (their URLs), dropped
+    afterwards: processes of a test must see each other's commits, which the test
+    database's transaction hides."""
     server = POSTGRES_URL.rsplit("/", 1)[0]
-    names = [f"parcelops_concurrent_{os.getpid()}_{which}" for which in ("alone", "together")]
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         for name in names:
             admin.execute(f"DROP DATABASE IF EXISTS {name}")
             admin.execute(f"CREATE DATABASE {name}")
         try:
-            yield f"{server}/{names[0]}", f"{server}/{names[1]}"
+            yield [f"{server}/{name}" for name in names]
         finally:
             for name in names:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def postgres_databases(tmp_path) -> Iterator[tuple[str, str]]:
+    """Two new databases on the suite's PostgreSQL server, dropped afterwards."""
+    names = [f"parcelops_concurrent_{os.getpid()}_{which}" for which in ("alone", "together")]
+    with scratch_databases(*names) as (alone, together):
+        yield alone, together
 
 
 def postgres_environment(tmp_path: Path, url: str) -> dict[str, str]:

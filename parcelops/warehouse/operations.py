@@ -9,14 +9,13 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from parcelops.orders.models import Order
 from parcelops.warehouse.models import Operation, OperationKind
 
 
 def record_operation(
     kind: OperationKind | str,
     actor: AbstractBaseUser | AnonymousUser | None,
-    order: Order | None,
+    order_id: int | None,
     started_at: datetime,
     finished_at: datetime,
     units: int = 1,
@@ -29,7 +28,7 @@ def record_operation(
     return Operation.objects.create(
         kind=str(kind),
         actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
-        order=order,
+        order_id=order_id,
         started_at=min(started_at, finished_at),
         finished_at=finished_at,
         units=units,

@@ -32,11 +32,11 @@ from parcelops.warehouse.models import (
     Manifest,
     ManifestParcel,
     ManifestState,
-    Operation,
     OperationKind,
     Parcel,
     Warehouse,
 )
+from parcelops.warehouse.operations import record_operation
 
 MAX_DRIVER_NAME = 60
 MAX_CODE_LENGTH = 64
@@ -282,12 +282,7 @@ def _hand_over_one(actor: Actor, manifest: Manifest, entry: ManifestParcel) -> P
         moment = now()
         parcel.handed_over_at = moment
         parcel.save(update_fields=["handed_over_at"])
-        Operation.objects.create(
-            kind=OperationKind.HAND_OVER,
-            actor=_user(actor),
-            order=parcel.order,
-            started_at=entry.scanned_at,
-            finished_at=moment,
-            units=1,
+        record_operation(
+            OperationKind.HAND_OVER, _user(actor), parcel.order_id, entry.scanned_at, moment
         )
     return parcel

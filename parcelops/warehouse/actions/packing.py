@@ -25,7 +25,7 @@ from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order, OrderLine
 from parcelops.orders.states import OrderState
 from parcelops.warehouse import packing_rules
-from parcelops.warehouse.actions._floor import time_operation, user_of
+from parcelops.warehouse.actions._floor import user_of
 from parcelops.warehouse.actions.picking import same_code
 from parcelops.warehouse.models import (
     MaterialMove,
@@ -39,6 +39,7 @@ from parcelops.warehouse.models import (
     Warehouse,
     WarehouseSettings,
 )
+from parcelops.warehouse.operations import record_operation
 
 REASON_LIMIT = 300
 MAX_WEIGHT_GRAMS = 1_000_000  # a tonne: more is a typing mistake
@@ -379,7 +380,7 @@ def finish_packing(parcel: Parcel, actor: Actor, *, carrier: str, service: str =
     parcel.carrier, parcel.service = carrier, service
     parcel.packed_at, parcel.packed_by = at, user_of(actor)
     started = parcel.packing_started_at or at
-    time_operation(OperationKind.PACK, actor, parcel.order_id, started, at, 1)
+    record_operation(OperationKind.PACK, actor, parcel.order_id, started, at, 1)
     return _save(
         parcel,
         actor,

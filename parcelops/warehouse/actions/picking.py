@@ -26,7 +26,7 @@ from parcelops.orders import actions as order_actions
 from parcelops.orders.models import Order
 from parcelops.orders.states import OrderState
 from parcelops.warehouse import packing_rules
-from parcelops.warehouse.actions._floor import time_operation, user_of
+from parcelops.warehouse.actions._floor import user_of
 from parcelops.warehouse.models import (
     OperationKind,
     PickLine,
@@ -39,6 +39,7 @@ from parcelops.warehouse.models import (
     StockMoveKind,
     Warehouse,
 )
+from parcelops.warehouse.operations import record_operation
 
 MAX_WAVE = 5000  # orders on one list: more is a typing mistake, and no one walks it
 REASON_LIMIT = 300
@@ -308,7 +309,7 @@ def confirm_pick(
     started_at = _started_at(line, actor, shown_at, at)
     line.picked_quantity, line.picked_by, line.picked_at = quantity, user_of(actor), at
     line.save(update_fields=["picked_quantity", "picked_by", "picked_at"])
-    time_operation(OperationKind.PICK, actor, line.order_id, started_at, at, quantity)
+    record_operation(OperationKind.PICK, actor, line.order_id, started_at, at, quantity)
     record_audit(
         actor,
         "warehouse.picked",

@@ -26,6 +26,7 @@ from parcelops.core.errors import FieldError, InputError
 from parcelops.orders.models import Order, OrderLine, Product
 from parcelops.orders.states import OrderState
 from parcelops.warehouse.actions import stock_alerts, stock_reservations
+from parcelops.warehouse.actions._floor import user_of
 from parcelops.warehouse.models import Bin, StockLevel, StockMove, StockMoveKind
 
 # A scan or a typo of 1e9 units is no receipt; the bound keeps sums within integers.
@@ -42,10 +43,6 @@ NOT_YET_PICKED = frozenset(
         OrderState.ALLOCATED,
     }
 )
-
-
-def user_of(actor: Actor) -> Any:
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 @dataclass(frozen=True)

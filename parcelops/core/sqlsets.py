@@ -7,11 +7,13 @@ and SQLite allows at most 32,766 parameters. A JSON array (SQLite) or an array
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 def in_set(column: str, values: list[Any], sql_type: str) -> tuple[str, Any]:
@@ -140,6 +142,39 @@ def insert_objects(objects: Sequence[Any], *, on_conflict: str = "") -> int:
     rows = [tuple([take(obj) for take in takes]) for obj in objects]
     columns = [connection.ops.quote_name(f.column) for f in fields]
     return insert_rows(meta.db_table, columns, rows, on_conflict=on_conflict)
+
+
+_BLANKS: dict[Any, tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
+
+
+def unsaved(model: type[_M], /, **values: Any) -> _M:
+    """An unsaved instance of `model` with `values` (by attribute name: `order_id`, not
+    `order`) and every other field at its default, for insert_objects.
+
+    What `model(**values)` gives, without `Model.__init__`, which walks every field of the
+    model for every row: a sweep builds 25,000 rows, and __init__ was a sixth of its
+    time. Only fields' defaults are filled in; nothing is validated."""
+    blanks = _BLANKS.get(model)
+    if blanks is None:
+        fixed: dict[str, Any] = {}
+        made: list[tuple[str, Callable[[], Any]]] = []
+        for field in model._meta.concrete_fields:
+            if field.has_default() and callable(field.default):
+                made.append((field.attname, field.default))
+            elif field.has_default() or not field.has_db_default():
+                fixed[field.attname] = field.get_default()
+            else:  # the database's default, as a value: the row is inserted with it
+                fixed[field.attname] = field.db_default
+        blanks = _BLANKS[model] = (fixed, made)
+    instance = model.__new__(model)
+    state = instance.__dict__
+    state["_state"] = models.base.ModelState()
+    state.update(blanks[0])
+    for attname, make in blanks[1]:
+        if attname not in values:
+            state[attname] = make()
+    state.update(values)
+    return instance
 
 
 # Columns whose value goes into SQL as the instance holds it (exactly these classes: a

@@ -38,21 +38,25 @@ class Case(models.Model):
     )
     carrier = models.CharField(max_length=40, blank=True)  # the parcel's, for filters
     owner_tier = models.CharField(max_length=12, choices=OwnerTier.choices)
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # indexed by (owner, ...) below: case_owner_queue
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_cases",
+        db_index=False,
     )
     escalation_level = models.PositiveSmallIntegerField(default=0)
     description = models.TextField(blank=True)  # what the reporter said
+    # The people and parcel of a case's facts are never looked up by: not indexed, as
+    # each index is one more write of every case a sweep opens (decision 0037).
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # The clock (R5.3): discovery, the deadline, the warnings given, the breach.
     opened_at = models.DateTimeField()
@@ -72,7 +76,12 @@ class Case(models.Model):
     # Actions' facts.
     carrier_reference = models.CharField(max_length=100, blank=True)
     replacement = models.ForeignKey(
-        "tracking.Shipment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tracking.Shipment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     refund_cents = models.BigIntegerField(default=0)
     claim_cents = models.BigIntegerField(default=0)
@@ -80,7 +89,12 @@ class Case(models.Model):
     # Closing (R5.2.4).
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     resolution = models.CharField(max_length=24, choices=Resolution.choices, blank=True)
     cause = models.TextField(blank=True)
@@ -173,8 +187,13 @@ class CaseEvent(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=CaseEventKind.choices)
     at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    actor = models.ForeignKey(  # not indexed (decision 0037)
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     text = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
+from parcelops.orders import exception_hooks
 from parcelops.tracking import transitions
 
 
@@ -17,6 +18,7 @@ def connect() -> None:
 
     transitions.set_open_cases_reader(open_cases_of)
     transitions.set_case_counts_reader(case_counts_by_lane)
+    exception_hooks.set_open_orders_query(open_case_orders)
     if settings.PARCELOPS_DETECTION:
         transitions.set_next_check(detection.next_check)
         transitions.listen("exceptions.detect", actions.detect_from_tracking)
@@ -28,6 +30,15 @@ def disconnect() -> None:
     """Ingestion without the desk (the benchmark's "detection off")."""
     transitions.set_next_check(None)
     transitions.forget("exceptions.detect")
+
+
+def open_case_orders() -> Any:
+    """The ids of orders with an open case (the order list's filter), off the queue's
+    (state, ...) index."""
+    from parcelops.exceptions.kinds import CaseState
+    from parcelops.exceptions.models import Case
+
+    return Case.objects.filter(state=CaseState.OPEN).values("order_id")
 
 
 def open_cases_of(shipment_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

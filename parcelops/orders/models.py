@@ -134,14 +134,17 @@ class Order(models.Model):
         related_name="assigned_orders",
         db_index=False,
     )
-    processed_by = models.ForeignKey(
+    processed_by = models.ForeignKey(  # never looked up by; not indexed (decision 0037)
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="processed_orders",
+        db_index=False,
     )
-    has_open_exception = models.BooleanField(default=False)  # indexed where true, below
+    # Not indexed, so that setting it is an in-place update (decision 0037); the list's
+    # filter asks the open cases (parcelops.orders.exception_hooks).
+    has_open_exception = models.BooleanField(default=False)
     # Approved but not all its lines could be reserved (R2.2.3): the warehouse lists it and
     # allocates it, oldest first, when stock arrives. A flag, not a state.
     is_backordered = models.BooleanField(default=False, db_default=False)
@@ -166,11 +169,6 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["state", "received_at"]),
             models.Index(fields=["assignee", "state"]),
-            models.Index(
-                fields=["has_open_exception"],
-                condition=models.Q(has_open_exception=True),
-                name="order_open_exception",
-            ),
             models.Index(
                 fields=["received_at"],
                 condition=models.Q(is_backordered=True),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from parcelops.core import crypto
 from parcelops.core.errors import NotPermittedError
+from parcelops.orders import exception_hooks
 from parcelops.orders.models import Order
 from parcelops.orders.presentation import can_see_customer_data
 
@@ -118,7 +119,7 @@ def filter_orders(
             _search(filters.q, customer_search=filters.customer_search)
         ).distinct()
     if filters.has_open_exception is not None:
-        orders = orders.filter(has_open_exception=filters.has_open_exception)
+        orders = orders.filter(exception_hooks.has_open_exception(filters.has_open_exception))
     return orders.order_by("-received_at", "-id")
 
 

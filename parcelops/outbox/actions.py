@@ -25,6 +25,7 @@ by hand).
   waiting as long as the server takes.
 """
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,7 +38,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from parcelops.accounts import roles
 from parcelops.accounts.permissions import Actor, require_permission
@@ -45,7 +48,7 @@ from parcelops.audit.actions import record_audit
 from parcelops.core.clock import now as clock_now
 from parcelops.core.crypto import DecryptionError
 from parcelops.core.errors import ActionError, FieldError, InputError
-from parcelops.core.sqlsets import IGNORE_CONFLICTS, insert_objects, values_in
+from parcelops.core.sqlsets import IGNORE_CONFLICTS, insert_objects, unsaved, values_in
 from parcelops.outbox import rules
 from parcelops.outbox.models import Alert, OutboxMessage
 
@@ -210,7 +213,8 @@ def alert_many(requests: Sequence[AlertRequest], *, email: bool = True) -> list[
     moment = clock_now()
     new = [(key, request) for key, request in wanted.items() if key not in stored]
     records = [
-        Alert(
+        unsaved(
+            Alert,
             user_id=request.user.pk,  # by id: assigning the user costs more than the row
             idempotency_key=key,
             kind=request.kind,
@@ -221,37 +225,93 @@ def alert_many(requests: Sequence[AlertRequest], *, email: bool = True) -> list[
         for key, request in new
     ]
     # A writer that stored one of these keys since the read above wins (as `alert`'s
-    # unique key does); its email is keyed alike, so it is not queued twice either.
+    # unique key does); its email is keyed alike, so it is not queued twice either (a
+    # digest holding it may name it once more).
     insert_objects(records, on_conflict=IGNORE_CONFLICTS)
-    messages = []
+    if email:
+        messages = _alert_emails(records, [pair[1].user for pair in new], moment)
+        if messages:
+            insert_objects(messages, on_conflict=IGNORE_CONFLICTS)
+            _send_after_commit()
+    return records
+
+
+DIGEST_FROM = 2  # this many alerts for one person in one call: one email lists them all
+DIGEST_LISTED = 30  # the alerts a digest lists; the rest are counted, and on the alerts page
+
+
+def _alert_emails(records: list[Alert], users: list[User], moment: datetime) -> list[OutboxMessage]:
+    """The emails of `alert_many`'s new alerts: a person with one gets it as `alert` sends
+    it; a person with several (a sweep assigning hundreds of cases to the one person on
+    shift) gets one digest listing them, not hundreds of emails in a minute. A digest is
+    keyed by the keys it holds, so the same alerts are never emailed twice either."""
+    mine: dict[int, tuple[User, list[Alert]]] = {}
     valid: dict[str, bool] = {}  # each person's address checked once, not once an alert
-    for record, (key, request) in zip(records, new, strict=True) if email else ():
-        user = request.user
+    for record, user in zip(records, users, strict=True):
         if not user.email:
             continue
         if user.email not in valid:
             valid[user.email] = is_valid_address(user.email)
         if not valid[user.email]:
-            logger.warning("alert %s: %s has no valid email address", key, user.get_username())
+            logger.warning(
+                "alert %s: %s has no valid email address",
+                record.idempotency_key,
+                user.get_username(),
+            )
             continue
+        mine.setdefault(user.pk, (user, []))[1].append(record)
+    messages = []
+    for user, alerts in mine.values():
+        if len(alerts) < DIGEST_FROM:
+            key, kind = alerts[0].idempotency_key, alerts[0].kind
+            subject = f"[ParcelOps] {alerts[0].text}"
+            body = _alert_email_body(alerts[0].text, alerts[0].link)
+        else:
+            keys = "\n".join(alert.idempotency_key for alert in alerts)
+            key = f"digest:{user.pk}:{hashlib.sha256(keys.encode()).hexdigest()[:40]}"
+            kinds = {alert.kind for alert in alerts}
+            kind = kinds.pop() if len(kinds) == 1 else "digest"
+            subject, body = _digest(alerts)
         messages.append(
             OutboxMessage(
                 idempotency_key=key + EMAIL_KEY_SUFFIX,
-                kind=record.kind,
+                kind=kind,
                 recipient_user_id=user.pk,
                 to_address=user.email.strip(),
-                subject=" ".join(f"[ParcelOps] {record.text}".split())[:SUBJECT_LENGTH],
-                body=_alert_email_body(record.text, record.link),
+                subject=" ".join(subject.split())[:SUBJECT_LENGTH],
+                body=body,
                 language=settings.LANGUAGE_CODE,
                 state=State.PENDING,
                 next_attempt_at=moment,
                 created_at=moment,
             )
         )
-    if messages:
-        insert_objects(messages, on_conflict=IGNORE_CONFLICTS)
-        _send_after_commit()
-    return records
+    return messages
+
+
+def _digest(alerts: list[Alert]) -> tuple[str, str]:
+    """A digest's subject and body, in the site's language: the first DIGEST_LISTED
+    alerts with their links, then how many more the alerts page holds."""
+    site = settings.PARCELOPS_SITE_URL.rstrip("/")
+    with translation.override(settings.LANGUAGE_CODE):
+        count = len(alerts)
+        subject = "[ParcelOps] " + ngettext(
+            "%(count)d new alert: %(first)s",
+            "%(count)d new alerts, the first: %(first)s",
+            count,
+        ) % {"count": count, "first": alerts[0].text}
+        lines = [
+            ngettext("%(count)d new alert", "%(count)d new alerts", count) % {"count": count},
+            "",
+        ]
+        for alert in alerts[:DIGEST_LISTED]:
+            lines.append("- " + alert.text)
+            if alert.link:
+                lines.append("  " + site + alert.link)
+        if count > DIGEST_LISTED:
+            lines += ["", _("… and %(count)d more.") % {"count": count - DIGEST_LISTED}]
+        lines += ["", _("All your alerts: %(link)s") % {"link": site + "/alerts/"}, "", "ParcelOps"]
+    return subject, "\n".join(lines)
 
 
 # --- sending --------------------------------------------------------------------------------

@@ -39,8 +39,15 @@ class Shipment(models.Model):
     # recorded later than it happened, never ahead), and when its label was printed.
     created_at = models.DateTimeField()
     label_created_at = models.DateTimeField(null=True, blank=True)
+    # Not indexed, as no page or report looks parcels up by it: each index of this table
+    # is written again whenever the sweep moves a parcel's next check (decision 0037).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # The lane, in clear at city level (decision 0028): the sender's province, and the
     # recipient's province and city as the order gave them at hand-over. The street stays
@@ -56,9 +63,14 @@ class Shipment(models.Model):
     # Whether an exception case is open on this parcel (kept by the desk).
     has_open_case = models.BooleanField(default=False, db_default=False)
     # The parcel sent in its place (an exception case's reship): a replaced parcel no
-    # longer counts toward its order's delivered state.
+    # longer counts toward its order's delivered state. Not indexed (decision 0037).
     replaced_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        db_index=False,
     )
 
     class Meta:

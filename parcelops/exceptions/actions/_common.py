@@ -13,6 +13,7 @@ from parcelops.accounts import roles
 from parcelops.accounts.models import StaffProfile
 from parcelops.accounts.permissions import Actor
 from parcelops.accounts.shifts import on_shift_user_ids
+from parcelops.core.sqlsets import unsaved
 from parcelops.exceptions.kinds import CaseEventKind, CaseState, OwnerTier
 from parcelops.exceptions.models import Case, CaseEvent
 from parcelops.orders import actions as order_actions
@@ -45,7 +46,8 @@ def case_event(
     """One entry of the case's timeline, not yet saved (insert_objects them, or save).
     By ids: assigning the related objects cost a sweep more than the entry itself."""
     user = user_of(actor)
-    return CaseEvent(
+    return unsaved(
+        CaseEvent,
         case_id=case.pk,
         kind=kind,
         at=at,

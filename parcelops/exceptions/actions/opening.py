@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from parcelops.accounts.permissions import Actor
 from parcelops.audit.actions import record_audit
-from parcelops.core.sqlsets import IGNORE_CONFLICTS, insert_objects, values_in
+from parcelops.core.sqlsets import IGNORE_CONFLICTS, insert_objects, unsaved, values_in
 from parcelops.exceptions import alerts, detection, sla
 from parcelops.exceptions.actions._common import (
     Owners,
@@ -70,7 +70,8 @@ class Outcome:
 
 def _evidence_rows(case: Case, target: Target, at: datetime) -> list[CaseEvidence]:
     rows = [
-        CaseEvidence(
+        unsaved(
+            CaseEvidence,
             case_id=case.pk,
             at=detection.as_moment(event.occurred_at) or at,
             kind="event",
@@ -83,9 +84,13 @@ def _evidence_rows(case: Case, target: Target, at: datetime) -> list[CaseEvidenc
         for event in target.signal.evidence
     ]
     if target.report:
-        rows.append(CaseEvidence(case_id=case.pk, at=at, kind="report", text=target.report))
+        rows.append(
+            unsaved(CaseEvidence, case_id=case.pk, at=at, kind="report", text=target.report)
+        )
     elif not rows:
-        rows.append(CaseEvidence(case_id=case.pk, at=at, kind="clock", text=target.signal.note))
+        rows.append(
+            unsaved(CaseEvidence, case_id=case.pk, at=at, kind="clock", text=target.signal.note)
+        )
     return rows
 
 
@@ -231,7 +236,8 @@ def _create_cases(
             clock = clocks[target.signal.type, level] = (due, warnings[0] if warnings else due)
         due, first_check = clock
         cases.append(
-            Case(
+            unsaved(
+                Case,
                 type=target.signal.type,
                 severity=level,
                 source=source,

@@ -76,6 +76,79 @@ def test_an_alert_is_kept_once_and_emailed_once(head):
     )
 
 
+def many(user, count, kind="case.assigned"):
+    return [
+        actions.AlertRequest(
+            user, f"case:{n}:{kind}:0:{user.pk}", kind, f"Case #{n} is yours.", f"/exceptions/{n}/"
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+@time_machine.travel(T0, tick=False)
+def test_many_alerts_for_one_person_are_emailed_as_one_digest(head, staff, settings):
+    settings.LANGUAGE_CODE = "en"
+    leader = staff[roles.LEADERSHIP]
+    leader.email = "boss@shop.example"
+    leader.save(update_fields=["email"])
+
+    records = actions.alert_many(many(head, 32) + many(leader, 1, kind="case.escalated"))
+
+    assert len(records) == 33
+    assert Alert.objects.filter(user=head).count() == 32  # the console keeps each
+    mine = OutboxMessage.objects.get(recipient_user=head)
+    theirs = OutboxMessage.objects.get(recipient_user=leader)
+    assert (theirs.idempotency_key, theirs.subject) == (
+        f"case:1:case.escalated:0:{leader.pk}:email",
+        "[ParcelOps] Case #1 is yours.",
+    )
+    assert mine.kind == "case.assigned"
+    assert mine.idempotency_key.startswith(f"digest:{head.pk}:")
+    assert mine.subject == "[ParcelOps] 32 new alerts, the first: Case #1 is yours."
+    lines = mine.body.split("\n")
+    assert lines[:4] == [
+        "32 new alerts",
+        "",
+        "- Case #1 is yours.",
+        "  https://ops.shop.example/exceptions/1/",
+    ]
+    assert lines[-8:] == [
+        "- Case #30 is yours.",
+        "  https://ops.shop.example/exceptions/30/",
+        "",
+        "… and 2 more.",
+        "",
+        "All your alerts: https://ops.shop.example/alerts/",
+        "",
+        "ParcelOps",
+    ]
+    assert "Case #31" not in mine.body
+
+
+@time_machine.travel(T0, tick=False)
+def test_the_same_alerts_again_are_neither_kept_nor_emailed_again(head):
+    assert len(actions.alert_many(many(head, 3))) == 3
+    assert actions.alert_many(many(head, 3)) == []
+    assert len(actions.alert_many(many(head, 4))) == 1  # only #4 is new: its own email
+
+    assert Alert.objects.count() == 4
+    keys = sorted(OutboxMessage.objects.values_list("idempotency_key", flat=True))
+    assert len(keys) == 2
+    assert keys[0] == f"case:4:case.assigned:0:{head.pk}:email"
+    assert keys[1].startswith(f"digest:{head.pk}:")
+
+
+@time_machine.travel(T0, tick=False)
+def test_a_digest_is_in_the_sites_language(head, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    actions.alert_many(many(head, 2))
+
+    message = OutboxMessage.objects.get()
+    assert message.subject == "[ParcelOps] 2 条新提醒，第一条：Case #1 is yours."
+    assert message.body.startswith("2 条新提醒\n")
+    assert "全部提醒：https://ops.shop.example/alerts/" in message.body
+
+
 def test_an_alert_without_email_or_address_stays_in_the_console(head, staff):
     raise_alert(head, key="quiet", email=False)
     raise_alert(staff[roles.LOGISTICS_STAFF], key="no-address")  # the fixture has no email

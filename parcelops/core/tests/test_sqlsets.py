@@ -103,3 +103,34 @@ def test_commit_without_waiting_is_for_its_own_transaction_only():
         sqlsets.commit_without_waiting()
         assert setting() == "off"
     assert setting() == "on"
+
+
+def test_unsaved_gives_what_the_model_constructor_gives():
+    from datetime import UTC, datetime
+
+    from parcelops.core.sqlsets import unsaved
+    from parcelops.exceptions.models import Case, CaseEvent
+
+    moment = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    given = {"type": "stalled", "order_id": 3, "opened_at": moment, "owner_id": None}
+    built, fast = Case(**given), unsaved(Case, **given)
+
+    def fields(instance):
+        return {k: v for k, v in vars(instance).items() if k != "_state"}
+
+    assert fields(fast) == fields(built)
+    assert (fast.is_breached, fast.state, fast.escalation_level, fast.pk) == (
+        False,
+        "open",
+        0,
+        None,
+    )
+    assert (fast._state.adding, fast._state.db) == (True, None)
+    # A callable default is called for each row, never shared between them.
+    first, second = (
+        unsaved(CaseEvent, case_id=1, kind="opened"),
+        unsaved(CaseEvent, case_id=1, kind="opened"),
+    )
+    assert first.data == {}
+    assert first.data is not second.data
+    assert unsaved(CaseEvent, case_id=1, kind="note", data={"a": 1}).data == {"a": 1}

@@ -283,3 +283,35 @@ def test_a_late_order_closed_by_a_person_is_not_reopened_each_minute(desk):
     )  # fmt: skip
     assert actions.sweep(approved_at + timedelta(hours=49)).opened == []
     assert Case.objects.filter(type=CaseType.NOT_SHIPPED).count() == 1
+
+
+def test_the_order_list_filter_follows_the_open_cases(desk):
+    """The list's "open exception" filter asks the desk's open cases (the flag is not
+    indexed, decision 0037), and agrees with the flag at every step."""
+    from parcelops.orders.queries import OrderFilters, filter_orders
+
+    shipment = parcel(NUMBER)
+    other = parcel("ZT1000000002", external_id="W-1002")
+
+    def listed(value):
+        return sorted(
+            filter_orders(OrderFilters(has_open_exception=value)).values_list("pk", flat=True)
+        )
+
+    assert listed(True) == []
+    feed(carrier_event(NUMBER, 1, "in_transit"), carrier_event(NUMBER, 2, "exception", "damaged"))
+    assert listed(True) == [shipment.order_id]
+    assert other.order_id in listed(False)
+    assert shipment.order_id not in listed(False)
+    assert list(Order.objects.filter(has_open_exception=True).values_list("pk", flat=True)) == [
+        shipment.order_id
+    ]
+    (case,) = open_cases()
+    with time_machine.travel(at(3), tick=False):
+        actions.close_case(
+            case, desk["logistics_staff"], resolution="carrier_claim", cause="Crushed",
+            action_taken="Claimed", lesson="Stronger box",
+        )  # fmt: skip
+    assert listed(True) == []
+    assert shipment.order_id in listed(False)
+    assert Order.objects.filter(has_open_exception=True).count() == 0

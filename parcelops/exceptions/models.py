@@ -128,8 +128,14 @@ class Case(models.Model):
             # count of that state off the index alone (a count of 100,000 open cases read
             # the table in 95 ms on SQLite).
             models.Index(fields=["state", "-is_breached", "due_at", "id"], name="case_state_queue"),
-            # A person's cases ("mine") and a type's, each in the queue's order.
-            models.Index(fields=["owner", "-is_breached", "due_at", "id"], name="case_owner_queue"),
+            # A person's cases ("mine") in the queue's order, of any state (the API's
+            # default) or of one, and their count off the index alone (the state last:
+            # without it, counting one person's open cases read each of their rows, 23 ms
+            # of 100,000 on SQLite; first, the API's sort of all their cases took 100 ms).
+            # And a type's cases in the queue's order.
+            models.Index(
+                fields=["owner", "-is_breached", "due_at", "id", "state"], name="case_owner_queue"
+            ),
             models.Index(fields=["type", "-is_breached", "due_at", "id"], name="case_type_queue"),
             # The queue's counts by its filters off one narrow index, never the table: of
             # 100,000 open cases, counting the 33,333 major ones read the rows in 97-140 ms

@@ -324,16 +324,18 @@ def clear_conditions(cleared: dict[int, set[str]], *, at: datetime, note: str = 
     condition = Q()
     for sid, types in cleared.items():
         condition |= Q(shipment_id=sid, type__in=types)
-    cases = list(Case.objects.filter(condition, state=CaseState.OPEN, cleared_at__isnull=True))
-    return _clear(cases, at, note)
+    cases = Case.objects.filter(condition, state=CaseState.OPEN, cleared_at__isnull=True)
+    return _clear(list(cases.only(*CLEARING_FIELDS)), at, note)
 
 
 def clear_order_cases(case_ids: list[int], *, at: datetime, note: str = "") -> Outcome:
     """Cases on orders whose condition is gone (an order handed over after all)."""
-    cases = list(
-        Case.objects.filter(pk__in=case_ids, state=CaseState.OPEN, cleared_at__isnull=True)
-    )
-    return _clear(cases, at, note)
+    cases = Case.objects.filter(pk__in=case_ids, state=CaseState.OPEN, cleared_at__isnull=True)
+    return _clear(list(cases.only(*CLEARING_FIELDS)), at, note)
+
+
+# What clearing reads of a case: the rows are changed by UPDATEs, not saved.
+CLEARING_FIELDS = ("id", "type", "order_id", "shipment_id")
 
 
 def _clear(cases: list[Case], at: datetime, note: str) -> Outcome:
@@ -342,14 +344,9 @@ def _clear(cases: list[Case], at: datetime, note: str) -> Outcome:
         return outcome
     events = []
     for case in cases:
-        case.cleared_at = at
         outcome.cleared.append(case.pk)
         events.append(case_event(case, CaseEventKind.CLEARED, None, at, note))
         if case.type in SELF_CLEARING_TYPES:
-            case.state = CaseState.CLOSED
-            case.closed_at = at
-            case.resolution = Resolution.CLEARED
-            case.sla_check_at = None
             outcome.closed.append(case.pk)
             events.append(
                 case_event(case, CaseEventKind.CLOSED, None, at, resolution=Resolution.CLEARED)

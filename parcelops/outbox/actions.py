@@ -147,12 +147,13 @@ def _insert_once(row: OutboxMessage | Alert, model: Any, key: str) -> bool:
     return True
 
 
-def _alert_email_body(text: str, link: str) -> str:
+def _alert_email(text: str, link: str) -> tuple[str, str]:
+    """One alert's email: its subject and body."""
     lines = [text, ""]
     if link:
         lines += [settings.PARCELOPS_SITE_URL.rstrip("/") + link, ""]
     lines.append("ParcelOps")
-    return "\n".join(lines)
+    return f"[ParcelOps] {text}", "\n".join(lines)
 
 
 def alert(
@@ -173,12 +174,13 @@ def alert(
         return None
     if email and user.email:
         if is_valid_address(user.email):
+            subject, body = _alert_email(text, link)
             queue_email(
                 key=key + EMAIL_KEY_SUFFIX,
                 kind=kind,
                 to_address=user.email,
-                subject=f"[ParcelOps] {text}",
-                body=_alert_email_body(text, link),
+                subject=subject,
+                body=body,
                 user=user,
                 language=settings.LANGUAGE_CODE,
             )
@@ -264,8 +266,7 @@ def _alert_emails(records: list[Alert], users: list[User], moment: datetime) -> 
     for user, alerts in mine.values():
         if len(alerts) < DIGEST_FROM:
             key, kind = alerts[0].idempotency_key, alerts[0].kind
-            subject = f"[ParcelOps] {alerts[0].text}"
-            body = _alert_email_body(alerts[0].text, alerts[0].link)
+            subject, body = _alert_email(alerts[0].text, alerts[0].link)
         else:
             keys = "\n".join(alert.idempotency_key for alert in alerts)
             key = f"digest:{user.pk}:{hashlib.sha256(keys.encode()).hexdigest()[:40]}"
